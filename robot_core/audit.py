@@ -1,0 +1,140 @@
+"""The audit trail: one structlog JSON-lines file per run, masked and hash-chained.
+
+Every line carries the hash of the line before it (``prev``) and its own (``hash``), so a
+deleted or edited line breaks the chain: ``verify_chain`` finds where. Secrets (passwords,
+My Numbers) are replaced before a line is written: by field (``value`` of a secret step)
+and by content (any known secret value, wherever it appears).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterable, MutableMapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import structlog
+
+MASK = "********"
+GENESIS = "0" * 64
+EventDict = MutableMapping[str, Any]
+
+
+class SecretMasker:
+    """Processor: replace every known secret value in every string field."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+
+    def add(self, values: Iterable[str]) -> None:
+        """Remember more secret values (credentials, a case's My Number)."""
+        self._secrets.update(v for v in values if v and len(v) >= 4)
+
+    def mask(self, text: str) -> str:
+        """``text`` with every known secret replaced by ``MASK``."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, MASK)
+        return text
+
+    def __call__(self, _logger: object, _name: str, event: EventDict) -> EventDict:
+        if event.pop("secret", False) and event.get("value") not in (None, ""):
+            event["value"] = MASK
+        for key, value in event.items():
+            if isinstance(value, str):
+                event[key] = self.mask(value)
+        return event
+
+
+class HashChain:
+    """Processor and renderer: JSON with ``prev`` and ``hash`` linking each line to the last."""
+
+    def __init__(self, prev: str = GENESIS) -> None:
+        self.prev = prev
+        self._lock = threading.Lock()
+
+    def __call__(self, _logger: object, _name: str, event: EventDict) -> str:
+        with self._lock:
+            event["prev"] = self.prev
+            body = _canonical(event)
+            digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+            self.prev = digest
+        return body[:-1] + f',"hash":"{digest}"}}'
+
+
+def _canonical(event: EventDict) -> str:
+    return json.dumps(event, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=str)
+
+
+def _timestamp(_logger: object, _name: str, event: EventDict) -> EventDict:
+    event["ts"] = datetime.now(UTC).isoformat(timespec="milliseconds")
+    return event
+
+
+class _LineWriter:
+    """structlog logger that appends one line per event and flushes (a crash loses nothing)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def msg(self, line: str) -> None:
+        with self._lock:
+            self._stream.write(line + "\n")
+            self._stream.flush()
+
+    info = warning = error = msg
+
+
+class AuditTrail:
+    """The audit file of one run; ``log`` is a bound structlog logger."""
+
+    def __init__(self, path: Path, **context: Any) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.masker = SecretMasker()
+        prev = _last_hash(path)
+        self._stream = path.open("a", encoding="utf-8")
+        self.log: Any = structlog.wrap_logger(
+            _LineWriter(self._stream),
+            processors=[structlog.contextvars.merge_contextvars, _timestamp, self.masker,
+                        HashChain(prev)],
+            context_class=dict,
+        ).bind(**context)
+
+    def event(self, name: str, **fields: Any) -> None:
+        """Write one event."""
+        self.log.info(name, **fields)
+
+    def close(self) -> None:
+        """Close the file."""
+        self._stream.close()
+
+
+def _last_hash(path: Path) -> str:
+    """Continue the chain of an existing file (a resumed run appends to it)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return GENESIS
+    last = path.read_text(encoding="utf-8").rstrip("\n").rsplit("\n", 1)[-1]
+    return str(json.loads(last)["hash"])
+
+
+def verify_chain(path: Path) -> int | None:
+    """Check the hash chain; return the 1-based number of the first bad line, or None."""
+    prev = GENESIS
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            try:
+                event = json.loads(line)
+                claimed = event.pop("hash")
+            except (ValueError, KeyError):
+                return number
+            digest = hashlib.sha256(_canonical(event).encode("utf-8")).hexdigest()
+            if event.get("prev") != prev or digest != claimed:
+                return number
+            prev = claimed
+    return None

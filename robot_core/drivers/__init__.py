@@ -1,0 +1,18 @@
+"""Drivers: the web browser (Playwright) and desktop programs (pyautogui) behind one Protocol."""
+
+from __future__ import annotations
+
+from robot_core.drivers.base import Driver
+from robot_core.errors import BotScriptError
+
+__all__ = ["Driver", "make_driver"]
+
+
+def make_driver(kind: str, *, headed: bool = False, launch: dict[str, object] | None = None,
+                ) -> Driver:
+    """A driver for ``kind`` (``web`` or ``desktop``); backends are imported on demand."""
+    if kind == "web":
+        from robot_core.drivers.web import WebDriver  # noqa: PLC0415 - Playwright loads lazily
+
+        return WebDriver(headed=headed)
+    raise BotScriptError(f"driver {kind!r} is not available in this installation")

@@ -1,0 +1,75 @@
+"""The ``Driver`` seam: what the runner needs from a web browser or a desktop program.
+
+Contract shared by every driver:
+
+* Targets come resolved from the selector map; a driver tries their alternatives in order
+  and uses the first that is on screen.
+* A target that does not appear within ``timeout_ms`` raises ``TargetNotFound``.
+* A short-lived fault worth repeating the same call for raises ``TransientError``.
+* An error page from the legacy system on navigation raises ``SystemUnavailable``.
+* Nothing a driver raises on purpose is outside ``robot_core.errors``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from robot_core.errors import ApplicationError
+from robot_core.selectors import Target
+
+
+@runtime_checkable
+class Driver(Protocol):
+    """Drives one legacy application for one worker."""
+
+    def set_interrupts(self, interrupts: Sequence[tuple[Target, type[ApplicationError]]]) -> None:
+        """Targets that end any wait at once with their error (a login page, an error page)."""
+
+    def start(self) -> None:
+        """Open the application (browser, program); called once per worker."""
+
+    def stop(self) -> None:
+        """Close everything the driver opened; safe to call twice."""
+
+    def recycle(self) -> None:
+        """Throw away session state (web: a fresh context; desktop: restart the program).
+
+        Long runs call this every few dozen cases so memory stays flat; the runner logs in
+        again afterwards.
+        """
+
+    def restart(self) -> None:
+        """Last-resort recovery: close and start again from nothing."""
+
+    def goto(self, url: str, timeout_ms: int) -> None:
+        """Navigate to ``url`` (desktop: bring the named window forward)."""
+
+    def click(self, target: Target, timeout_ms: int) -> str:
+        """Click the target; returns the description of the alternative that matched."""
+
+    def fill(self, target: Target, value: str, timeout_ms: int) -> str:
+        """Replace the target's content with ``value`` (any script, kanji included)."""
+
+    def select(self, target: Target, value: str | None, label: str | None,
+               timeout_ms: int) -> str:
+        """Pick an option of a list by its value or its visible label."""
+
+    def set_checked(self, target: Target, checked: bool, timeout_ms: int) -> str:
+        """Tick or untick a checkbox or radio button."""
+
+    def press(self, target: Target | None, key: str, timeout_ms: int) -> None:
+        """Press a key (``Enter``, ``Tab``, ``Control+S``), on the target if one is given."""
+
+    def read_text(self, target: Target, timeout_ms: int) -> str:
+        """The visible text (or an input's value) of the target."""
+
+    def is_visible(self, target: Target) -> bool:
+        """Whether the target is on screen right now, without waiting."""
+
+    def wait_any(self, targets: Sequence[Target], timeout_ms: int) -> Target:
+        """Wait until one of ``targets`` is on screen and return it."""
+
+    def screenshot(self, path: Path, mask: Sequence[Target]) -> Path:
+        """Save a full screenshot to ``path`` with every ``mask`` target blacked out."""

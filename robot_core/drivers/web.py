@@ -1,0 +1,291 @@
+"""The web driver: Playwright (sync API) over Debian's Chromium.
+
+One browser per worker, reused across cases. ``recycle()`` swaps the browser context for a
+fresh one: a single long-lived page grows by megabytes per case entered, so long nights must
+recycle to keep memory flat.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from robot_core.errors import (
+    ApplicationError,
+    ConfigError,
+    SystemUnavailable,
+    TargetNotFound,
+    TransientError,
+)
+from robot_core.selectors import Alternative, Target
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+_TRANSIENT_MARKERS = ("detached", "not attached", "Execution context was destroyed",
+                      "Target page, context or browser has been closed", "net::ERR_",
+                      "frame was detached", "Navigation failed because page crashed")
+_POLL_S = 0.05
+
+
+def chromium_path() -> str | None:
+    """The Chromium to launch: ``ROBOT_CHROMIUM``, else Debian's, else Playwright's own."""
+    explicit = os.environ.get("ROBOT_CHROMIUM")
+    if explicit:
+        return explicit
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+def _beside_xpath(label: str) -> str:
+    # Legacy forms put the label in one table cell and the control in the next, untied.
+    quoted = _xpath_literal(label)
+    controls = "self::input[not(@type='hidden')] or self::select or self::textarea"
+    return (f"xpath=//td[normalize-space(.)={quoted}]/following-sibling::td[1]"
+            f"//*[{controls}]")
+
+
+def _xpath_literal(text: str) -> str:
+    if "'" not in text:
+        return f"'{text}'"
+    if '"' not in text:
+        return f'"{text}"'
+    parts = text.split("'")
+    return "concat(" + ", \"'\", ".join(f"'{p}'" for p in parts) + ")"
+
+
+class WebDriver:
+    """``Driver`` for legacy web screens."""
+
+    def __init__(self, *, headed: bool = False, viewport: tuple[int, int] = (1280, 900)) -> None:
+        self.headed = headed
+        self.viewport = viewport
+        self._pw: Playwright | None = None
+        self._browser: Browser | None = None
+        self._context: BrowserContext | None = None
+        self._page: Page | None = None
+        self._interrupts: list[tuple[Target, type[ApplicationError]]] = []
+
+    def set_interrupts(self, interrupts: Sequence[tuple[Target, type[ApplicationError]]]) -> None:
+        """Targets that end any wait at once with their error (a login page, a 503 page)."""
+        self._interrupts = list(interrupts)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Launch Chromium and open a page."""
+        self._pw = sync_playwright().start()
+        try:
+            self._browser = self._pw.chromium.launch(
+                executable_path=chromium_path(), headless=not self.headed, args=CHROMIUM_ARGS)
+        except PlaywrightError as exc:
+            self._pw.stop()
+            self._pw = None
+            raise ConfigError(f"cannot start Chromium ({exc.message.splitlines()[0]}); "
+                              "install it with `apt-get install chromium` or set "
+                              "ROBOT_CHROMIUM") from exc
+        self._new_context()
+
+    def _new_context(self) -> None:
+        assert self._browser is not None
+        width, height = self.viewport
+        self._context = self._browser.new_context(viewport={"width": width, "height": height},
+                                                  locale="ja-JP", timezone_id="Asia/Tokyo")
+        self._page = self._context.new_page()
+
+    def recycle(self) -> None:
+        """Close the context (cookies, page, its renderer memory) and open a fresh one."""
+        if self._context is not None:
+            self._context.close()
+        self._new_context()
+
+    def restart(self) -> None:
+        """Close the browser and launch a new one."""
+        self.stop()
+        self.start()
+
+    def stop(self) -> None:
+        """Close browser and Playwright; errors on the way out are ignored on purpose."""
+        for closer in (self._context, self._browser):
+            try:
+                if closer is not None:
+                    closer.close()
+            except PlaywrightError:
+                pass  # the browser may already be gone; nothing left to release
+        if self._pw is not None:
+            self._pw.stop()
+        self._pw = self._browser = self._context = self._page = None
+
+    @property
+    def page(self) -> Page:
+        """The current page (raises if the driver is not started)."""
+        if self._page is None:
+            raise TransientError("the browser is not running")
+        return self._page
+
+    # -- actions -----------------------------------------------------------------------------
+    def goto(self, url: str, timeout_ms: int) -> None:
+        """Load ``url``; a 5xx answer raises ``SystemUnavailable``."""
+        try:
+            response = self.page.goto(url, timeout=timeout_ms, wait_until="domcontentloaded")
+        except PlaywrightTimeout as exc:
+            raise TransientError(f"{url} did not load within {timeout_ms} ms") from exc
+        except PlaywrightError as exc:
+            raise TransientError(f"{url}: {exc.message.splitlines()[0]}") from exc
+        if response is not None and response.status >= 500:
+            raise SystemUnavailable(f"{url} answered HTTP {response.status}")
+
+    def click(self, target: Target, timeout_ms: int) -> str:
+        """Click the first alternative on screen."""
+        locator, alt = self._resolve(target, timeout_ms)
+        self._act(target, lambda: locator.click(timeout=timeout_ms))
+        return alt.describe()
+
+    def fill(self, target: Target, value: str, timeout_ms: int) -> str:
+        """Type ``value`` into the field, replacing what is there."""
+        locator, alt = self._resolve(target, timeout_ms)
+        self._act(target, lambda: locator.fill(value, timeout=timeout_ms))
+        return alt.describe()
+
+    def select(self, target: Target, value: str | None, label: str | None,
+               timeout_ms: int) -> str:
+        """Pick an option by value or by label."""
+        locator, alt = self._resolve(target, timeout_ms)
+        if label is not None:
+            self._act(target, lambda: locator.select_option(label=label, timeout=timeout_ms))
+        else:
+            self._act(target, lambda: locator.select_option(value=value, timeout=timeout_ms))
+        return alt.describe()
+
+    def set_checked(self, target: Target, checked: bool, timeout_ms: int) -> str:
+        """Tick or untick."""
+        locator, alt = self._resolve(target, timeout_ms)
+        self._act(target, lambda: locator.set_checked(checked, timeout=timeout_ms))
+        return alt.describe()
+
+    def press(self, target: Target | None, key: str, timeout_ms: int) -> None:
+        """Press ``key`` on the target, or on the page."""
+        if target is None:
+            self._act(None, lambda: self.page.keyboard.press(key))
+            return
+        locator, _ = self._resolve(target, timeout_ms)
+        self._act(target, lambda: locator.press(key, timeout=timeout_ms))
+
+    def read_text(self, target: Target, timeout_ms: int) -> str:
+        """An input's value, or an element's visible text."""
+        locator, _ = self._resolve(target, timeout_ms)
+
+        def read() -> str:
+            tag = str(locator.evaluate("e => e.tagName")).lower()
+            if tag in {"input", "textarea", "select"}:
+                return locator.input_value(timeout=timeout_ms)
+            return locator.inner_text(timeout=timeout_ms)
+
+        return str(self._act(target, read)).strip()
+
+    def is_visible(self, target: Target) -> bool:
+        """Whether any alternative is on screen now."""
+        return self._first_visible(target) is not None
+
+    def wait_any(self, targets: Sequence[Target], timeout_ms: int) -> Target:
+        """Poll until one of ``targets`` shows; ``TargetNotFound`` names them all."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            for target in targets:
+                if self._first_visible(target) is not None:
+                    return target
+            self._check_interrupts()
+            if time.monotonic() >= deadline:
+                names = ", ".join(t.name for t in targets)
+                raise TargetNotFound(f"none of {names} appeared within {timeout_ms} ms")
+            time.sleep(_POLL_S)
+
+    def screenshot(self, path: Path, mask: Sequence[Target]) -> Path:
+        """Full-page PNG with every alternative of the ``mask`` targets painted over."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        locators = [self._locator(alt) for t in mask for alt in t.alternatives]
+        locators += [self._locator(alt) for t in mask for o in t.options.values()
+                     for alt in o.alternatives]
+        try:
+            self.page.screenshot(path=str(path), full_page=True, mask=locators,
+                                 mask_color="#000000", timeout=15_000, animations="disabled")
+        except PlaywrightError as exc:
+            raise TransientError(f"screenshot failed: {exc.message.splitlines()[0]}") from exc
+        return path
+
+    # -- resolution ----------------------------------------------------------------------------
+    def _locator(self, alt: Alternative) -> Locator:
+        root: Any = self.page.frame_locator(alt.frame) if alt.frame else self.page
+        match alt.strategy:
+            case "css":
+                return root.locator(alt.value)  # type: ignore[no-any-return]
+            case "xpath":
+                return root.locator(f"xpath={alt.value}")  # type: ignore[no-any-return]
+            case "text":
+                return root.get_by_text(alt.value, exact=alt.exact)  # type: ignore[no-any-return]
+            case "role":
+                return root.get_by_role(alt.value, name=alt.name,  # type: ignore[no-any-return]
+                                        exact=alt.exact)
+            case "label":
+                return root.get_by_label(alt.value, exact=alt.exact)  # type: ignore[no-any-return]
+            case "beside":
+                return root.locator(_beside_xpath(alt.value))  # type: ignore[no-any-return]
+            case "alt":
+                return root.locator(  # type: ignore[no-any-return]
+                    f"a:has(img[alt={_css_string(alt.value)}]), "
+                    f"input[type=image][alt={_css_string(alt.value)}], "
+                    f"img[alt={_css_string(alt.value)}]:not(a img)")
+            case "placeholder":
+                return root.get_by_placeholder(alt.value,  # type: ignore[no-any-return]
+                                               exact=alt.exact)
+        raise TargetNotFound(f"strategy {alt.strategy!r} is not a web strategy")
+
+    def _first_visible(self, target: Target) -> tuple[Locator, Alternative] | None:
+        for alt in target.alternatives:
+            locator = self._locator(alt).first
+            try:
+                if locator.is_visible():
+                    return locator, alt
+            except PlaywrightError:
+                continue  # a frame mid-navigation: not visible yet
+        return None
+
+    def _check_interrupts(self) -> None:
+        for target, error in self._interrupts:
+            if self._first_visible(target) is not None:
+                raise error(f"{target.name} is on screen")
+
+    def _resolve(self, target: Target, timeout_ms: int) -> tuple[Locator, Alternative]:
+        deadline = time.monotonic() + (target.timeout_ms or timeout_ms) / 1000
+        while True:
+            found = self._first_visible(target)
+            if found is not None:
+                return found
+            self._check_interrupts()
+            if time.monotonic() >= deadline:
+                tried = "; ".join(a.describe() for a in target.alternatives)
+                raise TargetNotFound(f"{target.name} not found (tried {tried})")
+            time.sleep(_POLL_S)
+
+    def _act(self, target: Target | None, action: Any) -> Any:
+        name = target.name if target else "page"
+        try:
+            return action()
+        except PlaywrightTimeout as exc:
+            raise TargetNotFound(f"{name}: {exc.message.splitlines()[0]}") from exc
+        except PlaywrightError as exc:
+            first = exc.message.splitlines()[0] if exc.message else str(exc)
+            if any(marker in exc.message for marker in _TRANSIENT_MARKERS):
+                raise TransientError(f"{name}: {first}") from exc
+            raise TargetNotFound(f"{name}: {first}") from exc
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

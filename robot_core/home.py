@@ -1,0 +1,64 @@
+"""Where robot keeps its files: everything under ``ROBOT_HOME`` (default ``./var``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+
+def robot_home() -> Path:
+    """``ROBOT_HOME`` or ``./var``."""
+    return Path(os.environ.get("ROBOT_HOME", "var")).resolve()
+
+
+def project_dir() -> Path:
+    """The folder holding ``bots/`` and ``selectors/``: ``ROBOT_PROJECT`` or the current one."""
+    return Path(os.environ.get("ROBOT_PROJECT", ".")).resolve()
+
+
+def new_run_id(bot: str) -> str:
+    """Sortable and unique: ``20251126-052806-resident_registration-3fa2``."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{bot}-{secrets.token_hex(2)}"
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe form of a case key."""
+    return re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE).strip("_") or "case"
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """The files of one run under ``ROBOT_HOME/runs/<run_id>/``."""
+
+    root: Path
+
+    @classmethod
+    def create(cls, home: Path, run_id: str) -> RunPaths:
+        """Make the run's folders."""
+        paths = cls(home / "runs" / run_id)
+        paths.screenshots.mkdir(parents=True, exist_ok=True)
+        return paths
+
+    @property
+    def audit(self) -> Path:
+        """The JSON-lines audit trail."""
+        return self.root / "audit.jsonl"
+
+    @property
+    def screenshots(self) -> Path:
+        """Screenshots of failures and evidence."""
+        return self.root / "screenshots"
+
+    @property
+    def results(self) -> Path:
+        """The results workbook."""
+        return self.root / "results.xlsx"
+
+    def screenshot(self, key: str, attempt: int, kind: str) -> Path:
+        """``screenshots/<case>-a<attempt>-<kind>.png``."""
+        return self.screenshots / f"{safe_name(key)}-a{attempt}-{safe_name(kind)}.png"

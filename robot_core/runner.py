@@ -1,0 +1,279 @@
+"""Run cases through a bot's steps: retries, recovery, screenshots and audit events.
+
+One ``Runner`` is one worker session: it starts the driver once, runs ``setup`` (log in),
+then takes cases one at a time. For each case:
+
+* a ``TransientError`` repeats the step (tenacity, bounded exponential backoff);
+* a ``BusinessError`` (red text on the form) ends the case: screenshot, no retry;
+* any other ``ApplicationError``: screenshot, ``recover`` steps, ``setup`` again (log in),
+  then the case again, up to ``retry.case`` attempts. Before every attempt after the
+  first, ``verify`` asks the legacy system whether the case already landed, so a save that
+  went through behind a timeout is never typed twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from robot_core.audit import AuditTrail
+from robot_core.credentials import Credentials
+from robot_core.drivers.base import Driver
+from robot_core.errors import (
+    ApplicationError,
+    BotScriptError,
+    BusinessError,
+    SessionExpired,
+    SystemUnavailable,
+    TargetNotFound,
+    TransientError,
+)
+from robot_core.home import RunPaths
+from robot_core.intake import CaseRow
+from robot_core.outcome import CaseResult, Status
+from robot_core.script.model import BotScript, Step
+from robot_core.steps import ACTIONS
+from robot_core.steps.context import StepContext
+
+WATCH_ERRORS: dict[str, type[ApplicationError]] = {
+    "session_expired": SessionExpired,
+    "system_unavailable": SystemUnavailable,
+}
+
+
+class Runner:
+    """One worker session of one bot."""
+
+    def __init__(self, bot: BotScript, driver: Driver, audit: AuditTrail, paths: RunPaths,
+                 env: Mapping[str, str], credentials: Credentials | None) -> None:
+        self.bot = bot
+        self.driver = driver
+        self.audit = audit
+        self.paths = paths
+        self.env = dict(env)
+        self.credentials = credentials
+        self.cases_since_recycle = 0
+        self._mask_targets = bot.selectors.secret_targets()
+        if credentials is not None:
+            audit.masker.add([credentials.password])
+
+    # -- session -----------------------------------------------------------------------------
+    def open(self) -> None:
+        """Start the application and log in."""
+        self.driver.start()
+        self.audit.event("session_started", driver=self.bot.driver, app=self.bot.app)
+        self._setup_with_retries()
+
+    def close(self) -> None:
+        """Stop the application."""
+        self.driver.stop()
+        self.audit.event("session_stopped")
+
+    def _watching(self, on: bool) -> None:
+        # Setup and recovery start from the login page, which a watch may well name.
+        self.driver.set_interrupts([(self.bot.selectors.get(w.target), WATCH_ERRORS[w.means])
+                                    for w in self.bot.watch] if on else [])
+
+    def _setup_with_retries(self) -> None:
+        for attempt in range(1, self.bot.retry.case + 1):
+            try:
+                self._watching(False)
+                self._run_block(self._context(None), self.bot.setup, key="", attempt=attempt)
+                self._watching(True)
+                return
+            except ApplicationError as exc:
+                self.audit.event("setup_failed", attempt=attempt, error=exc.reason)
+                if attempt == self.bot.retry.case:
+                    raise
+                self._sleep_backoff(attempt)
+                self.driver.restart()
+
+    # -- cases -------------------------------------------------------------------------------
+    def run_case(self, case: CaseRow, *, uncertain: bool = False) -> CaseResult:
+        """Enter one case; never raises for a case-level failure."""
+        started = time.monotonic()
+        self.audit.masker.add(self._secret_values(case))
+        if not case.valid:
+            return self._rejected(case)
+        self._maybe_recycle()
+        result = self._attempts(case, uncertain)
+        result.duration_ms = int((time.monotonic() - started) * 1000)
+        self.audit.event("case_finished", case=case.key, outcome=result.status.value,
+                         attempts=result.attempts, duration_ms=result.duration_ms,
+                         error=result.error, screenshot=result.screenshot,
+                         outputs=result.outputs, verified=result.verified)
+        self.cases_since_recycle += 1
+        return result
+
+    def _attempts(self, case: CaseRow, uncertain: bool) -> CaseResult:
+        result = CaseResult(case.key, case.row_number, Status.FAILED)
+        for attempt in range(1, self.bot.retry.case + 1):
+            result.attempts = attempt
+            self.audit.event("case_started", case=case.key, row=case.row_number,
+                             attempt=attempt)
+            ctx = self._context(case)
+            try:
+                if (attempt > 1 or uncertain) and self.bot.verify and self._verify(ctx, case,
+                                                                                    attempt):
+                    return self._done(result, ctx, verified=True)
+                self._run_block(ctx, self.bot.steps, key=case.key, attempt=attempt)
+                return self._done(result, ctx, verified=False)
+            except BusinessError as exc:
+                return self._fail(result, Status.BUSINESS_FAILED, exc, attempt)
+            except BotScriptError as exc:
+                return self._fail(result, Status.FAILED, exc, attempt)
+            except ApplicationError as exc:
+                self._fail(result, Status.FAILED, exc, attempt)
+                if attempt < self.bot.retry.case:
+                    self._sleep_backoff(attempt)
+                    self.recover(exc)
+        return result
+
+    def _verify(self, ctx: StepContext, case: CaseRow, attempt: int) -> bool:
+        self._run_block(ctx, self.bot.verify, key=case.key, attempt=attempt)
+        self.audit.event("case_verified", case=case.key, found=bool(ctx.found),
+                         outputs=ctx.outputs)
+        return bool(ctx.found)
+
+    def _done(self, result: CaseResult, ctx: StepContext, *, verified: bool) -> CaseResult:
+        result.status = Status.DONE
+        result.outputs = dict(ctx.outputs)
+        result.verified = verified
+        result.error = result.error_kind = result.screenshot = ""
+        return result
+
+    def _fail(self, result: CaseResult, status: Status, exc: Exception, attempt: int,
+              ) -> CaseResult:
+        result.status = status
+        result.error_kind = type(exc).__name__
+        result.error = self.audit.masker.mask(getattr(exc, "reason", str(exc)))
+        result.screenshot = self._screenshot(result.key, attempt, result.error_kind)
+        return result
+
+    def _rejected(self, case: CaseRow) -> CaseResult:
+        reason = " / ".join(str(p) for p in case.problems)
+        self.audit.event("case_rejected", case=case.key, row=case.row_number, error=reason)
+        return CaseResult(case.key, case.row_number, Status.BUSINESS_FAILED, error=reason,
+                          error_kind="CaseDataError")
+
+    # -- recovery ----------------------------------------------------------------------------
+    def recover(self, cause: Exception) -> None:
+        """``recover`` steps then ``setup``; if those fail too, restart the application."""
+        self.audit.event("recover", cause=type(cause).__name__, error=str(cause))
+        try:
+            ctx = self._context(None)
+            self._watching(False)
+            self._run_block(ctx, self.bot.recover, key="", attempt=1)
+            self._run_block(ctx, self.bot.setup, key="", attempt=1)
+            self._watching(True)
+        except ApplicationError as exc:
+            self.audit.event("recover_failed", error=exc.reason)
+            self.driver.restart()
+            self._setup_with_retries()
+
+    def _maybe_recycle(self) -> None:
+        every = self.bot.session.recycle_every
+        if every and self.cases_since_recycle >= every:
+            self.audit.event("recycle", after_cases=self.cases_since_recycle)
+            self.driver.recycle()
+            self.cases_since_recycle = 0
+            self._setup_with_retries()
+
+    # -- steps -------------------------------------------------------------------------------
+    def _context(self, case: CaseRow | None) -> StepContext:
+        variables: dict[str, Any] = {
+            "case": dict(case.values) if case else {},
+            "env": self.env,
+            "secret": self.credentials.as_template_values() if self.credentials else {},
+        }
+        key = case.key if case else "session"
+        return StepContext(self.bot, self.driver, variables,
+                           capture=lambda name: self._screenshot(key, 0, name))
+
+    def _run_block(self, ctx: StepContext, steps: tuple[Step, ...], *, key: str,
+                   attempt: int) -> None:
+        for step in steps:
+            self._run_step(ctx, step, key, attempt)
+            if step.action == "found_when" and not ctx.found:
+                return  # verify: the case is not in the system; nothing more to read
+
+    def _run_step(self, ctx: StepContext, step: Step, key: str, case_attempt: int) -> None:
+        action = ACTIONS[step.action]
+        retry_on = (TransientError, SystemUnavailable) if step.action == "goto" \
+            else (TransientError,)
+        retrying = Retrying(
+            stop=stop_after_attempt(self.bot.retry.step if action.repeatable else 1),
+            wait=wait_exponential(multiplier=self.bot.retry.backoff_s,
+                                  max=self.bot.retry.backoff_max_s),
+            retry=retry_if_exception(lambda e: isinstance(e, retry_on)),
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                self._attempt_step(ctx, step, key, case_attempt,
+                                   attempt.retry_state.attempt_number, action.run)
+
+    def _attempt_step(self, ctx: StepContext, step: Step, key: str, case_attempt: int,
+                      step_attempt: int, run: Callable[[StepContext, Step], None]) -> None:
+        ctx.matched = ctx.shown_value = ""
+        started = time.monotonic()
+        fields: dict[str, Any] = {"case": key, "step": step.label, "action": step.action,
+                                  "target": step.target_name(), "attempt": case_attempt,
+                                  "step_attempt": step_attempt}
+        try:
+            run(ctx, step)
+        except BusinessError as exc:
+            self._step_event(fields, ctx, step, started, "business_error", error=exc.reason)
+            raise
+        except ApplicationError as exc:
+            exc = self._classify(exc)
+            self._step_event(fields, ctx, step, started, "error",
+                             error=f"{type(exc).__name__}: {exc.reason}")
+            raise exc from None
+        self._step_event(fields, ctx, step, started, "ok")
+
+    def _step_event(self, fields: dict[str, Any], ctx: StepContext, step: Step, started: float,
+                    outcome: str, **extra: Any) -> None:
+        self.audit.event("step", **fields, value=ctx.shown_value, secret=step.secret,
+                         matched=ctx.matched, outcome=outcome,
+                         duration_ms=int((time.monotonic() - started) * 1000), **extra)
+
+    def _classify(self, exc: ApplicationError) -> ApplicationError:
+        """A missing target may really be a logged-out or error page: say which."""
+        if not isinstance(exc, TargetNotFound | TransientError):
+            return exc
+        for watch in self.bot.watch:
+            try:
+                shown = self.driver.is_visible(self.bot.selectors.get(watch.target))
+            except ApplicationError:
+                continue
+            if shown:
+                return WATCH_ERRORS[watch.means](f"{watch.target} shown ({exc.reason})")
+        return exc
+
+    # -- evidence ----------------------------------------------------------------------------
+    def _screenshot(self, key: str, attempt: int, kind: str) -> str:
+        path = self.paths.screenshot(key or "session", attempt, kind)
+        try:
+            self.driver.screenshot(path, self._mask_targets)
+        except ApplicationError as exc:
+            self.audit.event("screenshot_failed", case=key, error=exc.reason)
+            return ""
+        self.audit.event("screenshot", case=key, path=str(path.relative_to(self.paths.root)))
+        return str(path.relative_to(self.paths.root))
+
+    def _secret_values(self, case: CaseRow) -> list[str]:
+        secret = self.bot.secret_columns()
+        return [str(v) for k, v in case.values.items() if k in secret and v] + \
+            [str(v) for k, v in case.raw.items() if v and k in self._secret_headers()]
+
+    def _secret_headers(self) -> set[str]:
+        cols = self.bot.input.columns
+        return {h for name in self.bot.secret_columns() for h in (*cols[name].header, name)}
+
+    def _sleep_backoff(self, attempt: int) -> None:
+        policy = self.bot.retry
+        time.sleep(min(policy.backoff_max_s, policy.backoff_s * (2 ** (attempt - 1))))

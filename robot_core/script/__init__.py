@@ -1,0 +1,1 @@
+"""Bot scripts: YAML in, a validated, executable model out."""

@@ -1,0 +1,217 @@
+"""Load ``bots/NAME.yaml`` into a validated ``BotScript``.
+
+Everything that can be checked without running is checked here, each error located at
+``file:line:column`` with the key: unknown keys and actions, bad arguments, unknown targets,
+and templates that read an unknown column, filter or output.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from robot_core import transforms
+from robot_core.errors import BotScriptError
+from robot_core.script.model import (
+    BotScript,
+    InputSpec,
+    RetryPolicy,
+    SessionPolicy,
+    Step,
+    Timeouts,
+    Watch,
+)
+from robot_core.script.yamlsource import PathKey, YamlSource, load_yaml
+from robot_core.selectors import SelectorMap, load_selector_map
+from robot_core.steps import ACTIONS, Action
+from robot_core.templating import ROOTS, Template, TemplateProblem, compile_template
+
+M = TypeVar("M", bound=BaseModel)
+BLOCKS = ("setup", "verify", "steps", "recover")
+TOP_KEYS = frozenset({"name", "description", "driver", "app", "start", "credentials", "input",
+                      *BLOCKS, "retry", "watch", "session", "timeouts"})
+
+
+def load_bot(path: Path, selectors_dir: Path) -> BotScript:
+    """Load and fully validate the bot at ``path`` with its map from ``selectors_dir``."""
+    src = load_yaml(path)
+    if not isinstance(src.data, dict):
+        raise src.error((), "a bot script must be a mapping (name:, app:, steps:, ...)")
+    data: dict[str, Any] = src.data
+    _no_unknown_keys(src, (), data, TOP_KEYS)
+    for required in ("app", "input", "steps"):
+        if required not in data:
+            raise src.error((), f"missing required key {required!r}")
+    selectors = _selector_map(src, data, selectors_dir)
+    spec = _model(src, ("input",), data["input"], InputSpec)
+    _check_input(src, spec)
+    checker = _Checker(src, selectors, spec, _outputs(data), bool(data.get("credentials")))
+    blocks = {b: checker.block(b, data.get(b) or []) for b in BLOCKS}
+    watch = tuple(_model(src, ("watch", i), w, Watch) for i, w in enumerate(data.get("watch", [])))
+    for i, item in enumerate(watch):
+        checker.known_target(("watch", i, "target"), item.target)
+    start = checker.template(("start",), data["start"], "start") if "start" in data else None
+    driver = data.get("driver", selectors.driver)
+    if driver != selectors.driver:
+        raise src.error(("driver",), f"bot says driver {driver!r} but selector map "
+                        f"{selectors.file} is for {selectors.driver!r}")
+    return BotScript(
+        name=str(data.get("name", path.stem)), description=str(data.get("description", "")),
+        driver=driver, app=selectors.app, file=src.file, selectors=selectors, start=start,
+        credentials=data.get("credentials"), input=spec,
+        setup=blocks["setup"], verify=blocks["verify"], steps=blocks["steps"],
+        recover=blocks["recover"],
+        retry=_model(src, ("retry",), data.get("retry", {}), RetryPolicy), watch=watch,
+        session=_model(src, ("session",), data.get("session", {}), SessionPolicy),
+        timeouts=_model(src, ("timeouts",), data.get("timeouts", {}), Timeouts),
+        env_vars=frozenset(checker.env_vars),
+    )
+
+
+def _selector_map(src: YamlSource, data: Mapping[str, Any], selectors_dir: Path) -> SelectorMap:
+    app = data["app"]
+    if not isinstance(app, str) or not app:
+        raise src.error(("app",), "app must name a selector map (selectors/APP.yaml)")
+    path = selectors_dir / f"{app}.yaml"
+    if not path.exists():
+        raise src.error(("app",), f"no selector map {path}")
+    return load_selector_map(path)
+
+
+def _model(src: YamlSource, path: PathKey, value: Any, model: type[M]) -> M:
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = (*path, *first["loc"])
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = f"unknown key (allowed: {', '.join(sorted(model.model_fields))})"
+        raise src.error(loc, message) from None
+
+
+def _no_unknown_keys(src: YamlSource, path: PathKey, data: Mapping[str, Any],
+                     allowed: Iterable[str]) -> None:
+    allowed = sorted(allowed)
+    for key in data:
+        if key not in allowed:
+            raise src.error((*path, key), "unknown key" + _did_you_mean(key, allowed))
+
+
+def _did_you_mean(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_input(src: YamlSource, spec: InputSpec) -> None:
+    if spec.key not in spec.columns:
+        raise src.error(("input", "key"), f"key column {spec.key!r} is not in input.columns")
+    for name, column in spec.columns.items():
+        for i, fn in enumerate(column.transform):
+            if fn not in transforms.FILTERS:
+                raise src.error(("input", "columns", name, "transform", i),
+                                f"unknown transform {fn!r}" + _did_you_mean(fn, transforms.FILTERS))
+
+
+def _outputs(data: Mapping[str, Any]) -> set[str]:
+    names: set[str] = set()
+    for block in BLOCKS:
+        for item in data.get(block) or []:
+            if isinstance(item, dict) and isinstance(item.get("extract"), dict):
+                names.add(str(item["extract"].get("into", "")))
+    return names
+
+
+class _Checker:
+    """Builds the ``Step`` objects of each block, checking targets and templates."""
+
+    def __init__(self, src: YamlSource, selectors: SelectorMap, spec: InputSpec,
+                 outputs: set[str], has_credentials: bool) -> None:
+        self.src = src
+        self.selectors = selectors
+        self.columns = spec.columns
+        self.outputs = outputs
+        self.has_credentials = has_credentials
+        self.env_vars: set[str] = set()
+
+    def block(self, name: str, items: Any) -> tuple[Step, ...]:
+        if not isinstance(items, list):
+            raise self.src.error((name,), f"{name} must be a list of steps")
+        return tuple(self.step(name, i, item) for i, item in enumerate(items))
+
+    def step(self, block: str, index: int, item: Any) -> Step:
+        path: PathKey = (block, index)
+        if not isinstance(item, dict) or len(item) != 1:
+            raise self.src.error(path, "a step is one action, like `- click: form.save`")
+        name, raw = next(iter(item.items()))
+        act = ACTIONS.get(name)
+        if act is None:
+            raise self.src.error((*path, name), f"unknown action {name!r}"
+                                 + _did_you_mean(name, ACTIONS))
+        if block not in act.blocks:
+            raise self.src.error((*path, name), f"{name} can only be used in "
+                                 + ", ".join(sorted(act.blocks)))
+        args = _model(self.src, (*path, name), self._expand(act, path, raw), act.args)
+        templates = {f: self.template((*path, name, f), getattr(args, f), f)
+                     for f in act.args.TEMPLATES if getattr(args, f) is not None}
+        secret = any(self._reads_secret(t) for t in templates.values())
+        for field in act.args.TARGETS:
+            value = getattr(args, field)
+            for i, target in enumerate(value if isinstance(value, tuple) else [value]):
+                if target is not None:
+                    where = (*path, name, field, i) if isinstance(value, tuple) else \
+                        (*path, name, field)
+                    secret |= self.known_target(where, target)
+        if name == "choose" and not self.selectors.get(getattr(args, "target")).options:
+            raise self.src.error((*path, name, "target"), "choose needs a target with options:")
+        return Step(block, index, name, args, templates, self.src.where((*path, name)), secret)
+
+    def _expand(self, act: Action, path: PathKey, raw: Any) -> Any:
+        if isinstance(raw, dict):
+            return raw
+        if act.shorthand is None:
+            raise self.src.error((*path, act.name), f"{act.name} needs a mapping of arguments")
+        return {act.shorthand: raw}
+
+    def known_target(self, path: PathKey, name: str) -> bool:
+        """Raise unless ``name`` is in the selector map; return whether it is secret."""
+        try:
+            return self.selectors.get(name).secret
+        except KeyError:
+            raise self.src.error(path, f"unknown target {name!r} in {self.selectors.file}"
+                                 + _did_you_mean(name, self.selectors.targets)) from None
+
+    def template(self, path: PathKey, source: Any, field: str) -> Template:
+        roots = ROOTS if field == "reason" else ROOTS - {"text"}
+        try:
+            template = compile_template(str(source), roots)
+        except TemplateProblem as exc:
+            raise self.src.error(path, f"template error: {exc}") from None
+        for root, name in template.refs:
+            self._check_ref(path, root, name)
+        return template
+
+    def _check_ref(self, path: PathKey, root: str, name: str) -> None:
+        if root == "case" and name and name not in self.columns:
+            raise self.src.error(path, f"unknown column {name!r} in template"
+                                 + _did_you_mean(name, self.columns))
+        if root == "secret":
+            if not self.has_credentials:
+                raise self.src.error(path, "template reads secret.* but the bot names no "
+                                     "credentials:")
+            if name not in {"user", "password"}:
+                raise self.src.error(path, f"secret.{name} is unknown (use secret.user or "
+                                     "secret.password)")
+        if root == "outputs" and name and name not in self.outputs:
+            raise self.src.error(path, f"unknown output {name!r}: no extract step has "
+                                 f"into: {name}")
+        if root == "env" and name:
+            self.env_vars.add(name)
+
+    def _reads_secret(self, template: Template) -> bool:
+        secret_columns = {n for n, c in self.columns.items() if c.secret}
+        return bool(template.reads("secret")) or bool(template.reads("case") & secret_columns)

@@ -1,0 +1,138 @@
+"""The bot script model: what a bot *says*. What happened lives in ``robot_core.results``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from robot_core.errors import Location
+from robot_core.selectors import SelectorMap
+from robot_core.templating import Template
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+CHECKS = ("katakana", "my_number", "corporate_number", "postal_code")
+
+
+class Column(_Strict):
+    """One input column: where to find it in the export and what a valid value is."""
+
+    header: tuple[str, ...] = ()
+    type: Literal["str", "int", "date", "bool"] = "str"
+    required: bool = False
+    transform: tuple[str, ...] = ()
+    check: Literal["katakana", "my_number", "corporate_number", "postal_code"] | None = None
+    pattern: str | None = None
+    min_length: int | None = Field(default=None, ge=0)
+    max_length: int | None = Field(default=None, ge=1)
+    choices: tuple[str, ...] | None = None
+    secret: bool = False
+
+    @field_validator("header", "transform", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return (value,) if isinstance(value, str) else value
+
+
+class InputSpec(_Strict):
+    """How case rows are read: the unique key and the typed columns."""
+
+    key: str
+    sheet: str | None = None
+    columns: dict[str, Column]
+
+
+class RetryPolicy(_Strict):
+    """Attempts (the first one included) and the backoff between them."""
+
+    step: int = Field(default=3, ge=1, le=10)
+    case: int = Field(default=3, ge=1, le=10)
+    backoff_s: float = Field(default=0.5, ge=0, le=60)
+    backoff_max_s: float = Field(default=5.0, ge=0, le=600)
+
+
+class Watch(_Strict):
+    """A target whose appearance means something went wrong, whatever step is running."""
+
+    target: str
+    means: Literal["session_expired", "system_unavailable"]
+
+
+class SessionPolicy(_Strict):
+    """When to start the application session afresh."""
+
+    recycle_every: int = Field(default=50, ge=0)
+
+
+class Timeouts(_Strict):
+    """How long a step waits for its target, and a page for its load."""
+
+    step_ms: int = Field(default=10_000, ge=100)
+    navigation_ms: int = Field(default=15_000, ge=100)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One action of a block, validated, with its templates compiled."""
+
+    block: str
+    index: int
+    action: str
+    args: BaseModel
+    templates: Mapping[str, Template]
+    location: Location
+    secret: bool
+
+    @property
+    def label(self) -> str:
+        """``steps[3] fill``: how audit events and errors name the step."""
+        return f"{self.block}[{self.index}] {self.action}"
+
+    def target_name(self) -> str | None:
+        """The step's main target, if it has one."""
+        value = getattr(self.args, "target", None)
+        return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class BotScript:
+    """A loaded, validated bot: the script and the selector map it drives."""
+
+    name: str
+    description: str
+    driver: Literal["web", "desktop"]
+    app: str
+    file: str
+    selectors: SelectorMap
+    start: Template | None
+    credentials: str | None
+    input: InputSpec
+    setup: tuple[Step, ...]
+    verify: tuple[Step, ...]
+    steps: tuple[Step, ...]
+    recover: tuple[Step, ...]
+    retry: RetryPolicy
+    watch: tuple[Watch, ...]
+    session: SessionPolicy
+    timeouts: Timeouts
+    env_vars: frozenset[str]
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """Names the bot extracts (``into:``), in script order."""
+        names: list[str] = []
+        for step in (*self.steps, *self.verify):
+            into = getattr(step.args, "into", None)
+            if isinstance(into, str) and into not in names:
+                names.append(into)
+        return tuple(names)
+
+    def secret_columns(self) -> set[str]:
+        """Columns whose values never reach logs, screenshots or reports."""
+        return {name for name, col in self.input.columns.items() if col.secret}

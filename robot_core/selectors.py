@@ -1,0 +1,206 @@
+"""Selector maps: named targets of one legacy app, each a list of alternatives tried in order.
+
+``selectors/registry_web.yaml``::
+
+    app: registry_web
+    driver: web
+    screens:
+      form:
+        frame: 'iframe[name="main"]'      # default frame for every target of this screen
+        targets:
+          name: [{beside: 氏名}, {css: 'input[name="txt02"]'}]
+          my_number: {secret: true, any: [{beside: 個人番号}]}
+          sex:
+            options:
+              男: [{css: 'input[name="rdo01"][value="1"]'}]
+
+A target is addressed as ``screen.target`` (``form.name``). A bare string is a CSS selector.
+(This module is named after the folder of maps; the folder itself must never be a package.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from robot_core.errors import BotScriptError, Location
+from robot_core.script.yamlsource import PathKey, YamlSource, load_yaml
+
+#: strategy -> what it means; the web driver turns each into a Playwright locator.
+WEB_STRATEGIES: dict[str, str] = {
+    "css": "CSS selector",
+    "xpath": "XPath expression",
+    "text": "element whose text contains this",
+    "role": "ARIA role, with `name` for the accessible name",
+    "label": "form control tied to this label",
+    "beside": "form control in the table cell next to the cell with exactly this text",
+    "alt": "image (or the link around it) with this alt text",
+    "placeholder": "input with this placeholder",
+}
+#: desktop strategies (pyautogui): template image, keyboard path, window-relative point.
+DESKTOP_STRATEGIES: dict[str, str] = {
+    "image": "PNG template under selectors/images/",
+    "keys": "keyboard path from the window's first field, e.g. 'tab*3'",
+    "point": "window-relative x,y",
+    "title": "window or dialog title",
+}
+_MODIFIERS = {"frame", "name", "exact", "confidence", "region"}
+_TARGET_KEYS = {"any", "secret", "options", "timeout_ms", "frame"}
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way of finding a target: a strategy and its argument (plus modifiers)."""
+
+    strategy: str
+    value: str
+    frame: str | None = None
+    name: str | None = None
+    exact: bool = True
+    confidence: float = 0.9
+
+    def describe(self) -> str:
+        """Short text for audit events and error messages."""
+        extra = f" name={self.name!r}" if self.name else ""
+        frame = f" in {self.frame}" if self.frame else ""
+        return f"{self.strategy}={self.value!r}{extra}{frame}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A named thing on a legacy screen."""
+
+    name: str
+    alternatives: tuple[Alternative, ...]
+    location: Location
+    secret: bool = False
+    timeout_ms: int | None = None
+    options: Mapping[str, Target] = field(default_factory=dict)
+
+    def option(self, value: str) -> Target:
+        """The alternative set for one radio/choice value (``form.sex`` + ``男``)."""
+        try:
+            return self.options[value]
+        except KeyError:
+            known = ", ".join(self.options) or "none"
+            raise BotScriptError(f"target {self.name} has no option {value!r} (options: {known})",
+                                 self.location) from None
+
+
+@dataclass(frozen=True)
+class SelectorMap:
+    """Every target of one app, by ``screen.target`` name."""
+
+    app: str
+    driver: str
+    file: str
+    targets: Mapping[str, Target]
+    launch: Mapping[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Target:
+        """The target called ``name``; ``KeyError`` when the map has none."""
+        return self.targets[name]
+
+    def secret_targets(self) -> list[Target]:
+        """Targets whose content must be masked in screenshots."""
+        return [t for t in self.targets.values() if t.secret]
+
+
+def load_selector_map(path: Path) -> SelectorMap:
+    """Load and validate one selector map; errors name file, line and key."""
+    src = load_yaml(path)
+    data = src.data
+    if not isinstance(data, dict):
+        raise src.error((), "a selector map must be a mapping with app, driver and screens")
+    for key in data:
+        if key not in {"app", "driver", "screens", "launch", "description"}:
+            raise src.error((key,), "unknown key (expected app, driver, screens, launch)")
+    driver = data.get("driver", "web")
+    if driver not in {"web", "desktop"}:
+        raise src.error(("driver",), f"driver must be web or desktop, not {driver!r}")
+    app = data.get("app", path.stem)
+    screens = data.get("screens")
+    if not isinstance(screens, dict) or not screens:
+        raise src.error(("screens",), "screens must be a mapping of screen name to targets")
+    strategies = WEB_STRATEGIES if driver == "web" else DESKTOP_STRATEGIES
+    targets: dict[str, Target] = {}
+    for screen, body in screens.items():
+        targets.update(_screen(src, ("screens", screen), screen, body, strategies))
+    launch = data.get("launch", {})
+    if not isinstance(launch, dict):
+        raise src.error(("launch",), "launch must be a mapping")
+    return SelectorMap(str(app), driver, src.file, targets, launch)
+
+
+def _screen(src: YamlSource, path: PathKey, screen: str, body: Any,
+            strategies: Mapping[str, str]) -> dict[str, Target]:
+    if not isinstance(body, dict) or "targets" not in body:
+        raise src.error(path, "a screen needs `targets:` (and may set `frame:`)")
+    unknown = set(body) - {"targets", "frame", "title"}
+    if unknown:
+        raise src.error((*path, sorted(unknown)[0]), "unknown key (expected targets, frame)")
+    frame = body.get("frame")
+    out: dict[str, Target] = {}
+    for name, spec in body["targets"].items():
+        full = f"{screen}.{name}"
+        out[full] = _target(src, (*path, "targets", name), full, spec, frame, strategies)
+    return out
+
+
+def _target(src: YamlSource, path: PathKey, name: str, spec: Any, frame: str | None,
+            strategies: Mapping[str, str]) -> Target:
+    loc = src.where(path)
+    if isinstance(spec, str | list):
+        return Target(name, _alternatives(src, path, spec, frame, strategies), loc)
+    if not isinstance(spec, dict):
+        raise src.error(path, "a target is a selector string, a list of alternatives or a mapping")
+    unknown = set(spec) - _TARGET_KEYS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise src.error((*path, key), f"unknown key (expected {', '.join(sorted(_TARGET_KEYS))})")
+    frame = spec.get("frame", frame)
+    options = {
+        str(value): _target(src, (*path, "options", value), f"{name}[{value}]", alt, frame,
+                            strategies)
+        for value, alt in (spec.get("options") or {}).items()
+    }
+    if "any" not in spec and not options:
+        raise src.error(path, "a target needs `any:` alternatives or `options:`")
+    alts = _alternatives(src, (*path, "any"), spec["any"], frame, strategies) if "any" in spec \
+        else ()
+    timeout = spec.get("timeout_ms")
+    if timeout is not None and (not isinstance(timeout, int) or timeout <= 0):
+        raise src.error((*path, "timeout_ms"), "timeout_ms must be a positive whole number")
+    return Target(name, alts, loc, bool(spec.get("secret", False)), timeout, options)
+
+
+def _alternatives(src: YamlSource, path: PathKey, spec: Any, frame: str | None,
+                  strategies: Mapping[str, str]) -> tuple[Alternative, ...]:
+    items = spec if isinstance(spec, list) else [spec]
+    if not items:
+        raise src.error(path, "a target needs at least one alternative")
+    return tuple(_alternative(src, (*path, i) if isinstance(spec, list) else path, item, frame,
+                              strategies) for i, item in enumerate(items))
+
+
+def _alternative(src: YamlSource, path: PathKey, item: Any, frame: str | None,
+                 strategies: Mapping[str, str]) -> Alternative:
+    if isinstance(item, str):
+        item = {"css": item} if "css" in strategies else {"image": item}
+    if not isinstance(item, dict):
+        raise src.error(path, "an alternative is a mapping like {css: '...'}")
+    chosen = [k for k in item if k not in _MODIFIERS]
+    if len(chosen) != 1 or chosen[0] not in strategies:
+        bad = next((k for k in chosen if k not in strategies), None)
+        where = (*path, bad) if bad else path
+        raise src.error(where, "an alternative needs exactly one strategy of: "
+                        + ", ".join(strategies))
+    strategy = chosen[0]
+    value = item[strategy]
+    if not isinstance(value, str | int | float) or str(value) == "":
+        raise src.error((*path, strategy), f"{strategy} needs a non-empty value")
+    confidence = float(item.get("confidence", 0.9))
+    return Alternative(strategy, str(value), item.get("frame", frame), item.get("name"),
+                       bool(item.get("exact", True)), confidence)

@@ -1,0 +1,194 @@
+"""The actions bot scripts are written in. One small function each; see docs/writing-bots.md."""
+
+from __future__ import annotations
+
+import re
+from typing import TypeVar
+
+from pydantic import Field
+
+from robot_core.errors import BusinessError, TargetNotFound
+from robot_core.script.model import Step
+from robot_core.steps.context import StepContext
+from robot_core.steps.registry import Args, action
+
+A = TypeVar("A", bound=Args)
+TRUTHY = frozenset({"true", "1", "yes", "y", "on", "○", "〇", "はい", "有", "✓", "x"})
+
+
+class UrlArgs(Args):
+    url: str
+    TEMPLATES = ("url",)
+
+
+class TargetArgs(Args):
+    target: str
+    timeout_ms: int | None = Field(default=None, ge=1)
+    TARGETS = ("target",)
+
+
+class FillArgs(TargetArgs):
+    value: str
+    TEMPLATES = ("value",)
+
+
+class SelectArgs(TargetArgs):
+    value: str | None = None
+    label: str | None = None
+    TEMPLATES = ("value", "label")
+
+
+class CheckArgs(TargetArgs):
+    value: str = "true"
+    TEMPLATES = ("value",)
+
+
+class ChooseArgs(TargetArgs):
+    value: str
+    TEMPLATES = ("value",)
+
+
+class PressArgs(Args):
+    key: str
+    target: str | None = None
+    TARGETS = ("target",)
+
+
+class WaitArgs(Args):
+    target: str | None = None
+    any: tuple[str, ...] = ()
+    timeout_ms: int | None = Field(default=None, ge=1)
+    TARGETS = ("target", "any")
+
+
+class ExtractArgs(TargetArgs):
+    into: str
+    pattern: str | None = None
+
+
+class BusinessErrorArgs(TargetArgs):
+    reason: str = "{{ text }}"
+    TEMPLATES = ("reason",)
+
+
+class ScreenshotArgs(Args):
+    name: str = "evidence"
+
+
+@action("goto", UrlArgs, shorthand="url")
+def goto(ctx: StepContext, step: Step) -> None:
+    """Open a URL (web) or bring a window forward (desktop)."""
+    url = ctx.render(step, "url")
+    ctx.shown_value = url
+    ctx.driver.goto(url, ctx.bot.timeouts.navigation_ms)
+
+
+@action("click", TargetArgs, shorthand="target")
+def click(ctx: StepContext, step: Step) -> None:
+    """Click a target (a button, a link, an image)."""
+    args = _args(step, TargetArgs)
+    target = ctx.target(args.target)
+    ctx.matched = ctx.driver.click(target, ctx.timeout(target, args.timeout_ms))
+
+
+@action("fill", FillArgs)
+def fill(ctx: StepContext, step: Step) -> None:
+    """Type a value into a field, replacing what is there."""
+    args = _args(step, FillArgs)
+    target = ctx.target(args.target)
+    value = ctx.render(step, "value")
+    ctx.shown_value = value
+    ctx.matched = ctx.driver.fill(target, value, ctx.timeout(target, args.timeout_ms))
+
+
+@action("select", SelectArgs)
+def select(ctx: StepContext, step: Step) -> None:
+    """Pick an option of a drop-down list, by ``value`` or by visible ``label``."""
+    args = _args(step, SelectArgs)
+    target = ctx.target(args.target)
+    label = ctx.render(step, "label") if args.label is not None else None
+    value = ctx.render(step, "value") if args.value is not None else None
+    ctx.shown_value = label if label is not None else (value or "")
+    ctx.matched = ctx.driver.select(target, value, label, ctx.timeout(target, args.timeout_ms))
+
+
+@action("check", CheckArgs)
+def check(ctx: StepContext, step: Step) -> None:
+    """Tick a checkbox when ``value`` is true-ish (true, 1, ○, はい), untick it otherwise."""
+    args = _args(step, CheckArgs)
+    target = ctx.target(args.target)
+    wanted = ctx.render(step, "value").strip().lower() in TRUTHY
+    ctx.shown_value = str(wanted).lower()
+    ctx.matched = ctx.driver.set_checked(target, wanted, ctx.timeout(target, args.timeout_ms))
+
+
+@action("choose", ChooseArgs)
+def choose(ctx: StepContext, step: Step) -> None:
+    """Pick the radio button of a target's ``options:`` that matches ``value`` (男 → 男's)."""
+    args = _args(step, ChooseArgs)
+    value = ctx.render(step, "value")
+    ctx.shown_value = value
+    target = ctx.target(args.target).option(value.strip())
+    ctx.matched = ctx.driver.set_checked(target, True, ctx.timeout(target, args.timeout_ms))
+
+
+@action("press", PressArgs, shorthand="key")
+def press(ctx: StepContext, step: Step) -> None:
+    """Press a key (Enter, Tab, Control+S), on a target when one is named."""
+    args = _args(step, PressArgs)
+    target = ctx.target(args.target) if args.target else None
+    ctx.driver.press(target, args.key, ctx.timeout(target))
+
+
+@action("wait_for", WaitArgs, shorthand="target")
+def wait_for(ctx: StepContext, step: Step) -> None:
+    """Wait until a target (or ``any`` of several) is on screen; never a fixed sleep."""
+    args = _args(step, WaitArgs)
+    names = ([args.target] if args.target else []) + list(args.any)
+    shown = ctx.driver.wait_any([ctx.target(n) for n in names], ctx.timeout(None, args.timeout_ms))
+    ctx.matched = shown.name
+
+
+@action("extract", ExtractArgs)
+def extract(ctx: StepContext, step: Step) -> None:
+    """Read a target's text into an output (``into:``), optionally through a regex ``pattern``."""
+    args = _args(step, ExtractArgs)
+    target = ctx.target(args.target)
+    text = ctx.driver.read_text(target, ctx.timeout(target, args.timeout_ms))
+    if args.pattern:
+        match = re.search(args.pattern, text)
+        if match is None:
+            raise TargetNotFound(f"{args.target}: {text!r} does not match {args.pattern!r}")
+        text = match.group(1) if match.groups() else match.group(0)
+    ctx.outputs[args.into] = text
+    ctx.shown_value = text
+
+
+@action("business_error_if", BusinessErrorArgs, shorthand="target", repeatable=False)
+def business_error_if(ctx: StepContext, step: Step) -> None:
+    """If the target shows (a red validation message), the case is a business failure."""
+    args = _args(step, BusinessErrorArgs)
+    target = ctx.target(args.target)
+    if not ctx.driver.is_visible(target):
+        return
+    text = ctx.driver.read_text(target, ctx.timeout(target))
+    raise BusinessError(ctx.render(step, "reason", text=text) or f"{args.target} shown")
+
+
+@action("found_when", TargetArgs, shorthand="target", blocks=frozenset({"verify"}))
+def found_when(ctx: StepContext, step: Step) -> None:
+    """In ``verify``: the case is already in the system when this target shows."""
+    args = _args(step, TargetArgs)
+    ctx.found = ctx.driver.is_visible(ctx.target(args.target))
+
+
+@action("screenshot", ScreenshotArgs, shorthand="name")
+def screenshot(ctx: StepContext, step: Step) -> None:
+    """Keep a screenshot as evidence of the case (secret targets masked)."""
+    args = _args(step, ScreenshotArgs)
+    ctx.shown_value = ctx.capture(args.name)
+
+
+def _args(step: Step, kind: type[A]) -> A:
+    assert isinstance(step.args, kind), step.label
+    return step.args

@@ -1,0 +1,48 @@
+"""What an action sees while it runs: the driver, the resolved targets and the case's values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from robot_core.drivers.base import Driver
+from robot_core.errors import BotScriptError
+from robot_core.script.model import BotScript, Step
+from robot_core.selectors import Target
+from robot_core.templating import TemplateProblem
+
+
+@dataclass
+class StepContext:
+    """Per-case state shared by the steps of one block run."""
+
+    bot: BotScript
+    driver: Driver
+    variables: dict[str, Any]
+    capture: Callable[[str], str]
+    outputs: dict[str, str] = field(default_factory=dict)
+    found: bool | None = None
+    matched: str = ""
+    shown_value: str = ""
+
+    def target(self, name: str) -> Target:
+        """The selector-map target called ``name`` (checked at load, so always there)."""
+        return self.bot.selectors.get(name)
+
+    def render(self, step: Step, field_name: str, **extra: Any) -> str:
+        """Render one template argument of ``step`` against the case."""
+        template = step.templates[field_name]
+        try:
+            return template.render({**self.variables, "outputs": self.outputs, **extra})
+        except TemplateProblem as exc:
+            raise BotScriptError(f"cannot render {field_name}: {exc}", step.location,
+                                 step.label) from exc
+
+    def timeout(self, target: Target | None = None, override: int | None = None) -> int:
+        """The wait for a step: its own ``timeout_ms``, the target's, or the bot's default."""
+        if override:
+            return override
+        if target is not None and target.timeout_ms:
+            return target.timeout_ms
+        return self.bot.timeouts.step_ms

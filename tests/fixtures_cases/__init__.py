@@ -1,0 +1,1 @@
+"""Tests of the sample service-desk export generator (fixtures.cases)."""
