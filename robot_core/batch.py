@@ -54,7 +54,8 @@ def run_batch(bot: BotScript, intake: Intake, options: RunOptions,
     outcome = RunOutcome(run_id, bot.name)
     cases = intake.rows[: options.limit] if options.limit else intake.rows
     audit.event("run_started", input=str(intake.path), cases=len(cases), sheet=intake.sheet)
-    driver = driver or make_driver(bot.driver, headed=options.headed)
+    driver = driver or make_driver(bot.driver, headed=options.headed,
+                                   launch=dict(bot.selectors.launch))
     runner = Runner(bot, driver, audit, paths, env, secrets)
     try:
         _work(runner, cases, outcome, progress, stop)

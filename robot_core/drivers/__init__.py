@@ -15,4 +15,8 @@ def make_driver(kind: str, *, headed: bool = False, launch: dict[str, object] | 
         from robot_core.drivers.web import WebDriver  # noqa: PLC0415 - Playwright loads lazily
 
         return WebDriver(headed=headed)
+    if kind == "desktop":
+        from robot_core.drivers.desktop import DesktopDriver  # noqa: PLC0415 - needs a display
+
+        return DesktopDriver(launch=launch or {})
     raise BotScriptError(f"driver {kind!r} is not available in this installation")
