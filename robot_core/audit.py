@@ -44,9 +44,17 @@ class SecretMasker:
         if event.pop("secret", False) and event.get("value") not in (None, ""):
             event["value"] = MASK
         for key, value in event.items():
-            if isinstance(value, str):
-                event[key] = self.mask(value)
+            event[key] = self._deep(value)
         return event
+
+    def _deep(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.mask(value)
+        if isinstance(value, dict):
+            return {k: self._deep(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._deep(v) for v in value]
+        return value
 
 
 class HashChain:

@@ -1,7 +1,8 @@
-"""One batch run: a case file through one worker, with its evidence under ``runs/<run_id>/``.
+"""Runs: a case file or a queue through one worker, with evidence under ``runs/<run_id>/``.
 
-This is what ``robot run`` calls. It owns the order of things: check the environment, open
-the run's files, start the driver once, run every case, always write the results workbook.
+``run_file`` is what ``robot run`` does: ingest the file as a batch, work that batch, write
+its results workbook. ``work_queue`` is ``robot work``: work whatever the queue holds.
+``run_direct`` skips the queue (the benches compare the two).
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from robot_core.errors import ConfigError
 from robot_core.home import RunPaths, new_run_id
 from robot_core.intake import CaseRow, Intake
 from robot_core.outcome import CaseResult, RunOutcome, Status
+from robot_core.queue import Batch, Store, open_store
+from robot_core.queue.export import batch_outcome, export_batch
+from robot_core.queue.ingest import enqueue_file
 from robot_core.results import write_results
 from robot_core.runner import Runner
 from robot_core.script.model import BotScript
+from robot_core.worker import Worker
 
 Progress = Callable[[CaseRow, CaseResult], None]
 
@@ -34,6 +39,16 @@ class RunOptions:
     limit: int | None = None
 
 
+@dataclass
+class Session:
+    """The pieces of one run: its id and files, audit trail and runner."""
+
+    run_id: str
+    paths: RunPaths
+    audit: AuditTrail
+    runner: Runner
+
+
 def environment(bot: BotScript) -> dict[str, str]:
     """The environment variables the bot's templates read; all must be set."""
     missing = sorted(v for v in bot.env_vars if not os.environ.get(v))
@@ -42,37 +57,105 @@ def environment(bot: BotScript) -> dict[str, str]:
     return {name: os.environ[name] for name in bot.env_vars}
 
 
-def run_batch(bot: BotScript, intake: Intake, options: RunOptions,
-              progress: Progress | None = None, stop: Callable[[], bool] = lambda: False,
-              driver: Driver | None = None) -> tuple[RunOutcome, RunPaths]:
-    """Run every case of ``intake``; the results workbook is written even on a crash."""
+def open_session(bot: BotScript, options: RunOptions, driver: Driver | None = None) -> Session:
+    """Check the environment, create the run folder and audit trail, build the runner."""
     env = environment(bot)
     secrets = creds.resolve(bot.credentials) if bot.credentials else None
     run_id = new_run_id(bot.name)
     paths = RunPaths.create(options.home, run_id)
     audit = AuditTrail(paths.audit, run_id=run_id, bot=bot.name)
-    outcome = RunOutcome(run_id, bot.name)
-    cases = intake.rows[: options.limit] if options.limit else intake.rows
-    audit.event("run_started", input=str(intake.path), cases=len(cases), sheet=intake.sheet)
     driver = driver or make_driver(bot.driver, headed=options.headed,
                                    launch=dict(bot.selectors.launch))
-    runner = Runner(bot, driver, audit, paths, env, secrets)
+    return Session(run_id, paths, audit, Runner(bot, driver, audit, paths, env, secrets))
+
+
+def run_file(bot: BotScript, source: Path, options: RunOptions,
+             progress: Progress | None = None, stop: Callable[[], bool] = lambda: False,
+             on_batch: Callable[[Batch], None] | None = None,
+             ) -> tuple[RunOutcome, RunPaths, Batch]:
+    """Ingest ``source`` as a batch, work it, write its results workbook."""
+    session = open_session(bot, options)  # checks the environment before writing anything
+    store = open_store(options.home)
     try:
-        _work(runner, cases, outcome, progress, stop)
+        batch, _ = enqueue_file(store, bot, source)
+        session.audit.event("batch_ingested", batch=batch.id, source=str(source),
+                            new=batch.new, already_queued=batch.duplicates)
+        if on_batch:
+            on_batch(batch)
+        try:
+            _work(bot, store, session, options, batch.id, progress, stop)
+        finally:
+            export_batch(store, bot, batch.id, session.paths.results, session.run_id)
+            _, outcome = batch_outcome(store, batch.id, session.run_id)
+            _finished(session, outcome)
+        return outcome, session.paths, batch
     finally:
-        _finish(bot, intake, outcome, paths, audit, cases)
-    return outcome, paths
+        store.close()
 
 
-def _work(runner: Runner, cases: Iterable[CaseRow], outcome: RunOutcome,
-          progress: Progress | None, stop: Callable[[], bool]) -> None:
+def work_queue(bot: BotScript, options: RunOptions, progress: Progress | None = None,
+               stop: Callable[[], bool] = lambda: False, batch: int | None = None,
+               ) -> tuple[int, RunPaths]:
+    """Work the bot's queue (or one batch of it) until it is empty."""
+    session = open_session(bot, options)
+    store = open_store(options.home)
+    try:
+        try:
+            worked = _work(bot, store, session, options, batch, progress, stop)
+        finally:
+            session.audit.event("run_finished")
+            session.audit.close()
+        return worked, session.paths
+    finally:
+        store.close()
+
+
+def _work(bot: BotScript, store: Store, session: Session, options: RunOptions,
+          batch: int | None, progress: Progress | None, stop: Callable[[], bool]) -> int:
+    def report(_item: object, result: CaseResult) -> None:
+        if progress:
+            progress(CaseRow(result.row_number, result.key, {}, {}), result)
+
+    worker = Worker(bot, store, session.runner, session.audit, session.paths.root,
+                    options.home, batch=batch, limit=options.limit, stop=stop,
+                    on_result=report)
+    return worker.run()
+
+
+def run_direct(bot: BotScript, intake: Intake, options: RunOptions,
+               progress: Progress | None = None, stop: Callable[[], bool] = lambda: False,
+               driver: Driver | None = None) -> tuple[RunOutcome, RunPaths]:
+    """Run every case of ``intake`` without the queue; the workbook is written even on a crash."""
+    session = open_session(bot, options, driver)
+    outcome = RunOutcome(session.run_id, bot.name)
+    cases = intake.rows[: options.limit] if options.limit else intake.rows
+    session.audit.event("run_started", input=str(intake.path), cases=len(cases))
+    try:
+        _direct(session.runner, cases, outcome, progress, stop)
+    finally:
+        done = {r.row_number for r in outcome.results}
+        outcome.results += [CaseResult(c.key, c.row_number, Status.PENDING) for c in cases
+                            if c.row_number not in done]
+        secret_headers = {h for n in bot.secret_columns() for h in
+                          (*bot.input.columns[n].header, n)}
+        shown = Intake(intake.path, intake.sheet, intake.headers, cases)
+        write_results(session.paths.results, shown, outcome, bot.outputs, secret_headers)
+        _finished(session, outcome)
+    return outcome, session.paths
+
+
+run_batch = run_direct  # the vertical slice's name for it
+
+
+def _direct(runner: Runner, cases: Iterable[CaseRow], outcome: RunOutcome,
+            progress: Progress | None, stop: Callable[[], bool]) -> None:
     opened = False
     try:
         for case in cases:
             if stop():
                 break
-            if case.valid and not opened:
-                runner.open()  # no browser at all when every row is rejected at intake
+            if not opened:
+                runner.open()  # even a rejected row gets its evidence card from the driver
                 opened = True
             result = runner.run_case(case)
             outcome.results.append(result)
@@ -83,16 +166,8 @@ def _work(runner: Runner, cases: Iterable[CaseRow], outcome: RunOutcome,
             runner.close()
 
 
-def _finish(bot: BotScript, intake: Intake, outcome: RunOutcome, paths: RunPaths,
-            audit: AuditTrail, cases: list[CaseRow]) -> None:
-    done = {r.row_number for r in outcome.results}
-    outcome.results += [CaseResult(c.key, c.row_number, Status.PENDING) for c in cases
-                        if c.row_number not in done]
-    secret_headers = {h for n in bot.secret_columns() for h in
-                      (*bot.input.columns[n].header, n)}
-    shown = Intake(intake.path, intake.sheet, intake.headers, cases)
-    write_results(paths.results, shown, outcome, bot.outputs, secret_headers)
+def _finished(session: Session, outcome: RunOutcome) -> None:
     counts = outcome.counts()
-    audit.event("run_finished", **{s.value: counts.get(s, 0) for s in Status},
-                exit_code=outcome.exit_code, results=str(paths.results))
-    audit.close()
+    session.audit.event("run_finished", **{s.value: counts.get(s, 0) for s in Status},
+                        exit_code=outcome.exit_code, results=str(session.paths.results))
+    session.audit.close()

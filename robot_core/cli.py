@@ -6,29 +6,35 @@ failures remain · 3 the bot script, input or set-up is invalid (nothing was ent
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import NoReturn
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from robot_core import __version__
-from robot_core.batch import RunOptions, run_batch
+from robot_core.batch import RunOptions, run_direct, run_file
 from robot_core.errors import ApplicationError, BotScriptError, CaseDataError, ConfigError
 from robot_core.home import project_dir, robot_home
 from robot_core.intake import CaseRow, read_cases
+from robot_core.queue import QueueError
 from robot_core.outcome import CaseResult, RunOutcome, Status
 from robot_core.script.loader import load_bot
 from robot_core.script.model import BotScript
 
 EXIT_INVALID = 3
 EXIT_SYSTEM = 2
-console = Console()
-err = Console(stderr=True)
+# Piped output (logs, CI) gets a wide table instead of rich's 80-column default.
+_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140
+console = Console(width=_WIDTH)
+err = Console(stderr=True, width=_WIDTH)
 STYLE = {Status.DONE: "green", Status.BUSINESS_FAILED: "yellow", Status.FAILED: "red",
          Status.PENDING: "dim"}
 
@@ -60,7 +66,7 @@ def list_bots() -> None:
             bot = _load(str(path))
             table.add_row(bot.name, bot.driver, bot.app, bot.description)
         except BotScriptError as exc:
-            table.add_row(path.stem, "", "", f"[red]invalid: {exc}[/red]")
+            table.add_row(path.stem, "", "", f"[red]invalid: {escape(str(exc))}[/red]")
     console.print(table)
 
 
@@ -75,7 +81,7 @@ def validate(bots: tuple[str, ...]) -> None:
             bot = _load(name)
         except BotScriptError as exc:
             failed += 1
-            err.print(f"[red]✗[/red] {exc}", highlight=False, soft_wrap=True)
+            err.print(f"[red]✗[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
             continue
         console.print(f"[green]✓[/green] {bot.file} ({len(bot.steps)} steps, "
                       f"selectors {bot.selectors.file})", highlight=False)
@@ -89,35 +95,49 @@ def validate(bots: tuple[str, ...]) -> None:
               help="Case file (.xlsx) exported by the service desk.")
 @click.option("--headed", is_flag=True, help="Show the browser window.")
 @click.option("--limit", type=click.IntRange(min=1), help="Enter at most N cases.")
-def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None) -> None:
-    """Enter the cases of a case file with BOT_NAME."""
+@click.option("--direct", is_flag=True,
+              help="Skip the durable queue (no crash recovery); for comparisons.")
+def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
+        direct: bool) -> None:
+    """Queue the cases of a case file for BOT_NAME, then enter them."""
     try:
         bot = _load(bot_name)
         if input_file is None:
             raise CaseDataError("give the case file with --input FILE.xlsx")
         intake = read_cases(input_file, bot.input)
     except (BotScriptError, CaseDataError) as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(EXIT_INVALID)
+        fail(exc, EXIT_INVALID)
     total = min(len(intake.rows), limit or len(intake.rows))
-    stopper = _GracefulStop()
+    stopper = GracefulStop()
+    options = RunOptions(robot_home(), headed, limit)
     try:
-        with _progress(total) as report:
-            outcome, paths = run_batch(bot, intake, RunOptions(robot_home(), headed, limit),
-                                       report, stopper.requested)
-    except ConfigError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(EXIT_INVALID)
+        with ProgressReport(total) as report:
+            if direct:
+                outcome, paths = run_direct(bot, intake, options, report, stopper.requested)
+            else:
+                outcome, paths, _ = run_file(
+                    bot, input_file, options, report, stopper.requested,
+                    on_batch=lambda b: console.print(
+                        f"batch {b.id}: {b.new} new, {b.duplicates} already queued",
+                        highlight=False))
+    except (ConfigError, CaseDataError, QueueError) as exc:
+        fail(exc, EXIT_INVALID)
     except ApplicationError as exc:
-        err.print(f"[red]the application could not be started:[/red] {exc}", highlight=False)
+        err.print(f"[red]the application could not be started:[/red] {escape(str(exc))}", highlight=False)
         sys.exit(EXIT_SYSTEM)
-    _render(outcome)
+    render(outcome)
     console.print(f"evidence: {paths.root}", highlight=False, soft_wrap=True)
     console.print(f"results:  {paths.results}", highlight=False, soft_wrap=True)
     sys.exit(outcome.exit_code)
 
 
-class _GracefulStop:
+def fail(exc: Exception, code: int) -> NoReturn:
+    """Print ``exc`` as an error and exit with ``code``."""
+    err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+
+class GracefulStop:
     """First Ctrl-C / SIGTERM: finish the current case, then stop. Second: stop now."""
 
     def __init__(self) -> None:
@@ -136,7 +156,7 @@ class _GracefulStop:
         return self.count > 0
 
 
-class _progress:  # noqa: N801 - used like a function in a with-statement
+class ProgressReport:
     """A rich progress bar on a terminal; one plain line per case otherwise."""
 
     def __init__(self, total: int) -> None:
@@ -145,7 +165,7 @@ class _progress:  # noqa: N801 - used like a function in a with-statement
         self.counts = {s: 0 for s in Status}
         self.bar: Progress | None = None
 
-    def __enter__(self) -> _progress:
+    def __enter__(self) -> ProgressReport:
         if console.is_terminal:
             self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                                 MofNCompleteColumn(), TextColumn("{task.fields[tally]}"),
@@ -171,7 +191,8 @@ class _progress:  # noqa: N801 - used like a function in a with-statement
                       highlight=False, soft_wrap=True)
 
 
-def _render(outcome: RunOutcome) -> None:
+def render(outcome: RunOutcome) -> None:
+    """The results table and the counts."""
     table = Table("case", "status", "outputs", "error", "attempts", title=f"run {outcome.run_id}")
     for r in outcome.results:
         style = STYLE[r.status]
@@ -180,3 +201,8 @@ def _render(outcome: RunOutcome) -> None:
     console.print(table)
     counts = outcome.counts()
     console.print(" · ".join(f"{s.value}: {counts.get(s, 0)}" for s in Status))
+
+
+from robot_core import cli_queue  # noqa: E402 - registers `work` and `queue` on main
+
+__all__ = ["cli_queue", "main"]

@@ -31,6 +31,7 @@ from robot_core.errors import (
     TargetNotFound,
     TransientError,
 )
+from robot_core.evidence import HtmlRenderer, rejection_card
 from robot_core.home import RunPaths
 from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
@@ -56,6 +57,7 @@ class Runner:
         self.env = dict(env)
         self.credentials = credentials
         self.cases_since_recycle = 0
+        self.on_step: Callable[[Step], None] = lambda _step: None
         self._mask_targets = bot.selectors.secret_targets()
         if credentials is not None:
             audit.masker.add([credentials.password])
@@ -72,12 +74,15 @@ class Runner:
         self.driver.stop()
         self.audit.event("session_stopped")
 
-    def _watching(self, on: bool) -> None:
-        # Setup and recovery start from the login page, which a watch may well name.
-        self.driver.set_interrupts([(self.bot.selectors.get(w.target), WATCH_ERRORS[w.means])
-                                    for w in self.bot.watch] if on else [])
+    def _watching(self, all_watches: bool) -> None:
+        # Setup and recovery start from the login page, which a session watch may well
+        # name; error pages are watched throughout.
+        self.driver.set_interrupts([
+            (self.bot.selectors.get(w.target), WATCH_ERRORS[w.means])
+            for w in self.bot.watch if all_watches or w.means != "session_expired"])
 
     def _setup_with_retries(self) -> None:
+        """Log in; a failure retries, and from the second failure on restarts the app."""
         for attempt in range(1, self.bot.retry.case + 1):
             try:
                 self._watching(False)
@@ -89,7 +94,8 @@ class Runner:
                 if attempt == self.bot.retry.case:
                     raise
                 self._sleep_backoff(attempt)
-                self.driver.restart()
+                if attempt >= 2:
+                    self.driver.restart()
 
     # -- cases -------------------------------------------------------------------------------
     def run_case(self, case: CaseRow, *, uncertain: bool = False) -> CaseResult:
@@ -110,14 +116,15 @@ class Runner:
 
     def _attempts(self, case: CaseRow, uncertain: bool) -> CaseResult:
         result = CaseResult(case.key, case.row_number, Status.FAILED)
+        # Without a `commit: true` click we cannot tell how far a failed attempt got.
+        maybe_saved = uncertain
         for attempt in range(1, self.bot.retry.case + 1):
             result.attempts = attempt
             self.audit.event("case_started", case=case.key, row=case.row_number,
-                             attempt=attempt)
+                             attempt=attempt, uncertain=maybe_saved)
             ctx = self._context(case)
             try:
-                if (attempt > 1 or uncertain) and self.bot.verify and self._verify(ctx, case,
-                                                                                    attempt):
+                if maybe_saved and self.bot.verify and self._verify(ctx, case, attempt):
                     return self._done(result, ctx, verified=True)
                 self._run_block(ctx, self.bot.steps, key=case.key, attempt=attempt)
                 return self._done(result, ctx, verified=False)
@@ -127,6 +134,7 @@ class Runner:
                 return self._fail(result, Status.FAILED, exc, attempt)
             except ApplicationError as exc:
                 self._fail(result, Status.FAILED, exc, attempt)
+                maybe_saved = maybe_saved or ctx.committed or not self.bot.marks_commit
                 if attempt < self.bot.retry.case:
                     self._sleep_backoff(attempt)
                     self.recover(exc)
@@ -155,24 +163,35 @@ class Runner:
 
     def _rejected(self, case: CaseRow) -> CaseResult:
         reason = " / ".join(str(p) for p in case.problems)
-        self.audit.event("case_rejected", case=case.key, row=case.row_number, error=reason)
+        picture = self._rejection_card(case)
+        self.audit.event("case_rejected", case=case.key, row=case.row_number, error=reason,
+                         screenshot=picture)
         return CaseResult(case.key, case.row_number, Status.BUSINESS_FAILED, error=reason,
-                          error_kind="CaseDataError")
+                          error_kind="CaseDataError", screenshot=picture)
+
+    def _rejection_card(self, case: CaseRow) -> str:
+        if not isinstance(self.driver, HtmlRenderer):
+            return ""
+        document = rejection_card(self.bot.name, case.key, case.row_number, "input",
+                                  [(p.column, p.ja, p.en) for p in case.problems])
+        path = self.paths.screenshot(case.key or f"row{case.row_number}", 0, "rejected")
+        try:
+            self.driver.render_html(document, path)
+        except Exception as exc:  # noqa: BLE001 - a missing card must not stop the batch
+            self.audit.event("screenshot_failed", case=case.key, error=str(exc))
+            return ""
+        return str(path.relative_to(self.paths.root))
 
     # -- recovery ----------------------------------------------------------------------------
     def recover(self, cause: Exception) -> None:
-        """``recover`` steps then ``setup``; if those fail too, restart the application."""
+        """``recover`` steps, then ``setup`` (which restarts the app if it keeps failing)."""
         self.audit.event("recover", cause=type(cause).__name__, error=str(cause))
         try:
-            ctx = self._context(None)
             self._watching(False)
-            self._run_block(ctx, self.bot.recover, key="", attempt=1)
-            self._run_block(ctx, self.bot.setup, key="", attempt=1)
-            self._watching(True)
+            self._run_block(self._context(None), self.bot.recover, key="", attempt=1)
         except ApplicationError as exc:
-            self.audit.event("recover_failed", error=exc.reason)
-            self.driver.restart()
-            self._setup_with_retries()
+            self.audit.event("recover_failed", error=exc.reason)  # setup starts afresh anyway
+        self._setup_with_retries()
 
     def _maybe_recycle(self) -> None:
         every = self.bot.session.recycle_every
@@ -219,6 +238,7 @@ class Runner:
     def _attempt_step(self, ctx: StepContext, step: Step, key: str, case_attempt: int,
                       step_attempt: int, run: Callable[[StepContext, Step], None]) -> None:
         ctx.matched = ctx.shown_value = ""
+        self.on_step(step)
         started = time.monotonic()
         fields: dict[str, Any] = {"case": key, "step": step.label, "action": step.action,
                                   "target": step.target_name(), "attempt": case_attempt,
@@ -226,6 +246,12 @@ class Runner:
         try:
             run(ctx, step)
         except BusinessError as exc:
+            # Red text on a login or error page is not a verdict on the data.
+            interrupted = self._watch_shown(exc.reason)
+            if interrupted is not None:
+                self._step_event(fields, ctx, step, started, "error",
+                                 error=f"{type(interrupted).__name__}: {interrupted.reason}")
+                raise interrupted from None
             self._step_event(fields, ctx, step, started, "business_error", error=exc.reason)
             raise
         except ApplicationError as exc:
@@ -245,14 +271,18 @@ class Runner:
         """A missing target may really be a logged-out or error page: say which."""
         if not isinstance(exc, TargetNotFound | TransientError):
             return exc
+        return self._watch_shown(exc.reason) or exc
+
+    def _watch_shown(self, detail: str) -> ApplicationError | None:
+        """The error of the first watch target on screen now, if any."""
         for watch in self.bot.watch:
             try:
                 shown = self.driver.is_visible(self.bot.selectors.get(watch.target))
             except ApplicationError:
                 continue
             if shown:
-                return WATCH_ERRORS[watch.means](f"{watch.target} shown ({exc.reason})")
-        return exc
+                return WATCH_ERRORS[watch.means](f"{watch.target} shown ({detail})")
+        return None
 
     # -- evidence ----------------------------------------------------------------------------
     def _screenshot(self, key: str, attempt: int, kind: str) -> str:

@@ -142,6 +142,8 @@ def _screen(src: YamlSource, path: PathKey, screen: str, body: Any,
     if unknown:
         raise src.error((*path, sorted(unknown)[0]), "unknown key (expected targets, frame)")
     frame = body.get("frame")
+    if not isinstance(body["targets"], dict) or not body["targets"]:
+        raise src.error((*path, "targets"), "targets must be a mapping of target names")
     out: dict[str, Target] = {}
     for name, spec in body["targets"].items():
         full = f"{screen}.{name}"
@@ -161,6 +163,8 @@ def _target(src: YamlSource, path: PathKey, name: str, spec: Any, frame: str | N
         key = sorted(unknown)[0]
         raise src.error((*path, key), f"unknown key (expected {', '.join(sorted(_TARGET_KEYS))})")
     frame = spec.get("frame", frame)
+    if not isinstance(spec.get("options") or {}, dict):
+        raise src.error((*path, "options"), "options must map each value to its alternatives")
     options = {
         str(value): _target(src, (*path, "options", value), f"{name}[{value}]", alt, frame,
                             strategies)
@@ -201,6 +205,10 @@ def _alternative(src: YamlSource, path: PathKey, item: Any, frame: str | None,
     value = item[strategy]
     if not isinstance(value, str | int | float) or str(value) == "":
         raise src.error((*path, strategy), f"{strategy} needs a non-empty value")
-    confidence = float(item.get("confidence", 0.9))
+    try:
+        confidence = float(item.get("confidence", 0.9))
+    except (TypeError, ValueError):
+        raise src.error((*path, "confidence"), "confidence must be a number between 0 and 1") \
+            from None
     return Alternative(strategy, str(value), item.get("frame", frame), item.get("name"),
                        bool(item.get("exact", True)), confidence)

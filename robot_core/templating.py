@@ -30,8 +30,10 @@ class TemplateProblem(ValueError):
 
 
 def _environment() -> SandboxedEnvironment:
+    # finalize: an empty optional cell must type nothing, not the word "None".
     env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                               keep_trailing_newline=False)
+                               keep_trailing_newline=False,
+                               finalize=lambda v: "" if v is None else v)
     env.filters.update(transforms.FILTERS)
     return env
 
@@ -62,7 +64,9 @@ class Template:
             return self.compiled.render(context)
         except jinja2.UndefinedError as exc:
             raise TemplateProblem(f"{self.source!r}: {exc.message}") from exc
-        except (ValueError, TypeError) as exc:
+        except jinja2.TemplateError as exc:  # SecurityError and friends from the sandbox
+            raise TemplateProblem(f"{self.source!r}: {exc.message or exc}") from exc
+        except (ValueError, TypeError, AttributeError) as exc:
             raise TemplateProblem(f"{self.source!r}: {exc}") from exc
 
 

@@ -134,13 +134,15 @@ class WebDriver:
     def goto(self, url: str, timeout_ms: int) -> None:
         """Load ``url``; a 5xx answer raises ``SystemUnavailable``."""
         try:
-            response = self.page.goto(url, timeout=timeout_ms, wait_until="domcontentloaded")
+            # "load" waits for frames too, so an error page inside a frame is seen here.
+            response = self.page.goto(url, timeout=timeout_ms, wait_until="load")
         except PlaywrightTimeout as exc:
             raise TransientError(f"{url} did not load within {timeout_ms} ms") from exc
         except PlaywrightError as exc:
             raise TransientError(f"{url}: {exc.message.splitlines()[0]}") from exc
         if response is not None and response.status >= 500:
             raise SystemUnavailable(f"{url} answered HTTP {response.status}")
+        self._check_interrupts()
 
     def click(self, target: Target, timeout_ms: int) -> str:
         """Click the first alternative on screen."""
@@ -198,10 +200,10 @@ class WebDriver:
         """Poll until one of ``targets`` shows; ``TargetNotFound`` names them all."""
         deadline = time.monotonic() + timeout_ms / 1000
         while True:
+            self._check_interrupts()  # a login or error page outranks what we wait for
             for target in targets:
                 if self._first_visible(target) is not None:
                     return target
-            self._check_interrupts()
             if time.monotonic() >= deadline:
                 names = ", ".join(t.name for t in targets)
                 raise TargetNotFound(f"none of {names} appeared within {timeout_ms} ms")
@@ -218,6 +220,18 @@ class WebDriver:
                                  mask_color="#000000", timeout=15_000, animations="disabled")
         except PlaywrightError as exc:
             raise TransientError(f"screenshot failed: {exc.message.splitlines()[0]}") from exc
+        return path
+
+    def render_html(self, document: str, path: Path) -> Path:
+        """Render ``document`` in a scratch page of the same browser (evidence cards)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        assert self._context is not None
+        scratch = self._context.new_page()
+        try:
+            scratch.set_content(document, wait_until="load")
+            scratch.screenshot(path=str(path), full_page=True)
+        finally:
+            scratch.close()
         return path
 
     # -- resolution ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ and templates that read an unknown column, filter or output.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from robot_core import transforms
 from robot_core.errors import BotScriptError
+from robot_core.rules import COMPARISONS, Rule
 from robot_core.script.model import (
     BotScript,
     InputSpec,
@@ -86,12 +88,42 @@ def _model(src: YamlSource, path: PathKey, value: Any, model: type[M]) -> M:
     try:
         return model.model_validate(value)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        errors = exc.errors()
+        # A misspelt key also makes the real key "missing": name the typo, it is the cause.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = (*path, *first["loc"])
         message = first["msg"]
         if first["type"] == "extra_forbidden":
-            message = f"unknown key (allowed: {', '.join(sorted(model.model_fields))})"
+            fields = _fields_at(model, first["loc"][:-1])
+            message = "unknown key" + _did_you_mean(str(first["loc"][-1]), fields) + \
+                f" (allowed: {', '.join(sorted(fields))})"
         raise src.error(loc, message) from None
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """Field names of the (nested) model that ``loc`` points into."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        field = current.model_fields.get(str(part)) if hasattr(current, "model_fields") \
+            else None
+        if field is None:
+            # a dict of models (input.columns.NAME): step through the key
+            continue
+        current = _model_in(field.annotation)
+    return list(current.model_fields) if current is not None else []
+
+
+def _model_in(annotation: Any) -> Any:
+    """The BaseModel class inside ``annotation`` (``dict[str, Column]`` -> ``Column``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _no_unknown_keys(src: YamlSource, path: PathKey, data: Mapping[str, Any],
@@ -108,6 +140,7 @@ def _did_you_mean(word: str, options: Iterable[str]) -> str:
 
 
 def _check_input(src: YamlSource, spec: InputSpec) -> None:
+    """Check what the input model cannot: the key, transforms, patterns and rule columns."""
     if spec.key not in spec.columns:
         raise src.error(("input", "key"), f"key column {spec.key!r} is not in input.columns")
     for name, column in spec.columns.items():
@@ -115,6 +148,32 @@ def _check_input(src: YamlSource, spec: InputSpec) -> None:
             if fn not in transforms.FILTERS:
                 raise src.error(("input", "columns", name, "transform", i),
                                 f"unknown transform {fn!r}" + _did_you_mean(fn, transforms.FILTERS))
+        if column.pattern is not None:
+            _check_pattern(src, ("input", "columns", name, "pattern"), column.pattern)
+    for i, rule in enumerate(spec.rules):
+        _check_rule(src, ("input", "rules", i, rule.operator), rule, spec)
+
+
+def _check_pattern(src: YamlSource, path: PathKey, pattern: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise src.error(path, f"pattern is not a valid regular expression: {exc}") from None
+
+
+def _check_rule(src: YamlSource, path: PathKey, rule: Rule, spec: InputSpec) -> None:
+    left, right = rule.columns
+    for j, name in enumerate(rule.columns):
+        if name not in spec.columns:
+            raise src.error((*path, j), f"unknown column {name!r} in rule"
+                            + _did_you_mean(name, spec.columns))
+    if left == right:
+        raise src.error(path, f"a rule compares two different columns (both are {left!r})")
+    if rule.operator in COMPARISONS:
+        for j, name in enumerate(rule.columns):
+            if spec.columns[name].type != "date":
+                raise src.error((*path, j), f"{rule.operator} compares date columns, but "
+                                f"{name!r} is type {spec.columns[name].type}")
 
 
 def _outputs(data: Mapping[str, Any]) -> set[str]:

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from robot_core.errors import Location
+from robot_core.rules import Bound, Rule, check_bound, check_order
 from robot_core.selectors import SelectorMap
 from robot_core.templating import Template
 
@@ -21,7 +30,12 @@ CHECKS = ("katakana", "my_number", "corporate_number", "postal_code")
 
 
 class Column(_Strict):
-    """One input column: where to find it in the export and what a valid value is."""
+    """One input column: where to find it in the export and what a valid value is.
+
+    ``header`` lists the names the column goes by in exports (``[氏名, name]``); they match
+    after NFKC, case folding, and dropping spaces, ``_`` and ``-`` (``Case ID`` == ``case_id``).
+    ``min``/``max`` bound a date column (a date, ``today``, ``today-14d``) or an int column.
+    """
 
     header: tuple[str, ...] = ()
     type: Literal["str", "int", "date", "bool"] = "str"
@@ -32,6 +46,8 @@ class Column(_Strict):
     min_length: int | None = Field(default=None, ge=0)
     max_length: int | None = Field(default=None, ge=1)
     choices: tuple[str, ...] | None = None
+    min: int | date | str | None = None
+    max: int | date | str | None = None
     secret: bool = False
 
     @field_validator("header", "transform", mode="before")
@@ -39,13 +55,32 @@ class Column(_Strict):
     def _one_or_many(cls, value: object) -> object:
         return (value,) if isinstance(value, str) else value
 
+    @field_validator("min", "max", mode="before")
+    @classmethod
+    def _bound(cls, value: object, info: ValidationInfo) -> Bound | None:
+        return check_bound(value, str(info.data.get("type", "str")))
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> Column:
+        check_order(self.min, self.max)
+        return self
+
 
 class InputSpec(_Strict):
-    """How case rows are read: the unique key and the typed columns."""
+    """How case rows are read: where the table is, the unique key, the columns, the rules.
+
+    ``sheet`` names the worksheet (hidden ones included); otherwise the first visible sheet
+    with a header row is read. ``header_row`` (1-based) pins the header instead of searching
+    the first 30 rows. ``encoding`` is for CSV/TSV files: ``auto`` reads a BOM, then tries
+    UTF-8, then CP932 (``shift_jis`` is read as CP932, the Windows form Excel writes).
+    """
 
     key: str
     sheet: str | None = None
+    header_row: int | None = Field(default=None, ge=1)
+    encoding: Literal["auto", "utf-8", "cp932", "shift_jis", "utf-16"] = "auto"
     columns: dict[str, Column]
+    rules: tuple[Rule, ...] = ()
 
 
 class RetryPolicy(_Strict):
@@ -132,6 +167,11 @@ class BotScript:
             if isinstance(into, str) and into not in names:
                 names.append(into)
         return tuple(names)
+
+    @property
+    def marks_commit(self) -> bool:
+        """Whether a step says which click saves the case (``commit: true``)."""
+        return any(getattr(s.args, "commit", False) for s in self.steps)
 
     def secret_columns(self) -> set[str]:
         """Columns whose values never reach logs, screenshots or reports."""

@@ -83,13 +83,13 @@ def _convert(node: yaml.Node, path: PathKey, source: YamlSource) -> Any:
         return _convert_mapping(node, path, source)
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*path, i), source) for i, item in enumerate(node.value)]
-    return _scalar(node)
+    return _scalar(node, source.file)
 
 
 def _convert_mapping(node: yaml.MappingNode, path: PathKey, source: YamlSource) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key_node, value_node in node.value:
-        key = _scalar(key_node)
+        key = _scalar(key_node, source.file)
         here = Location(source.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         if not isinstance(key, str | int) or isinstance(key, bool):
             raise BotScriptError("keys must be plain text", here)
@@ -102,9 +102,9 @@ def _convert_mapping(node: yaml.MappingNode, path: PathKey, source: YamlSource) 
     return out
 
 
-def _scalar(node: yaml.Node) -> Any:
+def _scalar(node: yaml.Node, file: str) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         mark = node.start_mark
         raise BotScriptError("a key must be a plain value",
-                             Location(mark.name, mark.line + 1, mark.column + 1))
+                             Location(file, mark.line + 1, mark.column + 1))
     return yaml.constructor.SafeConstructor().construct_object(node)

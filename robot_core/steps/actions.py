@@ -27,6 +27,10 @@ class TargetArgs(Args):
     TARGETS = ("target",)
 
 
+class ClickArgs(TargetArgs):
+    commit: bool = False  # this click saves the case: a retry after it must verify first
+
+
 class FillArgs(TargetArgs):
     value: str
     TEMPLATES = ("value",)
@@ -83,11 +87,13 @@ def goto(ctx: StepContext, step: Step) -> None:
     ctx.driver.goto(url, ctx.bot.timeouts.navigation_ms)
 
 
-@action("click", TargetArgs, shorthand="target")
+@action("click", ClickArgs, shorthand="target")
 def click(ctx: StepContext, step: Step) -> None:
-    """Click a target (a button, a link, an image)."""
-    args = _args(step, TargetArgs)
+    """Click a target (a button, a link, an image); ``commit: true`` marks the saving click."""
+    args = _args(step, ClickArgs)
     target = ctx.target(args.target)
+    if args.commit:
+        ctx.committed = True  # from here on, the case may be in the legacy system
     ctx.matched = ctx.driver.click(target, ctx.timeout(target, args.timeout_ms))
 
 

@@ -23,6 +23,7 @@ class StepContext:
     capture: Callable[[str], str]
     outputs: dict[str, str] = field(default_factory=dict)
     found: bool | None = None
+    committed: bool = False
     matched: str = ""
     shown_value: str = ""
 

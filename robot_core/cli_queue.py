@@ -1,0 +1,162 @@
+"""``robot work`` and ``robot queue …``: the operator's commands for the durable queue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from robot_core.batch import RunOptions, work_queue
+from robot_core.cli import (
+    EXIT_INVALID,
+    EXIT_SYSTEM,
+    GracefulStop,
+    ProgressReport,
+    _load,
+    console,
+    fail,
+    main,
+)
+from robot_core.errors import ApplicationError, BotScriptError, ConfigError
+from robot_core.home import robot_home
+from robot_core.queue import QueueError, State, Store, open_store
+from robot_core.queue.export import export_batch
+
+STATES = click.Choice([s.value for s in State])
+
+
+def _store() -> Store:
+    try:
+        return open_store(robot_home())
+    except QueueError as exc:
+        fail(exc, EXIT_SYSTEM)
+
+
+@main.command()
+@click.argument("bot_name")
+@click.option("--batch", type=int, help="Work only this batch.")
+@click.option("--limit", type=click.IntRange(min=1), help="Work at most N items.")
+@click.option("--headed", is_flag=True, help="Show the browser window.")
+def work(bot_name: str, batch: int | None, limit: int | None, headed: bool) -> None:
+    """Work BOT_NAME's queue until it is empty (items of crashed workers included)."""
+    try:
+        bot = _load(bot_name)
+    except BotScriptError as exc:
+        fail(exc, EXIT_INVALID)
+    store = _store()
+    waiting = sum(n for (b, _), counts in store.counts(bot.name).items() if b == bot.name
+                  for s, n in counts.items() if s in (State.PENDING, State.UNCERTAIN,
+                                                       State.IN_PROGRESS))
+    store.close()
+    stopper = GracefulStop()
+    try:
+        with ProgressReport(min(waiting, limit or waiting)) as report:
+            worked, paths = work_queue(bot, RunOptions(robot_home(), headed, limit), report,
+                                       stopper.requested, batch)
+    except (ConfigError, QueueError) as exc:
+        fail(exc, EXIT_INVALID)
+    except ApplicationError as exc:
+        fail(exc, EXIT_SYSTEM)
+    console.print(f"worked {worked} item(s); evidence: {paths.root}", highlight=False,
+                  soft_wrap=True)
+    _status(bot.name)
+
+
+@main.group()
+def queue() -> None:
+    """Look at and act on the work queue."""
+
+
+@queue.command()
+@click.argument("bot_name", required=False)
+def status(bot_name: str | None) -> None:
+    """Counts by state, per batch."""
+    _status(bot_name)
+
+
+def _status(bot_name: str | None) -> None:
+    store = _store()
+    try:
+        counts = store.counts(bot_name)
+        sources = {b.id: Path(b.source).name for b in store.batches(bot_name)}
+    finally:
+        store.close()
+    table = Table("bot", "batch", "file", *[s.value for s in State], title="queue")
+    for (bot, batch), by_state in counts.items():
+        table.add_row(bot, str(batch), sources.get(batch, ""),
+                      *[str(by_state.get(s, 0) or "") for s in State])
+    console.print(table)
+
+
+@queue.command("list")
+@click.option("--state", "states", type=STATES, multiple=True, help="Only items in this state.")
+@click.option("--bot", "bot_name", help="Only this bot's items.")
+@click.option("--batch", type=int, help="Only this batch's items.")
+def list_items(states: tuple[str, ...], bot_name: str | None, batch: int | None) -> None:
+    """Items, with their state, attempts and last error."""
+    store = _store()
+    try:
+        items = store.items(bot_name, batch, [State(s) for s in states])
+    finally:
+        store.close()
+    table = Table("id", "bot", "batch", "key", "state", "attempts", "error", "screenshot")
+    for item in items:
+        table.add_row(str(item.id), item.bot, str(item.batch), item.key, item.state.value,
+                      str(item.attempts), item.error[:70], item.screenshot)
+    console.print(table)
+    console.print(f"{len(items)} item(s)")
+
+
+@queue.command()
+@click.argument("ids", type=int, nargs=-1)
+@click.option("--state", "states", type=STATES, multiple=True, help="Retry every item in it.")
+@click.option("--bot", "bot_name", help="Only this bot's items.")
+def retry(ids: tuple[int, ...], states: tuple[str, ...], bot_name: str | None) -> None:
+    """Put finished items (by id, or every item in a state) back to pending."""
+    if not ids and not states:
+        raise click.UsageError("name item ids or --state")
+    store = _store()
+    try:
+        n = store.retry(ids, [State(s) for s in states], bot_name)
+    finally:
+        store.close()
+    console.print(f"{n} item(s) back to pending")
+
+
+@queue.command()
+@click.argument("ids", type=int, nargs=-1)
+@click.option("--state", "states", type=STATES, multiple=True, help="Cancel every item in it.")
+@click.option("--bot", "bot_name", help="Only this bot's items.")
+@click.option("--batch", type=int, help="Only this batch's items.")
+def cancel(ids: tuple[int, ...], states: tuple[str, ...], bot_name: str | None,
+           batch: int | None) -> None:
+    """Cancel items that are waiting (never one a worker holds)."""
+    if not ids and not states and batch is None:
+        raise click.UsageError("name item ids, --state or --batch")
+    store = _store()
+    try:
+        n = store.cancel(ids, [State(s) for s in states], bot_name, batch)
+    finally:
+        store.close()
+    console.print(f"{n} item(s) cancelled")
+
+
+@queue.command()
+@click.option("--batch", type=int, required=True, help="The batch to export.")
+@click.argument("target", type=click.Path(path_type=Path))
+def export(batch: int, target: Path) -> None:
+    """Write the results workbook of a batch to TARGET.xlsx, as things stand now."""
+    store = _store()
+    try:
+        try:
+            found = store.batch(batch)
+        except KeyError:
+            fail(QueueError(f"no batch {batch}"), EXIT_INVALID)
+        bot = _load(found.bot)
+        path = export_batch(store, bot, batch, target)
+    except BotScriptError as exc:
+        fail(exc, EXIT_INVALID)
+    finally:
+        store.close()
+    console.print(f"results: {path}", highlight=False, soft_wrap=True)

@@ -1,0 +1,236 @@
+"""One cell to its typed value, or a ``CellError`` that staff can read in both languages.
+
+A cell is what openpyxl gives (str, int, float, bool, datetime, date, time) or a CSV field
+(str). A problem quotes the cell as staff see it in Excel (``shown``), never for a secret
+column, and adds a hint when the cause is the cell's Excel type rather than its text.
+
+Numeric cells where a code was expected: Excel turns ``0481501`` typed into a General cell
+into the number 481501. Japanese postal codes are always 7 digits and the lowest is 001-0000,
+so a number from 10,000 to 9,999,999 in a column whose transform includes ``postal_code`` is
+zero-padded to 7 digits: deterministic, nothing guessed. No other column is padded: an
+11-digit number where a 12-digit My Number belongs may be a zero lost or a digit missed, so
+it is a problem (with the hint), never a guess. Text cells are never padded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from robot_core import rules, transforms
+from robot_core.script.model import Column
+
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "○", "〇", "◯", "はい", "有", "済", "✓", "x"})
+FALSE_WORDS = frozenset({"", "false", "0", "no", "n", "×", "いいえ", "無", "-"})
+POSTAL_NUMBERS = range(10_000, 10_000_000)
+_TIME_SUFFIX = re.compile(r"\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?")
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+ZERO_HINT = ("the cell is a number, so Excel dropped any leading zero: format the column as "
+             "text and type it again",
+             "数値のセルのため先頭の0が消えています。列の書式を「文字列」にして入力し直してください")
+NUMBER_DATE_HINT = ("the cell holds a plain number, not a date", "セルが日付ではなく数値です")
+CHECK_MESSAGES = {
+    "katakana": ("must be full-width katakana", "全角カタカナで入力してください"),
+    "my_number": ("not a valid 12-digit My Number", "個人番号（12桁）が正しくありません"),
+    "corporate_number": ("not a valid 13-digit corporate number", "法人番号が正しくありません"),
+    "postal_code": ("not a 7-digit postal code", "郵便番号（7桁）が正しくありません"),
+}
+_NOT_A_DATE = ("not a date", "日付として読めません")
+TRANSFORM_MESSAGES = {
+    "postal_code": ("not a 7-digit postal code", "郵便番号（7桁）として読めません"),
+    "phone": ("not a Japanese phone number (10 or 11 digits starting with 0)",
+              "電話番号として読めません（0から始まる10桁か11桁）"),
+    "family_name": ("no space between family and given name", "姓と名の間に空白がありません"),
+    "given_name": ("no space between family and given name", "姓と名の間に空白がありません"),
+    **{name: _NOT_A_DATE for name in ("date", "wareki", "wareki_era", "wareki_era_letter",
+                                       "wareki_year", "year", "month", "day")},
+}
+
+
+class CellError(ValueError):
+    """Why a cell is not acceptable; ``en`` and ``ja`` are what staff read."""
+
+    def __init__(self, en: str, ja: str) -> None:
+        super().__init__(en)
+        self.en = en
+        self.ja = ja
+
+
+class UncachedFormula(str):
+    """A formula cell saved without its value (written by a program, never saved by Excel)."""
+
+    __slots__ = ()
+
+
+class ExcelError(str):
+    """A cell showing an Excel error value; the text is the code (``#N/A``, ``#VALUE!``)."""
+
+    __slots__ = ()
+
+
+def is_blank(cell: Any) -> bool:
+    """True for an empty cell or one holding only spaces (ASCII or full-width)."""
+    return cell is None or (isinstance(cell, str) and transforms.trim(cell) == "")
+
+
+def is_number(cell: Any) -> bool:
+    """True for a numeric cell (Excel's TRUE/FALSE are not numbers)."""
+    return isinstance(cell, int | float) and not isinstance(cell, bool)
+
+
+def shown(cell: Any) -> str:
+    """A cell as staff see it in Excel: ``2025/07/01``, ``481501``, ``TRUE``, the formula."""
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime):
+        return cell.strftime("%Y/%m/%d" if cell.time() == time() else "%Y/%m/%d %H:%M")
+    if isinstance(cell, date):
+        return cell.strftime("%Y/%m/%d")
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+def plain(cell: Any) -> Any:
+    """The cell as the queue's JSON can carry it: times and durations become text."""
+    return str(cell) if isinstance(cell, time | timedelta) else cell
+
+
+def convert_cell(cell: Any, column: Column, *, today: date | None = None) -> Any:
+    """One cell to its typed value; ``CellError`` (a ``ValueError``) when it is wrong."""
+    _refuse_unreadable(cell, column)
+    if is_blank(cell):
+        if column.required:
+            raise CellError("required value is missing", "必須項目が入力されていません")
+        return False if column.type == "bool" else ("" if column.type == "str" else None)
+    value = CONVERTERS[column.type](cell, column)
+    if isinstance(value, str):
+        _check_text(value, cell, column)
+    elif isinstance(value, int | date) and not isinstance(value, bool):
+        reason = rules.out_of_bounds(value, column.min, column.max, today or date.today())
+        if reason is not None:
+            raise problem(cell, column, *reason)
+    return value
+
+
+def problem(cell: Any, column: Column, en: str, ja: str,
+            hint: tuple[str, str] | None = None) -> CellError:
+    """A ``CellError`` quoting what staff typed (never a secret value), with ``hint``."""
+    if not column.secret:
+        en, ja = f"{en}: {shown(cell)!r}", f"{ja}: 「{shown(cell)}」"
+    if hint is not None:
+        en, ja = f"{en} ({hint[0]})", f"{ja}（{hint[1]}）"
+    return CellError(en, ja)
+
+
+def _refuse_unreadable(cell: Any, column: Column) -> None:
+    if isinstance(cell, UncachedFormula):
+        raise problem(cell, column, "the formula has no saved value: open the workbook in "
+                      "Excel and save it again", "数式の計算結果が保存されていません。"
+                      "Excelで開いて保存し直してください")
+    if isinstance(cell, ExcelError):
+        raise CellError(f"the cell shows the Excel error {cell}",
+                          f"セルがエラー値 {cell} になっています")
+
+
+def _zero_hint(cell: Any, column: Column) -> tuple[str, str] | None:
+    return ZERO_HINT if is_number(cell) and column.type == "str" else None
+
+
+def _to_str(cell: Any, column: Column) -> str:
+    text = _number_text(cell, column) if is_number(cell) else transforms.trim(shown(cell))
+    for name in column.transform:
+        try:
+            text = str(transforms.FILTERS[name](text))
+        except ValueError:
+            fallback = (f"cannot apply {name}", f"{name} に変換できません")
+            en, ja = TRANSFORM_MESSAGES.get(name, fallback)
+            raise problem(cell, column, en, ja, _zero_hint(cell, column)) from None
+    return text
+
+
+def _number_text(cell: int | float, column: Column) -> str:
+    if isinstance(cell, float) and not cell.is_integer():
+        return str(cell)
+    number = int(cell)
+    if "postal_code" in column.transform and number in POSTAL_NUMBERS:
+        return f"{number:07d}"
+    return str(number)
+
+
+def _to_int(cell: Any, column: Column) -> int:
+    if is_number(cell) and float(cell).is_integer():
+        return int(cell)
+    text = unicodedata.normalize("NFKC", shown(cell)).strip().replace(",", "")
+    if isinstance(cell, str) and _WHOLE.fullmatch(text):
+        return int(text)
+    raise problem(cell, column, "not a whole number", "整数ではありません")
+
+
+def _to_date(cell: Any, column: Column) -> date:
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    text = shown(cell) if is_number(cell) else unicodedata.normalize("NFKC", str(cell)).strip()
+    try:
+        # Excel writes a date cell to CSV with its time: "2025/07/01 0:00"
+        return transforms.parse_date(_TIME_SUFFIX.sub("", text) if isinstance(cell, str)
+                                     else text)
+    except ValueError:
+        hint = NUMBER_DATE_HINT if is_number(cell) else None
+        raise problem(cell, column, *_NOT_A_DATE, hint) from None
+
+
+def _to_bool(cell: Any, column: Column) -> bool:
+    if isinstance(cell, bool):
+        return cell
+    word = unicodedata.normalize("NFKC", shown(cell)).strip().casefold()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise problem(cell, column, "not yes/no", "はい/いいえとして読めません")
+
+
+CONVERTERS: dict[str, Callable[[Any, Column], Any]] = {
+    "str": _to_str, "int": _to_int, "date": _to_date, "bool": _to_bool}
+
+
+def _check_text(value: str, cell: Any, column: Column) -> None:
+    if value == "":
+        return
+    if column.check and not _passes(value, column.check):
+        raise problem(cell, column, *CHECK_MESSAGES[column.check], _zero_hint(cell, column))
+    if column.pattern and not re.fullmatch(column.pattern, value):
+        raise problem(cell, column, f"does not match the format {column.pattern}",
+                      "形式が正しくありません")
+    if column.max_length is not None and len(value) > column.max_length:
+        raise problem(cell, column, f"longer than {column.max_length} characters",
+                      f"{column.max_length}文字を超えています")
+    if column.min_length is not None and len(value) < column.min_length:
+        raise problem(cell, column, f"shorter than {column.min_length} characters",
+                      f"{column.min_length}文字未満です")
+    if column.choices is not None and value not in column.choices:
+        raise problem(cell, column, f"must be one of {', '.join(column.choices)}",
+                      f"{'、'.join(column.choices)}のいずれかを入力してください")
+
+
+def _passes(value: str, check: str) -> bool:
+    if check == "katakana":
+        return transforms.is_katakana(value)
+    if check == "my_number":
+        return transforms.is_my_number(value)
+    if check == "corporate_number":
+        return transforms.is_corporate_number(value)
+    try:
+        transforms.postal_code(value)
+    except ValueError:
+        return False
+    return True

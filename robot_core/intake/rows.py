@@ -1,0 +1,52 @@
+"""What intake produces: typed case rows, the problems that stop a row, the whole intake."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one row cannot be entered: the column(s) as the file names them, in both languages."""
+
+    column: str
+    en: str
+    ja: str
+
+    def __str__(self) -> str:
+        return f"{self.column}: {self.ja} / {self.en}"
+
+
+@dataclass
+class CaseRow:
+    """One row of the export: its typed values, its raw cells by header, and its problems."""
+
+    row_number: int
+    key: str
+    values: dict[str, Any]
+    raw: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        """True when the row may be entered."""
+        return not self.problems
+
+
+@dataclass
+class Intake:
+    """Everything read from one case file.
+
+    ``sheet`` is the worksheet read (``""`` for a CSV/TSV file); ``headers`` are the file's
+    header texts, one per file column (``親/子`` under a two-row header); ``columns`` maps each
+    bot column found to its header; ``secret_headers`` are the headers of secret columns.
+    """
+
+    path: Path
+    sheet: str
+    headers: list[str]
+    rows: list[CaseRow]
+    columns: dict[str, str] = field(default_factory=dict)
+    secret_headers: frozenset[str] = frozenset()

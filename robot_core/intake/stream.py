@@ -1,0 +1,193 @@
+"""From a case file to typed case rows, one row at a time.
+
+``open_cases`` opens the file (by its content and suffix: .xlsx/.xlsm, .csv, .tsv/.txt),
+finds the case table, and returns a ``CaseStream``: iterating it reads, types and checks one
+row at a time, so memory stays flat however long the export. The only state kept across rows
+is the key of each row seen (to report a duplicate), a few dozen bytes a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+
+from robot_core import rules
+from robot_core.errors import CaseDataError
+from robot_core.intake.cells import CellError, convert_cell, is_blank, plain, shown
+from robot_core.intake.delimited import open_text
+from robot_core.intake.layout import HEADER_SCAN_ROWS, HeaderSearch, Layout, aliases
+from robot_core.intake.rows import CaseRow, Problem
+from robot_core.intake.xlsx import open_workbook
+from robot_core.script.model import InputSpec
+
+Row = Sequence[Any]
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class Source(Protocol):
+    """An open case file: the tables to search for the header, in order."""
+
+    @property
+    def names(self) -> list[str]:
+        """Every table (sheet) name."""
+
+    @property
+    def hidden(self) -> list[str]:
+        """Tables not searched because they are hidden."""
+
+    def tables(self) -> Iterator[tuple[str, Iterator[Row]]]:
+        """(name, rows from row 1) for each table to search."""
+
+    def close(self) -> None:
+        """Release the file."""
+
+
+class CaseStream:
+    """The case rows of one file, typed and checked as they are read; iterate it once.
+
+    A context manager: leaving the ``with`` block closes the file.
+    """
+
+    def __init__(self, path: Path, sheet: str, layout: Layout, *, rows: Iterator[Row],
+                 spec: InputSpec, source: Source, today: date) -> None:
+        self.path, self.sheet, self.layout, self.spec = path, sheet, layout, spec
+        self._rows, self._source, self._today = rows, source, today
+        self.columns = {n: layout.header_of(n) for n in spec.columns if n in layout.index}
+        self._labels = {n: self.columns.get(n) or aliases(n, spec)[0] for n in spec.columns}
+
+    @property
+    def headers(self) -> list[str]:
+        """The file's header text for each file column."""
+        return self.layout.headers
+
+    @property
+    def secret_headers(self) -> frozenset[str]:
+        """Headers, as the file writes them, of the secret columns."""
+        return frozenset(h for n, h in self.columns.items() if self.spec.columns[n].secret)
+
+    def __iter__(self) -> Iterator[CaseRow]:
+        seen: dict[str, int] = {}
+        indexes = sorted(self.layout.index.values())
+        for number, row in enumerate(self._rows, start=self.layout.last_row + 1):
+            if all(is_blank(row[i]) for i in indexes if i < len(row)):
+                continue  # blank rows (trailing, between blocks, outside the table) are no case
+            case = self.convert(number, row)
+            if case.key and case.key in seen:
+                case.problems.append(Problem(
+                    self._labels[self.spec.key], f"duplicate of row {seen[case.key]} in this file",
+                    f"{seen[case.key]}行目と重複しています"))
+            seen.setdefault(case.key, number)
+            yield case
+
+    def convert(self, number: int, row: Row) -> CaseRow:
+        """Type and check every column of one row, then the rules across columns."""
+        values: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for name, column in self.spec.columns.items():
+            try:
+                values[name] = convert_cell(self._cell(row, name), column, today=self._today)
+            except CellError as exc:
+                problems.append(Problem(self._labels[name], exc.en, exc.ja))
+                values[name] = None
+        failed = {p.column for p in problems}
+        for rule in self.spec.rules:
+            if not {self._labels[c] for c in rule.columns} & failed:
+                problems += self._judge(rule, row, values)
+        raw = {h: plain(row[i] if i < len(row) else None)
+               for i, h in enumerate(self.layout.headers) if h}
+        return CaseRow(number, str(values.get(self.spec.key) or ""), values, raw, problems)
+
+    def _cell(self, row: Row, name: str) -> Any:
+        index = self.layout.index.get(name)
+        return row[index] if index is not None and index < len(row) else None
+
+    def _judge(self, rule: rules.Rule, row: Row, values: Mapping[str, Any]) -> list[Problem]:
+        said = {n: "" if self.spec.columns[n].secret else shown(self._cell(row, n))
+                for n in rule.columns}
+        reason = rules.judge(rule, values, self._labels, said)
+        if reason is None:
+            return []
+        column = "・".join(self._labels[c] for c in rule.columns)
+        return [Problem(column, *reason)]
+
+    def close(self) -> None:
+        """Release the file."""
+        if isinstance(self._rows, Generator):
+            self._rows.close()
+        self._source.close()
+
+    def __enter__(self) -> CaseStream:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+
+def open_cases(path: Path, spec: InputSpec, *, today: date | None = None) -> CaseStream:
+    """Open ``path`` and find its case table; ``CaseDataError`` when the file is unusable.
+
+    ``today`` (default: the local date) is what ``min: today``/``max: today`` mean.
+    """
+    source = open_source(path, spec)
+    try:
+        return _find_table(path, source, spec, today or date.today())
+    except BaseException:
+        source.close()
+        raise
+
+
+def open_source(path: Path, spec: InputSpec) -> Source:
+    """The workbook or text file at ``path``, chosen by its first bytes, then its suffix."""
+    if not path.is_file():
+        raise CaseDataError(f"{path}: no such file")
+    with path.open("rb") as stream:
+        magic = stream.read(8)
+    suffix = path.suffix.lower()
+    if magic == OLE_MAGIC:
+        raise CaseDataError(f"{path}: an Excel 97-2003 workbook (.xls); open it in Excel and "
+                            "save it as .xlsx")
+    if magic.startswith(ZIP_MAGIC) or suffix in XLSX_SUFFIXES:
+        return open_workbook(path, spec.sheet)
+    if suffix in TEXT_SUFFIXES:
+        return open_text(path, spec.encoding)
+    raise CaseDataError(f"{path}: unsupported file type {suffix or '(no suffix)'} "
+                        "(use .xlsx, .csv, .tsv or .txt)")
+
+
+def _find_table(path: Path, source: Source, spec: InputSpec, today: date) -> CaseStream:
+    searched: list[str] = []
+    closest: tuple[str, int, list[str]] | None = None
+    for name, rows in source.tables():
+        search = HeaderSearch(spec)
+        found = search.run(rows)
+        if found is not None:
+            return CaseStream(path, name, found[0], rows=found[1], spec=spec, source=source,
+                              today=today)
+        if isinstance(rows, Generator):
+            rows.close()
+        searched.append(name or path.name)
+        if search.closest and (closest is None or len(search.closest[1]) < len(closest[2])):
+            closest = (name, *search.closest)
+    raise CaseDataError(_no_header(path, spec, searched, closest, source.hidden))
+
+
+def _no_header(path: Path, spec: InputSpec, searched: list[str],
+               closest: tuple[str, int, list[str]] | None, hidden: list[str]) -> str:
+    search = HeaderSearch(spec)
+    wanted = ", ".join(aliases(n, spec)[0] for n in search.wanted)
+    rows = f"row {spec.header_row}" if spec.header_row else f"the first {HEADER_SCAN_ROWS} rows"
+    message = (f"{path}: no header row with the required columns ({wanted}) in {rows} of "
+               f"{', '.join(searched)}")
+    if closest is not None:
+        sheet = f" of {closest[0]}" if closest[0] and len(searched) > 1 else ""
+        message += f" (closest: row {closest[1]}{sheet}, which lacks {', '.join(closest[2])})"
+    if hidden and spec.sheet is None:
+        message += f"; hidden sheets are not read: {', '.join(hidden)} (name one in input.sheet)"
+    return message

@@ -1,0 +1,28 @@
+"""The durable work queue: a ``Store`` protocol, SQLite by default, PostgreSQL for many machines.
+
+``ROBOT_DB`` chooses the backend: unset, the SQLite file ``ROBOT_HOME/queue.db``; a path, that
+SQLite file; ``postgresql://…``, a shared PostgreSQL database (workers on every machine claim
+with ``FOR UPDATE SKIP LOCKED``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from robot_core.queue.base import Batch, Item, NewItem, Outcome, QueueError, State, Store
+
+__all__ = ["Batch", "Item", "NewItem", "Outcome", "QueueError", "State", "Store", "open_store"]
+
+
+def open_store(home: Path) -> Store:
+    """The store named by ``ROBOT_DB``, or ``home/queue.db``."""
+    url = os.environ.get("ROBOT_DB", "")
+    if url.startswith(("postgresql://", "postgres://")):
+        from robot_core.queue.postgres import PostgresStore  # noqa: PLC0415 - optional backend
+
+        store: Store = PostgresStore(url)
+        return store
+    from robot_core.queue.sqlite import SQLiteStore  # noqa: PLC0415 - keeps import light
+
+    return SQLiteStore(Path(url) if url else home / "queue.db")

@@ -1,0 +1,173 @@
+"""The work queue's contract: items, their states, and the ``Store`` protocol.
+
+States::
+
+    pending ──claim──▶ in_progress ──complete──▶ done | business_failed | failed
+       ▲                  │   │
+       │      release ◀───┘   └── lease expired (worker crashed) ──▶ uncertain
+       └──── retry ◀── failed | business_failed | cancelled      uncertain ──claim──▶ …
+
+An ``uncertain`` item may or may not be in the legacy system already: the runner asks the
+bot's ``verify`` block before typing it again. A unique key per bot (the case key) means the
+same case is queued once, however often its export is dropped in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from robot_core.errors import RobotError
+
+
+class QueueError(RobotError):
+    """The queue database cannot be used (locked, corrupt, unreachable); nothing was changed."""
+
+
+class State(StrEnum):
+    """Where a work item stands."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    UNCERTAIN = "uncertain"
+    DONE = "done"
+    BUSINESS_FAILED = "business_failed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def final(self) -> bool:
+        """No worker will touch the item again without an operator's ``retry``."""
+        return self in FINAL_STATES
+
+
+FINAL_STATES = frozenset({State.DONE, State.BUSINESS_FAILED, State.FAILED, State.CANCELLED})
+CLAIMABLE = (State.PENDING, State.UNCERTAIN)
+
+
+@dataclass
+class NewItem:
+    """A case to enqueue."""
+
+    key: str
+    row_number: int
+    payload: dict[str, Any]
+    state: State = State.PENDING
+    error_kind: str = ""
+    error: str = ""
+    screenshot: str = ""
+    priority: int = 0
+    due_by: datetime | None = None
+
+
+@dataclass
+class Item:
+    """A work item as stored."""
+
+    id: int
+    bot: str
+    batch: int
+    key: str
+    row_number: int
+    payload: dict[str, Any]
+    state: State
+    attempts: int = 0
+    lease_owner: str | None = None
+    lease_expires: datetime | None = None
+    priority: int = 0
+    defer_until: datetime | None = None
+    due_by: datetime | None = None
+    error_kind: str = ""
+    error: str = ""
+    screenshot: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)
+    was_uncertain: bool = False
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass
+class Batch:
+    """One ingested case file."""
+
+    id: int
+    bot: str
+    source: str
+    checksum: str
+    sheet: str
+    headers: list[str]
+    created_at: datetime
+    new: int = 0
+    duplicates: int = 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a worker finished an item."""
+
+    state: State
+    outputs: dict[str, str] = field(default_factory=dict)
+    error_kind: str = ""
+    error: str = ""
+    screenshot: str = ""
+    run_id: str = ""
+
+
+class Store(Protocol):
+    """A durable queue. Every method is atomic; ``QueueError`` when the database fails."""
+
+    def add_batch(self, bot: str, source: str, checksum: str, sheet: str,
+                  headers: Sequence[str], items: Iterable[NewItem]) -> Batch:
+        """Record a batch and insert its items; items whose (bot, key) exists are skipped.
+
+        The returned batch says how many were ``new`` and how many ``duplicates``.
+        """
+
+    def claim(self, bot: str, owner: str, lease_s: float, batch: int | None = None,
+              ) -> Item | None:
+        """Atomically lease the next claimable item (priority, then age), or None.
+
+        Expired leases are turned ``uncertain`` first. ``attempts`` is incremented.
+        """
+
+    def heartbeat(self, item_id: int, owner: str, lease_s: float) -> bool:
+        """Extend a lease; False if the item is no longer leased by ``owner``."""
+
+    def complete(self, item_id: int, owner: str, outcome: Outcome) -> bool:
+        """Record a final outcome; False (and no change) if ``owner`` lost the lease."""
+
+    def release(self, item_id: int, owner: str, state: State, defer_s: float = 0) -> bool:
+        """Give the item back (``pending`` or ``uncertain``), optionally deferred."""
+
+    def reclaim_dead(self, host: str, is_alive: Callable[[str], bool]) -> int:
+        """Turn items leased by dead workers of ``host`` uncertain now; return how many."""
+
+    def get(self, item_id: int) -> Item:
+        """One item; ``KeyError`` if unknown."""
+
+    def batch(self, batch_id: int) -> Batch:
+        """One batch; ``KeyError`` if unknown."""
+
+    def items(self, bot: str | None = None, batch: int | None = None,
+              states: Sequence[State] = ()) -> list[Item]:
+        """Items in id order, filtered."""
+
+    def batches(self, bot: str | None = None) -> list[Batch]:
+        """Batches, newest first."""
+
+    def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[State, int]]:
+        """{(bot, batch): {state: n}}."""
+
+    def retry(self, ids: Sequence[int] = (), states: Sequence[State] = (),
+              bot: str | None = None) -> int:
+        """Put final items back to ``pending`` with attempts reset; return how many."""
+
+    def cancel(self, ids: Sequence[int] = (), states: Sequence[State] = (),
+               bot: str | None = None, batch: int | None = None) -> int:
+        """Cancel items that are not in progress; return how many."""
+
+    def close(self) -> None:
+        """Release the connection."""

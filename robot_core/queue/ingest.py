@@ -1,0 +1,42 @@
+"""Put a case file into the queue as one batch.
+
+Every row becomes a ``pending`` item. A row rejected at intake carries its problems: the
+worker turns it into a business failure with an evidence card, never touching the legacy
+system. The unique key (bot, case key) makes re-ingesting a file, or an overlapping one,
+a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from robot_core.intake import Intake, read_cases
+from robot_core.queue.base import Batch, NewItem, Store
+from robot_core.queue.payload import to_payload
+from robot_core.script.model import BotScript
+
+
+def checksum(path: Path) -> str:
+    """SHA-256 of the file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def enqueue_file(store: Store, bot: BotScript, path: Path) -> tuple[Batch, Intake]:
+    """Read ``path`` and add its rows as a batch; ``CaseDataError`` if unreadable."""
+    intake = read_cases(path, bot.input)
+    batch = store.add_batch(bot.name, str(path.resolve()), checksum(path), intake.sheet,
+                            intake.headers, _items(intake))
+    return batch, intake
+
+
+def _items(intake: Intake) -> Iterator[NewItem]:
+    for case in intake.rows:
+        # A row without a key still needs a unique one: its position in this file.
+        key = case.key or f"{intake.path.name}#row{case.row_number}"
+        yield NewItem(key, case.row_number, to_payload(case))

@@ -1,0 +1,350 @@
+"""The embedded queue: one SQLite file (``ROBOT_HOME/queue.db``) in WAL mode.
+
+Claims are atomic across processes: ``BEGIN IMMEDIATE`` takes the write lock, then one
+``UPDATE … WHERE id = (SELECT … LIMIT 1) RETURNING`` leases the item. The schema carries a
+version, and numbered migrations bring an older file forward.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from robot_core.queue.base import (
+    CLAIMABLE,
+    FINAL_STATES,
+    Batch,
+    Item,
+    NewItem,
+    Outcome,
+    QueueError,
+    State,
+)
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: batches and items
+    """
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, bot TEXT NOT NULL, source TEXT NOT NULL,
+        checksum TEXT NOT NULL, sheet TEXT NOT NULL, headers TEXT NOT NULL,
+        created_at TEXT NOT NULL, new INTEGER NOT NULL, duplicates INTEGER NOT NULL);
+    CREATE TABLE items (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, bot TEXT NOT NULL, batch INTEGER NOT NULL
+            REFERENCES batches(id), key TEXT NOT NULL, row_number INTEGER NOT NULL,
+        payload TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT, lease_expires TEXT, priority INTEGER NOT NULL DEFAULT 0,
+        defer_until TEXT, due_by TEXT, error_kind TEXT NOT NULL DEFAULT '',
+        error TEXT NOT NULL DEFAULT '', screenshot TEXT NOT NULL DEFAULT '',
+        outputs TEXT NOT NULL DEFAULT '{}', was_uncertain INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+        UNIQUE (bot, key));
+    CREATE INDEX items_claim ON items (bot, state, priority DESC, id);
+    CREATE TABLE batch_items (
+        batch INTEGER NOT NULL REFERENCES batches(id), item INTEGER NOT NULL REFERENCES items(id),
+        row_number INTEGER NOT NULL, PRIMARY KEY (batch, item));
+    CREATE INDEX batch_items_item ON batch_items (item);
+    """,
+    # 2: finding expired leases on every claim must not scan the whole table
+    """
+    CREATE INDEX items_lease ON items (state, lease_expires);
+    """,
+)
+BUSY_TIMEOUT_MS = int(os.environ.get("ROBOT_DB_BUSY_MS", "10000"))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class SQLiteStore:
+    """``Store`` on one SQLite file."""
+
+    def __init__(self, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+        self.path = path
+        self.busy_timeout_ms = busy_timeout_ms
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(path, timeout=busy_timeout_ms / 1000,
+                                       isolation_level=None, check_same_thread=False)
+            self._db.row_factory = sqlite3.Row
+            self._lock = threading.RLock()  # the heartbeat thread shares the connection
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise QueueError(self._explain(exc)) from exc
+
+    def _explain(self, exc: sqlite3.Error) -> str:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return (f"{self.path}: the queue database is locked by another program "
+                    f"(waited {self.busy_timeout_ms / 1000:g} s); nothing was changed")
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            return (f"{self.path}: the queue database is damaged ({text}); nothing was "
+                    "changed. Keep the file for inspection and restore it from backup")
+        return f"{self.path}: queue database error: {text}"
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front so two workers never interleave."""
+        with self._lock:
+            yield from self._transaction()
+
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise QueueError(self._explain(exc)) from exc
+        try:
+            yield self._db
+        except sqlite3.Error as exc:
+            self._db.execute("ROLLBACK")
+            raise QueueError(self._explain(exc)) from exc
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        try:
+            with self._lock:
+                return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise QueueError(self._explain(exc)) from exc
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise QueueError(f"{self.path}: made by a newer robot (schema {version})")
+        for number in range(version, len(MIGRATIONS)):
+            with self._tx() as db:
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+
+    # -- writing ---------------------------------------------------------------------------
+    def add_batch(self, bot: str, source: str, checksum: str, sheet: str,
+                  headers: Sequence[str], items: Iterable[NewItem]) -> Batch:
+        """Record the batch and insert its new items in one transaction."""
+        now = _now()
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO batches (bot, source, checksum, sheet, headers, created_at, new,"
+                " duplicates) VALUES (?, ?, ?, ?, ?, ?, 0, 0)",
+                (bot, source, checksum, sheet, json.dumps(list(headers), ensure_ascii=False),
+                 _ts(now)))
+            batch_id = int(cur.lastrowid or 0)
+            new = duplicates = 0
+            for item in items:
+                inserted = db.execute(
+                    "INSERT OR IGNORE INTO items (bot, batch, key, row_number, payload, state,"
+                    " priority, due_by, error_kind, error, screenshot, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (bot, batch_id, item.key, item.row_number,
+                     json.dumps(item.payload, ensure_ascii=False), item.state.value,
+                     item.priority, _ts(item.due_by), item.error_kind, item.error,
+                     item.screenshot, _ts(now), _ts(now))).rowcount
+                new += inserted
+                duplicates += 1 - inserted
+                # Every row of every file stays in its batch, so each export gets a full
+                # results workbook even when its cases were queued by an earlier file.
+                db.execute("INSERT OR IGNORE INTO batch_items (batch, item, row_number)"
+                           " SELECT ?, id, ? FROM items WHERE bot = ? AND key = ?",
+                           (batch_id, item.row_number, bot, item.key))
+            db.execute("UPDATE batches SET new = ?, duplicates = ? WHERE id = ?",
+                       (new, duplicates, batch_id))
+        return self.batch(batch_id)
+
+    def claim(self, bot: str, owner: str, lease_s: float, batch: int | None = None,
+              ) -> Item | None:
+        """Lease the next item; expired leases become uncertain first."""
+        now = _now()
+        with self._tx() as db:
+            self._expire(db, now)
+            row = db.execute(
+                "UPDATE items SET state = ?, lease_owner = ?, lease_expires = ?,"
+                " attempts = attempts + 1, was_uncertain = (state = 'uncertain'),"
+                " updated_at = ? WHERE id = (SELECT id FROM items WHERE bot = ?"
+                " AND state IN (?, ?) AND (defer_until IS NULL OR defer_until <= ?)"
+                " AND (? IS NULL OR id IN (SELECT item FROM batch_items WHERE batch = ?))"
+                " ORDER BY priority DESC, id LIMIT 1)"
+                " RETURNING *",
+                (State.IN_PROGRESS.value, owner, _ts(now + timedelta(seconds=lease_s)),
+                 _ts(now), bot, *(s.value for s in CLAIMABLE), _ts(now), batch, batch),
+            ).fetchone()
+        return _item(row) if row else None
+
+    def _expire(self, db: sqlite3.Connection, now: datetime) -> None:
+        db.execute("UPDATE items SET state = ?, lease_owner = NULL, lease_expires = NULL,"
+                   " updated_at = ? WHERE state = ? AND lease_expires < ?",
+                   (State.UNCERTAIN.value, _ts(now), State.IN_PROGRESS.value, _ts(now)))
+
+    def heartbeat(self, item_id: int, owner: str, lease_s: float) -> bool:
+        """Push the lease's expiry forward."""
+        expires = _now() + timedelta(seconds=lease_s)
+        with self._tx() as db:
+            return db.execute(
+                "UPDATE items SET lease_expires = ? WHERE id = ? AND lease_owner = ?"
+                " AND state = ?", (_ts(expires), item_id, owner, State.IN_PROGRESS.value),
+            ).rowcount == 1
+
+    def complete(self, item_id: int, owner: str, outcome: Outcome) -> bool:
+        """Store the outcome if ``owner`` still holds the lease."""
+        with self._tx() as db:
+            return db.execute(
+                "UPDATE items SET state = ?, outputs = ?, error_kind = ?, error = ?,"
+                " screenshot = ?, lease_owner = NULL, lease_expires = NULL, updated_at = ?"
+                " WHERE id = ? AND lease_owner = ? AND state = ?",
+                (outcome.state.value, json.dumps(outcome.outputs, ensure_ascii=False),
+                 outcome.error_kind, outcome.error, outcome.screenshot, _ts(_now()), item_id,
+                 owner, State.IN_PROGRESS.value)).rowcount == 1
+
+    def release(self, item_id: int, owner: str, state: State, defer_s: float = 0) -> bool:
+        """Hand the item back to the queue."""
+        defer = _ts(_now() + timedelta(seconds=defer_s)) if defer_s else None
+        with self._tx() as db:
+            return db.execute(
+                "UPDATE items SET state = ?, lease_owner = NULL, lease_expires = NULL,"
+                " defer_until = ?, updated_at = ? WHERE id = ? AND lease_owner = ?"
+                " AND state = ?", (state.value, defer, _ts(_now()), item_id, owner,
+                                   State.IN_PROGRESS.value)).rowcount == 1
+
+    def reclaim_dead(self, host: str, is_alive: Callable[[str], bool]) -> int:
+        """Items leased by this host's workers that are gone become uncertain now."""
+        with self._tx() as db:
+            rows = db.execute("SELECT id, lease_owner FROM items WHERE state = ?"
+                              " AND lease_owner LIKE ?",
+                              (State.IN_PROGRESS.value, f"{host}:%")).fetchall()
+            dead = [r["id"] for r in rows if not is_alive(r["lease_owner"])]
+            for item_id in dead:
+                db.execute("UPDATE items SET state = ?, lease_owner = NULL,"
+                           " lease_expires = NULL, updated_at = ? WHERE id = ?",
+                           (State.UNCERTAIN.value, _ts(_now()), item_id))
+        return len(dead)
+
+    def retry(self, ids: Sequence[int] = (), states: Sequence[State] = (),
+              bot: str | None = None) -> int:
+        """Final items back to pending, attempts reset."""
+        where, params = _filter(ids, states or FINAL_STATES, bot, None)
+        with self._tx() as db:
+            return db.execute(
+                f"UPDATE items SET state = 'pending', attempts = 0, defer_until = NULL,"  # noqa: S608 - where is built from fixed clauses with ? parameters
+                f" error_kind = '', error = '', screenshot = '', updated_at = ? WHERE {where}"
+                " AND state IN ('done', 'business_failed', 'failed', 'cancelled')",
+                (_ts(_now()), *params)).rowcount
+
+    def cancel(self, ids: Sequence[int] = (), states: Sequence[State] = (),
+               bot: str | None = None, batch: int | None = None) -> int:
+        """Cancel items not being worked on."""
+        where, params = _filter(ids, states or (State.PENDING, State.UNCERTAIN), bot, batch)
+        with self._tx() as db:
+            return db.execute(
+                f"UPDATE items SET state = 'cancelled', updated_at = ? WHERE {where}"  # noqa: S608 - fixed clauses, ? parameters
+                " AND state != 'in_progress'", (_ts(_now()), *params)).rowcount
+
+    # -- reading ---------------------------------------------------------------------------
+    def get(self, item_id: int) -> Item:
+        """One item by id."""
+        rows = self._read("SELECT * FROM items WHERE id = ?", (item_id,))
+        if not rows:
+            raise KeyError(item_id)
+        return _item(rows[0])
+
+    def items(self, bot: str | None = None, batch: int | None = None,
+              states: Sequence[State] = ()) -> list[Item]:
+        """Filtered items in id order."""
+        where, params = _filter((), states, bot, None)
+        if batch is None:
+            sql = f"SELECT * FROM items WHERE {where} ORDER BY id"  # noqa: S608 - fixed clauses
+        else:
+            # In a batch, an item sits at that file's row (it may have come from another).
+            sql = ("SELECT items.*, b.row_number AS batch_row FROM items JOIN batch_items b"
+                   f" ON b.item = items.id WHERE b.batch = ? AND {where} ORDER BY b.row_number")
+            params = [batch, *params]
+        return [_item(r) for r in self._read(sql, params)]
+
+    def batch(self, batch_id: int) -> Batch:
+        """One batch by id."""
+        rows = self._read("SELECT * FROM batches WHERE id = ?", (batch_id,))
+        if not rows:
+            raise KeyError(batch_id)
+        return _batch(rows[0])
+
+    def batches(self, bot: str | None = None) -> list[Batch]:
+        """Batches, newest first."""
+        rows = self._read("SELECT * FROM batches WHERE (? IS NULL OR bot = ?) ORDER BY id DESC",
+                          (bot, bot))
+        return [_batch(r) for r in rows]
+
+    def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[State, int]]:
+        """Items per state for each (bot, batch)."""
+        out: dict[tuple[str, int], dict[State, int]] = {}
+        for row in self._read("SELECT i.bot, b.batch, i.state, COUNT(*) AS n FROM items i"
+                              " JOIN batch_items b ON b.item = i.id"
+                              " WHERE (? IS NULL OR i.bot = ?) GROUP BY i.bot, b.batch, i.state"
+                              " ORDER BY i.bot, b.batch", (bot, bot)):
+            out.setdefault((row["bot"], row["batch"]), {})[State(row["state"])] = row["n"]
+        return out
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+
+def _filter(ids: Sequence[int], states: Iterable[State], bot: str | None,
+            batch: int | None) -> tuple[str, list[Any]]:
+    clauses: list[str] = ["1 = 1"]
+    params: list[Any] = []
+    if ids:
+        clauses.append(f"id IN ({', '.join('?' for _ in ids)})")
+        params += list(ids)
+    states = list(states)
+    if states:
+        clauses.append(f"state IN ({', '.join('?' for _ in states)})")
+        params += [s.value for s in states]
+    if bot is not None:
+        clauses.append("bot = ?")
+        params.append(bot)
+    if batch is not None:
+        clauses.append("id IN (SELECT item FROM batch_items WHERE batch = ?)")
+        params.append(batch)
+    return " AND ".join(clauses), params
+
+
+def _item(row: sqlite3.Row) -> Item:
+    return Item(
+        id=row["id"], bot=row["bot"], batch=row["batch"], key=row["key"],
+        row_number=row["batch_row"] if "batch_row" in row.keys() else row["row_number"],
+        payload=json.loads(row["payload"]),
+        state=State(row["state"]), attempts=row["attempts"], lease_owner=row["lease_owner"],
+        lease_expires=_dt(row["lease_expires"]), priority=row["priority"],
+        defer_until=_dt(row["defer_until"]), due_by=_dt(row["due_by"]),
+        error_kind=row["error_kind"], error=row["error"], screenshot=row["screenshot"],
+        outputs=json.loads(row["outputs"]), was_uncertain=bool(row["was_uncertain"]),
+        created_at=_dt(row["created_at"]), updated_at=_dt(row["updated_at"]))
+
+
+def _batch(row: sqlite3.Row) -> Batch:
+    return Batch(id=row["id"], bot=row["bot"], source=row["source"], checksum=row["checksum"],
+                 sheet=row["sheet"], headers=json.loads(row["headers"]),
+                 created_at=_dt(row["created_at"]) or _now(), new=row["new"],
+                 duplicates=row["duplicates"])

@@ -1,0 +1,169 @@
+"""A worker: claim items from the queue, run them, record the outcome, until the queue is dry.
+
+Exactly-once rests on three things here: a lease kept alive by a heartbeat thread while a
+case runs; items of crashed workers turned ``uncertain`` (at once for workers of this machine
+that are gone, on lease expiry for others); and the runner's ``verify`` before an uncertain
+item is typed again.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from robot_core.audit import AuditTrail
+from robot_core.outcome import CaseResult, Status
+from robot_core.queue.base import Item, Outcome, State, Store
+from robot_core.queue.payload import from_payload
+from robot_core.runner import Runner
+from robot_core.script.model import BotScript
+
+STATE_OF = {Status.DONE: State.DONE, Status.BUSINESS_FAILED: State.BUSINESS_FAILED,
+            Status.FAILED: State.FAILED}
+DEFAULT_LEASE_S = float(os.environ.get("ROBOT_LEASE_S", "60"))
+CRASH_ENV = "ROBOT_CRASH_AT"
+
+
+def worker_id() -> str:
+    """``host:pid:token``: unique, and tells this machine which of its workers are gone."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether the worker process behind ``owner`` (of this host) still runs."""
+    try:
+        pid = int(owner.split(":")[1])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return owner.split(":")[2:] == [CURRENT_TOKEN]
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+CURRENT_TOKEN = ""
+
+
+class CrashPoints:
+    """Fault injection for crash tests: ``ROBOT_CRASH_AT=before_complete@3`` SIGKILLs this
+    process the third time it passes that point. Unset (always, outside tests), a no-op."""
+
+    def __init__(self, spec: str | None) -> None:
+        self.point, _, count = (spec or "").partition("@")
+        self.left = int(count or 1)
+
+    def passed(self, point: str) -> None:
+        """Mark ``point``; die here if it is the chosen one."""
+        if not self.point or point != self.point:
+            return
+        self.left -= 1
+        if self.left == 0:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+class Heartbeat:
+    """Keeps an item's lease alive from a background thread while its case runs."""
+
+    def __init__(self, store: Store, item_id: int, owner: str, lease_s: float) -> None:
+        self.args = (store, item_id, owner, lease_s)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True, name="heartbeat")
+
+    def _beat(self) -> None:
+        store, item_id, owner, lease_s = self.args
+        while not self._stop.wait(lease_s / 3):
+            store.heartbeat(item_id, owner, lease_s)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class Worker:
+    """Works one bot's queue (optionally one batch) with one runner."""
+
+    bot: BotScript
+    store: Store
+    runner: Runner
+    audit: AuditTrail
+    run_root: Path
+    home: Path
+    batch: int | None = None
+    limit: int | None = None
+    lease_s: float = DEFAULT_LEASE_S
+    stop: Callable[[], bool] = lambda: False
+    on_result: Callable[[Item, CaseResult], None] | None = None
+    owner: str = field(default_factory=worker_id)
+    crash: CrashPoints = field(default_factory=lambda: CrashPoints(os.environ.get(CRASH_ENV)))
+
+    def run(self) -> int:
+        """Work until the queue is empty, ``limit`` is reached or a stop is requested."""
+        global CURRENT_TOKEN  # noqa: PLW0603 - one worker per process; owner_alive reads it
+        CURRENT_TOKEN = self.owner.split(":")[2]
+        revived = self.store.reclaim_dead(socket.gethostname(), owner_alive)
+        self.audit.event("worker_started", owner=self.owner, uncertain_reclaimed=revived,
+                         batch=self.batch)
+        worked, opened = 0, False
+        self.runner.on_step = lambda step: self.crash.passed(f"step:{step.label}")
+        try:
+            while not self.stop() and (self.limit is None or worked < self.limit):
+                item = self.store.claim(self.bot.name, self.owner, self.lease_s, self.batch)
+                if item is None:
+                    break
+                if not opened:
+                    self.runner.open()
+                    opened = True
+                self._work(item)
+                worked += 1
+        finally:
+            if opened:
+                self.runner.close()
+            self.audit.event("worker_stopped", owner=self.owner, worked=worked)
+        return worked
+
+    def _work(self, item: Item) -> None:
+        if item.attempts > self.bot.retry.case:
+            # Claimed again and again without finishing: the case itself stops the worker.
+            self.store.complete(item.id, self.owner, Outcome(
+                State.FAILED, error_kind="PoisonCase",
+                error=f"taken {item.attempts - 1} times without finishing; check it by hand"))
+            return
+        case = from_payload(item.key, item.row_number, item.payload)
+        finished = False
+        try:
+            with Heartbeat(self.store, item.id, self.owner, self.lease_s):
+                result = self.runner.run_case(case, uncertain=item.was_uncertain)
+            self.crash.passed("before_complete")
+            self.store.complete(item.id, self.owner, self._outcome(result))
+            finished = True
+            if self.on_result:
+                self.on_result(item, result)
+        finally:
+            if not finished:
+                # Stopped mid-case (a second Ctrl-C): it may have been saved; verify first.
+                self.store.release(item.id, self.owner, State.UNCERTAIN)
+
+    def _outcome(self, result: CaseResult) -> Outcome:
+        screenshot = ""
+        if result.screenshot:
+            screenshot = str((self.run_root / result.screenshot).relative_to(self.home))
+        return Outcome(STATE_OF.get(result.status, State.FAILED), result.outputs,
+                       result.error_kind, result.error, screenshot, self.run_root.name)

@@ -1,0 +1,224 @@
+"""Contract tests of the queue ``Store``: every backend passes the same ones."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from robot_core.queue.base import NewItem, Outcome, QueueError, State, Store
+from robot_core.queue.sqlite import SQLiteStore
+
+
+@pytest.fixture(params=["sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store of each backend."""
+    made = SQLiteStore(tmp_path / "queue.db")
+    yield made
+    made.close()
+
+
+def _items(keys: list[str], priority: int = 0) -> list[NewItem]:
+    return [NewItem(k, i + 4, {"values": {"case_id": k}, "raw": {}}, priority=priority)
+            for i, k in enumerate(keys)]
+
+
+def test_reingest_adds_nothing(store: Store) -> None:
+    """The same keys queued twice are new once, then all duplicates, yet in both batches."""
+    first = store.add_batch("bot", "a.xlsx", "sum", "s", ["h"], _items(["A", "B", "C"]))
+    second = store.add_batch("bot", "a.xlsx", "sum", "s", ["h"], _items(["B", "C", "D"]))
+    assert (first.new, first.duplicates) == (3, 0)
+    assert (second.new, second.duplicates) == (1, 2)
+    assert [i.key for i in store.items("bot")] == ["A", "B", "C", "D"]
+    assert [i.key for i in store.items(batch=second.id)] == ["B", "C", "D"]
+    other_bot = store.add_batch("other", "a.xlsx", "sum", "s", ["h"], _items(["A"]))
+    assert other_bot.new == 1
+
+
+def test_claim_order_and_lease(store: Store) -> None:
+    """Claims take higher priority first, then oldest; each claim leases and counts."""
+    store.add_batch("bot", "a", "x", "s", [], _items(["low1", "low2"]))
+    store.add_batch("bot", "b", "y", "s", [], _items(["high"], priority=5))
+    claimed = [store.claim("bot", "w:1:a", 30) for _ in range(4)]
+    assert [c.key if c else None for c in claimed] == ["high", "low1", "low2", None]
+    first = claimed[0]
+    assert first is not None
+    assert first.state is State.IN_PROGRESS and first.attempts == 1
+    assert first.lease_owner == "w:1:a" and first.lease_expires is not None
+
+
+def test_claim_limited_to_a_batch(store: Store) -> None:
+    """A worker told to work one batch never takes another batch's items."""
+    store.add_batch("bot", "a", "x", "s", [], _items(["A1", "A2"]))
+    b = store.add_batch("bot", "b", "y", "s", [], _items(["B1"]))
+    got = store.claim("bot", "w:1:a", 30, batch=b.id)
+    assert got is not None and got.key == "B1"
+    assert store.claim("bot", "w:1:a", 30, batch=b.id) is None
+
+
+def test_complete_needs_the_lease(store: Store) -> None:
+    """Only the lease owner can complete an item; the outcome is stored with its outputs."""
+    store.add_batch("bot", "a", "x", "s", [], _items(["A"]))
+    item = store.claim("bot", "w:1:a", 30)
+    assert item is not None
+    assert not store.complete(item.id, "w:2:b", Outcome(State.DONE))
+    assert store.complete(item.id, "w:1:a", Outcome(State.DONE, {"regno": "RG-1"}))
+    done = store.get(item.id)
+    assert done.state is State.DONE and done.outputs == {"regno": "RG-1"}
+    assert done.lease_owner is None
+    assert not store.complete(item.id, "w:1:a", Outcome(State.FAILED))
+
+
+def test_expired_lease_becomes_uncertain(store: Store) -> None:
+    """A lease that runs out (crashed worker) makes the item uncertain, and its next claim says so."""
+    store.add_batch("bot", "a", "x", "s", [], _items(["A"]))
+    item = store.claim("bot", "w:1:a", 0.05)
+    assert item is not None
+    time.sleep(0.1)
+    again = store.claim("bot", "w:2:b", 30)
+    assert again is not None and again.id == item.id
+    assert again.was_uncertain and again.attempts == 2
+    assert not item.was_uncertain
+
+
+def test_heartbeat_keeps_the_lease(store: Store) -> None:
+    """A heartbeat pushes the expiry out, so the item is not taken from a live worker."""
+    store.add_batch("bot", "a", "x", "s", [], _items(["A"]))
+    item = store.claim("bot", "w:1:a", 0.2)
+    assert item is not None
+    for _ in range(4):
+        time.sleep(0.1)
+        assert store.heartbeat(item.id, "w:1:a", 0.2)
+    assert store.claim("bot", "w:2:b", 30) is None
+    assert not store.heartbeat(item.id, "w:2:b", 30)
+
+
+def test_dead_workers_items_are_reclaimed_at_once(store: Store) -> None:
+    """Items held by this host's dead workers turn uncertain without waiting for the lease."""
+    store.add_batch("bot", "a", "x", "s", [], _items(["A", "B"]))
+    dead = store.claim("bot", "host:111:a", 300)
+    alive = store.claim("bot", "host:222:b", 300)
+    assert dead is not None and alive is not None
+    n = store.reclaim_dead("host", lambda owner: owner == "host:222:b")
+    assert n == 1
+    assert store.get(dead.id).state is State.UNCERTAIN
+    assert store.get(alive.id).state is State.IN_PROGRESS
+
+
+def test_release_defers(store: Store) -> None:
+    """A released item waits out its deferral before anyone can claim it again."""
+    store.add_batch("bot", "a", "x", "s", [], _items(["A"]))
+    item = store.claim("bot", "w:1:a", 30)
+    assert item is not None
+    assert store.release(item.id, "w:1:a", State.PENDING, defer_s=0.2)
+    assert store.claim("bot", "w:1:a", 30) is None
+    time.sleep(0.25)
+    assert store.claim("bot", "w:1:a", 30) is not None
+
+
+def test_retry_and_cancel(store: Store) -> None:
+    """Retry puts final items back with attempts reset; cancel spares items in progress."""
+    store.add_batch("bot", "a", "x", "s", [], _items(["A", "B", "C"]))
+    a = store.claim("bot", "w:1:a", 30)
+    b = store.claim("bot", "w:1:a", 30)
+    assert a is not None and b is not None
+    store.complete(a.id, "w:1:a", Outcome(State.FAILED, error="boom"))
+    assert store.retry(states=[State.FAILED]) == 1
+    again = store.get(a.id)
+    assert again.state is State.PENDING and again.attempts == 0 and again.error == ""
+    assert store.cancel(bot="bot", states=[State.PENDING, State.IN_PROGRESS]) == 2
+    assert store.get(b.id).state is State.IN_PROGRESS
+    assert Counter(i.state for i in store.items("bot")) == {State.CANCELLED: 2,
+                                                           State.IN_PROGRESS: 1}
+
+
+def test_counts_per_batch(store: Store) -> None:
+    """Counts are given per bot and batch, by state."""
+    first = store.add_batch("bot", "a", "x", "s", [], _items(["A", "B"]))
+    item = store.claim("bot", "w:1:a", 30)
+    assert item is not None
+    store.complete(item.id, "w:1:a", Outcome(State.DONE))
+    assert store.counts("bot") == {("bot", first.id): {State.DONE: 1, State.PENDING: 1}}
+
+
+def _claim_all(path: str, owner: str, out: multiprocessing.Queue, go: object) -> None:  # type: ignore[type-arg]
+    store = SQLiteStore(Path(path))
+    go.wait()  # type: ignore[attr-defined]
+    taken = []
+    while (item := store.claim("bot", owner, 60)) is not None:
+        taken.append(item.id)
+        time.sleep(0.001)  # a little work, so the two really interleave
+        store.complete(item.id, owner, Outcome(State.DONE))
+    store.close()
+    out.put(taken)
+
+
+def test_two_processes_never_take_the_same_item(tmp_path: Path) -> None:
+    """Two worker processes draining one SQLite queue take every item exactly once between them."""
+    path = tmp_path / "queue.db"
+    seed = SQLiteStore(path)
+    seed.add_batch("bot", "a", "x", "s", [], _items([f"K{i}" for i in range(400)]))
+    seed.close()
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    go = ctx.Event()
+    workers = [ctx.Process(target=_claim_all, args=(str(path), f"h:{n}:t", out, go))
+               for n in range(2)]
+    for w in workers:
+        w.start()
+    time.sleep(1.5)  # both processes are up and waiting
+    go.set()
+    taken = [out.get(timeout=120) for _ in workers]
+    for w in workers:
+        w.join(timeout=30)
+    assert all(taken), "both workers should have claimed something"
+    everything = taken[0] + taken[1]
+    assert len(everything) == 400 and len(set(everything)) == 400
+
+
+def test_corrupt_database_is_a_clear_error(tmp_path: Path) -> None:
+    """A queue file that is not a database gives a QueueError naming it; the file is untouched."""
+    path = tmp_path / "queue.db"
+    garbage = b"this is not sqlite" * 100
+    path.write_bytes(garbage)
+    with pytest.raises(QueueError, match="damaged") as caught:
+        SQLiteStore(path)
+    assert str(path) in str(caught.value)
+    assert path.read_bytes() == garbage
+
+
+def test_locked_database_is_a_clear_error_and_loses_nothing(tmp_path: Path) -> None:
+    """While another program holds the write lock, writes fail clearly and change nothing."""
+    path = tmp_path / "queue.db"
+    store = SQLiteStore(path, busy_timeout_ms=200)
+    store.add_batch("bot", "a", "x", "s", [], _items(["A"]))
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(QueueError, match="locked"):
+            store.add_batch("bot", "b", "y", "s", [], _items(["B"]))
+        with pytest.raises(QueueError, match="locked"):
+            store.claim("bot", "w:1:a", 30)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert [i.key for i in store.items("bot")] == ["A"]
+    assert store.claim("bot", "w:1:a", 30) is not None
+
+
+def test_schema_is_versioned(tmp_path: Path) -> None:
+    """The file records its schema version; a file from a newer robot is refused clearly."""
+    path = tmp_path / "queue.db"
+    SQLiteStore(path).close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] >= 1
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    with pytest.raises(QueueError, match="newer robot"):
+        SQLiteStore(path)
