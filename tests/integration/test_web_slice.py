@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +46,22 @@ def assert_landed_exactly(records: list[dict[str, Any]]) -> None:
         assert got == {f: want[f] for f in FIELDS}, case_id
 
 
-def test_sample_lands_exactly(registry: Any, robot_env: Path,
-                              monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory: pytest.TempPathFactory,
+               ) -> Iterator[tuple[LegacyWebApp, RunOutcome, RunPaths]]:
+    """The 50-case sample entered once into a fresh registry; shared by the checks below."""
+    tmp = tmp_path_factory.mktemp("sample")
+    with pytest.MonkeyPatch.context() as monkeypatch, \
+            LegacyWebApp(tmp / "registry.db") as app:
+        monkeypatch.setenv("REGISTRY_USER", "clerk")
+        monkeypatch.setenv("REGISTRY_PASSWORD", "clerk-pass")
+        outcome, paths = run_sample(app, tmp / "home", monkeypatch)
+        yield app, outcome, paths
+
+
+def test_sample_lands_exactly(sample_run: tuple[LegacyWebApp, RunOutcome, RunPaths]) -> None:
     """All 46 valid sample cases land field for field; the 4 invalid ones are business failures."""
-    app = registry()
-    outcome, paths = run_sample(app, robot_env, monkeypatch)
+    app, outcome, paths = sample_run
     assert_landed_exactly(app.dump())
     by_key = {r.key: r for r in outcome.results}
     invalid = {e["case_id"] for e in EXPECTED["invalid"]}
@@ -65,11 +77,10 @@ def test_sample_lands_exactly(registry: Any, robot_env: Path,
     assert all(by_key[k].outputs["registration_number"] == v for k, v in regnos.items())
 
 
-def test_unknown_postal_code_is_the_legacy_systems_word(registry: Any, robot_env: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_postal_code_is_the_legacy_systems_word(
+        sample_run: tuple[LegacyWebApp, RunOutcome, RunPaths]) -> None:
     """The postal code only the legacy system rejects fails with its red text, after one try."""
-    app = registry()
-    outcome, _ = run_sample(app, robot_env, monkeypatch)
+    _, outcome, _ = sample_run
     postal = next(e["case_id"] for e in EXPECTED["invalid"]
                   if e["reason"] == "unknown_postal_code")
     result = next(r for r in outcome.results if r.key == postal)
@@ -108,11 +119,9 @@ def test_hung_saves_are_verified_not_retyped(registry: Any, robot_env: Path,
     assert verified, "a hang should have sent at least one case through verify"
 
 
-def test_evidence_is_trustworthy(registry: Any, robot_env: Path,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_evidence_is_trustworthy(sample_run: tuple[LegacyWebApp, RunOutcome, RunPaths]) -> None:
     """The audit chain verifies; no password or My Number reaches the audit trail or results."""
-    app = registry()
-    outcome, paths = run_sample(app, robot_env, monkeypatch)
+    _, outcome, paths = sample_run
     assert verify_chain(paths.audit) is None
     audit = paths.audit.read_text("utf-8")
     secrets = ["clerk-pass"] + [e["my_number"] for e in EXPECTED["valid"]]

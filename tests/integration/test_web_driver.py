@@ -1,0 +1,109 @@
+"""The Playwright driver against the fixture registry: fallbacks, interrupts, masked screenshots."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from robot_core.drivers.web import WebDriver
+from robot_core.errors import SessionExpired, TargetNotFound
+from robot_core.selectors import Alternative, SelectorMap, Target, load_selector_map
+from tests.conftest import EXPECTED, ROOT
+
+pytestmark = pytest.mark.browser
+MAP = load_selector_map(ROOT / "selectors" / "registry_web.yaml")
+
+
+@pytest.fixture
+def driver() -> Iterator[WebDriver]:
+    """A started web driver; stopped after the test."""
+    made = WebDriver()
+    made.start()
+    yield made
+    made.stop()
+
+
+def _login(driver: WebDriver, url: str, selectors: SelectorMap = MAP) -> None:
+    driver.goto(f"{url}/login", 10_000)
+    driver.fill(selectors.get("login.user"), "clerk", 5_000)
+    driver.fill(selectors.get("login.password"), "clerk-pass", 5_000)
+    driver.click(selectors.get("login.submit"), 5_000)
+    driver.wait_any([selectors.get("menu.entry")], 10_000)
+
+
+def _fill_case(driver: WebDriver, case: dict[str, Any]) -> None:
+    t = MAP.get
+    for target, value in [("form.reception_no", case["case_id"]), ("form.name", case["name"]),
+                          ("form.name_kana", case["name_kana"]),
+                          ("form.birth_year", "60"), ("form.birth_month", "4"),
+                          ("form.birth_day", "1"), ("form.postal_code", case["postal_code"]),
+                          ("form.address", case["address"]),
+                          ("form.moved_in", case["moved_in"].replace("-", "/")),
+                          ("form.my_number", case["my_number"])]:
+        driver.fill(t(target), value, 5_000)
+    driver.set_checked(t("form.sex").option(case["sex"]), True, 5_000)
+    driver.select(t("form.era"), "S", None, 5_000)
+
+
+def test_masked_screenshot_hides_the_my_number(registry: Any, driver: WebDriver,
+                                               tmp_path: Path) -> None:
+    """On the confirm page the plain My Number cell is painted black in the screenshot."""
+    app = registry()
+    _login(driver, app.url)
+    driver.goto(f"{app.url}/entry", 10_000)
+    _fill_case(driver, EXPECTED["valid"][0])
+    driver.click(MAP.get("form.confirm"), 5_000)
+    driver.wait_any([MAP.get("confirm.message")], 10_000)
+    cell = driver.page.frame_locator('iframe[name="main"]').locator("td.mynum")
+    assert cell.inner_text().strip() == EXPECTED["valid"][0]["my_number"]
+    box = cell.bounding_box()
+    assert box is not None
+    masked = driver.screenshot(tmp_path / "masked.png", MAP.secret_targets())
+    plain = driver.screenshot(tmp_path / "plain.png", [])
+    inside = (int(box["x"] + 3), int(box["y"] + 3), int(box["x"] + box["width"] - 3),
+              int(box["y"] + box["height"] - 3))
+    with Image.open(masked) as image:
+        colours = image.convert("RGB").crop(inside).getcolors(maxcolors=1_000_000)
+    assert colours is not None and {c for _, c in colours} == {(0, 0, 0)}
+    with Image.open(plain) as image:
+        colours = image.convert("RGB").crop(inside).getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 1, "unmasked, the digits show"
+
+
+def test_fallback_alternative_is_used_and_reported(registry: Any, driver: WebDriver) -> None:
+    """When the first alternative matches nothing, the next one is used and named."""
+    app = registry()
+    driver.goto(f"{app.url}/login", 10_000)
+    target = Target("login.user", (Alternative("css", "input#no-such-id"),
+                                   Alternative("beside", "利用者ID")),
+                    MAP.get("login.user").location)
+    matched = driver.fill(target, "clerk", 3_000)
+    assert matched == "beside='利用者ID'"
+    assert driver.page.locator('input[name="f1"]').input_value() == "clerk"
+
+
+def test_missing_target_names_every_alternative(registry: Any, driver: WebDriver) -> None:
+    """A target that never appears fails after its timeout, naming what was tried."""
+    app = registry()
+    driver.goto(f"{app.url}/login", 10_000)
+    target = Target("x.y", (Alternative("css", "#nope"), Alternative("text", "ありません")),
+                    MAP.get("login.user").location)
+    with pytest.raises(TargetNotFound, match=r"x\.y not found \(tried css='#nope'; text="):
+        driver.click(target, 300)
+
+
+@pytest.mark.timeout(40)
+def test_interrupt_ends_a_wait_at_once(registry: Any, driver: WebDriver) -> None:
+    """A logged-out page interrupts a long wait for the form with SessionExpired at once."""
+    app = registry(session_requests=4)
+    _login(driver, app.url)
+    for _ in range(4):  # use the session up; the last page is the "expired" login page
+        driver.goto(f"{app.url}/menu", 10_000)
+    assert driver.is_visible(MAP.get("login.expired"))
+    driver.set_interrupts([(MAP.get("login.expired"), SessionExpired)])
+    with pytest.raises(SessionExpired, match=r"login\.expired"):
+        driver.wait_any([MAP.get("form.name")], 120_000)
