@@ -203,6 +203,6 @@ def render(outcome: RunOutcome) -> None:
     console.print(" · ".join(f"{s.value}: {counts.get(s, 0)}" for s in Status))
 
 
-from robot_core import cli_queue  # noqa: E402 - registers `work` and `queue` on main
+from robot_core import cli_daemon, cli_queue  # noqa: E402 - they register their commands on main
 
-__all__ = ["cli_queue", "main"]
+__all__ = ["cli_daemon", "cli_queue", "main"]

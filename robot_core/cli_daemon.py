@@ -1,0 +1,1 @@
+"""``robot daemon`` and ``robot schedule …`` (filled in by the daemon work)."""
