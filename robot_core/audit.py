@@ -33,6 +33,10 @@ class SecretMasker:
         """Remember more secret values (credentials, a case's My Number)."""
         self._secrets.update(v for v in values if v and len(v) >= 4)
 
+    def values(self) -> list[str]:
+        """The secret values known so far (for masking screenshots)."""
+        return sorted(self._secrets)
+
     def mask(self, text: str) -> str:
         """``text`` with every known secret replaced by ``MASK``."""
         for secret in sorted(self._secrets, key=len, reverse=True):

@@ -187,7 +187,8 @@ class ProgressReport:
             self.bar.update(self.task, advance=1, tally=tally)
             return
         extra = " ".join(result.outputs.values()) or result.error
-        console.print(f"[{self.seen}/{self.total}] {case.key} {result.status.value} {extra}",
+        console.print(escape(f"[{self.seen}/{self.total}] {case.key} {result.status.value} "
+                             f"{extra}"),
                       highlight=False, soft_wrap=True)
 
 
@@ -196,8 +197,9 @@ def render(outcome: RunOutcome) -> None:
     table = Table("case", "status", "outputs", "error", "attempts", title=f"run {outcome.run_id}")
     for r in outcome.results:
         style = STYLE[r.status]
-        table.add_row(r.key, f"[{style}]{r.status.value}[/{style}]",
-                      " ".join(r.outputs.values()), r.error[:80], str(r.attempts))
+        table.add_row(escape(r.key), f"[{style}]{r.status.value}[/{style}]",
+                      escape(" ".join(r.outputs.values())), escape(r.error[:80]),
+                      str(r.attempts))
     console.print(table)
     counts = outcome.counts()
     console.print(" · ".join(f"{s.value}: {counts.get(s, 0)}" for s in Status))

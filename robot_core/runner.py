@@ -223,8 +223,10 @@ class Runner:
         action = ACTIONS[step.action]
         retry_on = (TransientError, SystemUnavailable) if step.action == "goto" \
             else (TransientError,)
+        # The saving click is never repeated blindly: its faults go to verify-then-retry.
+        repeatable = action.repeatable and not getattr(step.args, "commit", False)
         retrying = Retrying(
-            stop=stop_after_attempt(self.bot.retry.step if action.repeatable else 1),
+            stop=stop_after_attempt(self.bot.retry.step if repeatable else 1),
             wait=wait_exponential(multiplier=self.bot.retry.backoff_s,
                                   max=self.bot.retry.backoff_max_s),
             retry=retry_if_exception(lambda e: isinstance(e, retry_on)),
@@ -288,7 +290,7 @@ class Runner:
     def _screenshot(self, key: str, attempt: int, kind: str) -> str:
         path = self.paths.screenshot(key or "session", attempt, kind)
         try:
-            self.driver.screenshot(path, self._mask_targets)
+            self.driver.screenshot(path, self._mask_targets, self.audit.masker.values())
         except ApplicationError as exc:
             self.audit.event("screenshot_failed", case=key, error=exc.reason)
             return ""

@@ -166,4 +166,5 @@ class Worker:
         if result.screenshot:
             screenshot = str((self.run_root / result.screenshot).relative_to(self.home))
         return Outcome(STATE_OF.get(result.status, State.FAILED), result.outputs,
-                       result.error_kind, result.error, screenshot, self.run_root.name)
+                       result.error_kind, result.error, screenshot, self.run_root.name,
+                       tries=max(result.attempts, 1))

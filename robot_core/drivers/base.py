@@ -71,5 +71,9 @@ class Driver(Protocol):
     def wait_any(self, targets: Sequence[Target], timeout_ms: int) -> Target:
         """Wait until one of ``targets`` is on screen and return it."""
 
-    def screenshot(self, path: Path, mask: Sequence[Target]) -> Path:
-        """Save a full screenshot to ``path`` with every ``mask`` target blacked out."""
+    def screenshot(self, path: Path, mask: Sequence[Target], secrets: Sequence[str] = ()) -> Path:
+        """Save a full screenshot to ``path`` with every ``mask`` target blacked out.
+
+        A driver that can see text also blacks out wherever one of ``secrets`` shows (a My
+        Number typed into a field the selector map forgot to mark secret).
+        """

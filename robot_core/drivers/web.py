@@ -35,6 +35,21 @@ _TRANSIENT_MARKERS = ("detached", "not attached", "Execution context was destroy
                       "Target page, context or browser has been closed", "net::ERR_",
                       "frame was detached", "Navigation failed because page crashed")
 _POLL_S = 0.05
+_MARK_SECRETS_JS = """secrets => {
+  let n = 0;
+  const hit = t => t && secrets.some(s => t.includes(s));
+  for (const el of document.querySelectorAll('input, textarea, select')) {
+    if (hit(el.value)) { el.setAttribute('data-robot-mask', '1'); n++; }
+  }
+  const walker = document.createTreeWalker(document.body || document, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (hit(node.nodeValue) && node.parentElement) {
+      node.parentElement.setAttribute('data-robot-mask', '1'); n++;
+    }
+  }
+  return n;
+}"""
 
 
 def chromium_path() -> str | None:
@@ -200,27 +215,41 @@ class WebDriver:
         """Poll until one of ``targets`` shows; ``TargetNotFound`` names them all."""
         deadline = time.monotonic() + timeout_ms / 1000
         while True:
-            self._check_interrupts()  # a login or error page outranks what we wait for
             for target in targets:
                 if self._first_visible(target) is not None:
                     return target
+            self._check_interrupts()
             if time.monotonic() >= deadline:
                 names = ", ".join(t.name for t in targets)
                 raise TargetNotFound(f"none of {names} appeared within {timeout_ms} ms")
             time.sleep(_POLL_S)
 
-    def screenshot(self, path: Path, mask: Sequence[Target]) -> Path:
-        """Full-page PNG with every alternative of the ``mask`` targets painted over."""
+    def screenshot(self, path: Path, mask: Sequence[Target], secrets: Sequence[str] = ()) -> Path:
+        """Full-page PNG with the ``mask`` targets, and any element showing a secret, painted over."""
         path.parent.mkdir(parents=True, exist_ok=True)
         locators = [self._locator(alt) for t in mask for alt in t.alternatives]
         locators += [self._locator(alt) for t in mask for o in t.options.values()
                      for alt in o.alternatives]
+        locators += self._mark_secrets(secrets)
         try:
             self.page.screenshot(path=str(path), full_page=True, mask=locators,
                                  mask_color="#000000", timeout=15_000, animations="disabled")
         except PlaywrightError as exc:
             raise TransientError(f"screenshot failed: {exc.message.splitlines()[0]}") from exc
         return path
+
+    def _mark_secrets(self, secrets: Sequence[str]) -> list[Locator]:
+        """Tag every field or text showing a secret value, in every frame, for masking."""
+        if not secrets:
+            return []
+        marked: list[Locator] = []
+        for frame in self.page.frames:
+            try:
+                if frame.evaluate(_MARK_SECRETS_JS, list(secrets)):
+                    marked.append(frame.locator("[data-robot-mask]"))
+            except PlaywrightError:
+                continue  # a frame mid-navigation: nothing settled to show
+        return marked
 
     def render_html(self, document: str, path: Path) -> Path:
         """Render ``document`` in a scratch page of the same browser (evidence cards)."""

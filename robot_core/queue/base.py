@@ -85,6 +85,7 @@ class Item:
     screenshot: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
     was_uncertain: bool = False
+    tries: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -114,6 +115,7 @@ class Outcome:
     error: str = ""
     screenshot: str = ""
     run_id: str = ""
+    tries: int = 1
 
 
 class Store(Protocol):

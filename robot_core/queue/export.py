@@ -29,7 +29,7 @@ def batch_outcome(store: Store, batch_id: int, run_id: str = "") -> tuple[Intake
 def _result(item: Item, row: CaseRow) -> CaseResult:
     return CaseResult(row.key, row.row_number, STATUS_OF.get(item.state, Status.PENDING),
                       outputs=item.outputs, error=item.error, error_kind=item.error_kind,
-                      screenshot=item.screenshot, attempts=item.attempts)
+                      screenshot=item.screenshot, attempts=item.tries)
 
 
 def export_batch(store: Store, bot: BotScript, batch_id: int, path: Path,

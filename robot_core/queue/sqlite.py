@@ -55,6 +55,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX items_lease ON items (state, lease_expires);
     """,
+    # 3: attempts counts claims (crash detection); tries counts the runner's attempts
+    """
+    ALTER TABLE items ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 BUSY_TIMEOUT_MS = int(os.environ.get("ROBOT_DB_BUSY_MS", "10000"))
 
@@ -212,11 +216,11 @@ class SQLiteStore:
         with self._tx() as db:
             return db.execute(
                 "UPDATE items SET state = ?, outputs = ?, error_kind = ?, error = ?,"
-                " screenshot = ?, lease_owner = NULL, lease_expires = NULL, updated_at = ?"
-                " WHERE id = ? AND lease_owner = ? AND state = ?",
+                " screenshot = ?, tries = tries + ?, lease_owner = NULL, lease_expires = NULL,"
+                " updated_at = ? WHERE id = ? AND lease_owner = ? AND state = ?",
                 (outcome.state.value, json.dumps(outcome.outputs, ensure_ascii=False),
-                 outcome.error_kind, outcome.error, outcome.screenshot, _ts(_now()), item_id,
-                 owner, State.IN_PROGRESS.value)).rowcount == 1
+                 outcome.error_kind, outcome.error, outcome.screenshot, outcome.tries,
+                 _ts(_now()), item_id, owner, State.IN_PROGRESS.value)).rowcount == 1
 
     def release(self, item_id: int, owner: str, state: State, defer_s: float = 0) -> bool:
         """Hand the item back to the queue."""
@@ -247,7 +251,7 @@ class SQLiteStore:
         where, params = _filter(ids, states or FINAL_STATES, bot, None)
         with self._tx() as db:
             return db.execute(
-                f"UPDATE items SET state = 'pending', attempts = 0, defer_until = NULL,"  # noqa: S608 - where is built from fixed clauses with ? parameters
+                f"UPDATE items SET state = 'pending', attempts = 0, tries = 0, defer_until = NULL,"  # noqa: S608 - where is built from fixed clauses with ? parameters
                 f" error_kind = '', error = '', screenshot = '', updated_at = ? WHERE {where}"
                 " AND state IN ('done', 'business_failed', 'failed', 'cancelled')",
                 (_ts(_now()), *params)).rowcount
@@ -340,6 +344,7 @@ def _item(row: sqlite3.Row) -> Item:
         defer_until=_dt(row["defer_until"]), due_by=_dt(row["due_by"]),
         error_kind=row["error_kind"], error=row["error"], screenshot=row["screenshot"],
         outputs=json.loads(row["outputs"]), was_uncertain=bool(row["was_uncertain"]),
+        tries=row["tries"],
         created_at=_dt(row["created_at"]), updated_at=_dt(row["updated_at"]))
 
 

@@ -34,7 +34,7 @@ from robot_core.templating import ROOTS, Template, TemplateProblem, compile_temp
 
 M = TypeVar("M", bound=BaseModel)
 BLOCKS = ("setup", "verify", "steps", "recover")
-TOP_KEYS = frozenset({"name", "description", "driver", "app", "start", "credentials", "input",
+TOP_KEYS = frozenset({"name", "description", "driver", "app", "credentials", "input",
                       *BLOCKS, "retry", "watch", "session", "timeouts"})
 
 
@@ -56,14 +56,14 @@ def load_bot(path: Path, selectors_dir: Path) -> BotScript:
     watch = tuple(_model(src, ("watch", i), w, Watch) for i, w in enumerate(data.get("watch", [])))
     for i, item in enumerate(watch):
         checker.known_target(("watch", i, "target"), item.target)
-    start = checker.template(("start",), data["start"], "start") if "start" in data else None
+    _check_verify(src, blocks)
     driver = data.get("driver", selectors.driver)
     if driver != selectors.driver:
         raise src.error(("driver",), f"bot says driver {driver!r} but selector map "
                         f"{selectors.file} is for {selectors.driver!r}")
     return BotScript(
         name=str(data.get("name", path.stem)), description=str(data.get("description", "")),
-        driver=driver, app=selectors.app, file=src.file, selectors=selectors, start=start,
+        driver=driver, app=selectors.app, file=src.file, selectors=selectors,
         credentials=data.get("credentials"), input=spec,
         setup=blocks["setup"], verify=blocks["verify"], steps=blocks["steps"],
         recover=blocks["recover"],
@@ -72,6 +72,17 @@ def load_bot(path: Path, selectors_dir: Path) -> BotScript:
         timeouts=_model(src, ("timeouts",), data.get("timeouts", {}), Timeouts),
         env_vars=frozenset(checker.env_vars),
     )
+
+
+def _check_verify(src: YamlSource, blocks: Mapping[str, tuple[Step, ...]]) -> None:
+    """A commit needs a verify that can say "found"; a verify needs its found_when."""
+    commits = [s for s in blocks["steps"] if getattr(s.args, "commit", False)]
+    if commits and not blocks["verify"]:
+        raise src.error(("steps", commits[0].index), "commit: true needs a verify: block, so "
+                        "a retry can check whether the case was saved")
+    if blocks["verify"] and not any(s.action == "found_when" for s in blocks["verify"]):
+        raise src.error(("verify",), "verify needs a found_when step (when is the case "
+                        "already in the system?)")
 
 
 def _selector_map(src: YamlSource, data: Mapping[str, Any], selectors_dir: Path) -> SelectorMap:

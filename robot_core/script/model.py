@@ -145,7 +145,6 @@ class BotScript:
     app: str
     file: str
     selectors: SelectorMap
-    start: Template | None
     credentials: str | None
     input: InputSpec
     setup: tuple[Step, ...]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TypeVar
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from robot_core.errors import BusinessError, TargetNotFound
 from robot_core.script.model import Step
@@ -41,6 +41,12 @@ class SelectArgs(TargetArgs):
     label: str | None = None
     TEMPLATES = ("value", "label")
 
+    @model_validator(mode="after")
+    def _one_of(self) -> SelectArgs:
+        if (self.value is None) == (self.label is None):
+            raise ValueError("give exactly one of value or label")
+        return self
+
 
 class CheckArgs(TargetArgs):
     value: str = "true"
@@ -64,10 +70,26 @@ class WaitArgs(Args):
     timeout_ms: int | None = Field(default=None, ge=1)
     TARGETS = ("target", "any")
 
+    @model_validator(mode="after")
+    def _something(self) -> WaitArgs:
+        if self.target is None and not self.any:
+            raise ValueError("name a target, or any: [targets]")
+        return self
+
 
 class ExtractArgs(TargetArgs):
     into: str
     pattern: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from None
+        return value
 
 
 class BusinessErrorArgs(TargetArgs):

@@ -107,3 +107,22 @@ def test_interrupt_ends_a_wait_at_once(registry: Any, driver: WebDriver) -> None
     driver.set_interrupts([(MAP.get("login.expired"), SessionExpired)])
     with pytest.raises(SessionExpired, match=r"login\.expired"):
         driver.wait_any([MAP.get("form.name")], 120_000)
+
+
+def test_secret_value_is_masked_wherever_it_shows(registry: Any, driver: WebDriver,
+                                                  tmp_path: Path) -> None:
+    """A My Number typed into a field the map does not mark secret is still blacked out."""
+    app = registry()
+    _login(driver, app.url)
+    driver.goto(f"{app.url}/entry", 10_000)
+    secret = EXPECTED["valid"][1]["my_number"]
+    driver.fill(MAP.get("form.remarks"), f"番号 {secret} を確認", 5_000)
+    field = driver.page.frame_locator('iframe[name="main"]').locator('textarea[name="txa01"]')
+    box = field.bounding_box()
+    assert box is not None
+    shot = driver.screenshot(tmp_path / "s.png", [], [secret])
+    inside = (int(box["x"] + 3), int(box["y"] + 3), int(box["x"] + box["width"] - 3),
+              int(box["y"] + box["height"] - 3))
+    with Image.open(shot) as image:
+        colours = image.convert("RGB").crop(inside).getcolors(maxcolors=1_000_000)
+    assert colours is not None and {c for _, c in colours} == {(0, 0, 0)}

@@ -120,10 +120,9 @@ BROKEN: list[tuple[str, str, str]] = [
      HEAD + "steps:\n  - fill: {target: form.name, value: '{{ text }}'}\n",
      "{bot}:10:31: steps[0].fill.value: template error: unknown name 'text' "
      "(use one of: case, env, outputs, secret)"),
-    ("unknown_root_in_start",
-     HEAD.replace("app: demo\n", "app: demo\nstart: '{{ envv.URL }}'\n") + GOOD_STEPS,
-     "{bot}:3:1: start: template error: unknown name 'envv' "
-     "(use one of: case, env, outputs, secret)"),
+    ("start_is_not_a_key",
+     HEAD.replace("app: demo\n", "app: demo\nstart: '{{ env.URL }}'\n") + GOOD_STEPS,
+     "{bot}:3:1: start: unknown key"),
     ("secret_without_credentials",
      HEAD + "steps:\n  - fill: {target: form.name, value: '{{ secret.password }}'}\n",
      "{bot}:10:31: steps[0].fill.value: template reads secret.* but the bot names no "
@@ -223,9 +222,11 @@ def test_step_reading_secret_credentials_is_secret(tmp_path: Path) -> None:
     assert bot.credentials == "registry"
 
 
-def test_env_vars_collected_from_start_and_steps(tmp_path: Path) -> None:
-    """``env.X`` read anywhere (start, steps) is listed in ``env_vars``."""
-    text = HEAD.replace("app: demo\n", "app: demo\nstart: '{{ env.BASE }}/login'\n") + dedent("""\
+def test_env_vars_collected_from_setup_and_steps(tmp_path: Path) -> None:
+    """``env.X`` read anywhere (setup, steps) is listed in ``env_vars``."""
+    text = HEAD + dedent("""\
+        setup:
+          - goto: "{{ env.BASE }}/login"
         steps:
           - goto: "{{ env.OTHER }}/entry"
           - click: form.save
