@@ -24,8 +24,8 @@ from robot_core.batch import RunOptions, run_direct, run_file
 from robot_core.errors import ApplicationError, BotScriptError, CaseDataError, ConfigError
 from robot_core.home import project_dir, robot_home
 from robot_core.intake import CaseRow, read_cases
-from robot_core.queue import QueueError
 from robot_core.outcome import CaseResult, RunOutcome, Status
+from robot_core.queue import QueueError
 from robot_core.script.loader import load_bot
 from robot_core.script.model import BotScript
 
@@ -123,7 +123,8 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
     except (ConfigError, CaseDataError, QueueError) as exc:
         fail(exc, EXIT_INVALID)
     except ApplicationError as exc:
-        err.print(f"[red]the application could not be started:[/red] {escape(str(exc))}", highlight=False)
+        err.print(f"[red]the application could not be started:[/red] {escape(str(exc))}",
+                  highlight=False)
         sys.exit(EXIT_SYSTEM)
     render(outcome)
     console.print(f"evidence: {paths.root}", highlight=False, soft_wrap=True)

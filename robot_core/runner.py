@@ -177,7 +177,7 @@ class Runner:
         path = self.paths.screenshot(case.key or f"row{case.row_number}", 0, "rejected")
         try:
             self.driver.render_html(document, path)
-        except Exception as exc:  # noqa: BLE001 - a missing card must not stop the batch
+        except Exception as exc:
             self.audit.event("screenshot_failed", case=case.key, error=str(exc))
             return ""
         return str(path.relative_to(self.paths.root))

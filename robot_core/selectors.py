@@ -42,9 +42,12 @@ WEB_STRATEGIES: dict[str, str] = {
 #: desktop strategies (pyautogui): template image, keyboard path, window-relative point.
 DESKTOP_STRATEGIES: dict[str, str] = {
     "image": "PNG template under selectors/images/",
-    "keys": "keyboard path from the window's first field, e.g. 'tab*3'",
+    "keys": "key chords pressed in the target's window, e.g. 'alt+u tab*2' (start from an "
+            "access key)",
     "point": "window-relative x,y",
-    "title": "window or dialog title",
+    "title": "window or dialog title (the screen's or alternative's `frame:` is the window "
+             "title a target lives in; image alternatives named checked/unchecked give a "
+             "checkbox its state)",
 }
 _MODIFIERS = {"frame", "name", "exact", "confidence", "region"}
 _TARGET_KEYS = {"any", "secret", "options", "timeout_ms", "frame"}
@@ -131,14 +134,26 @@ def load_selector_map(path: Path) -> SelectorMap:
     launch = data.get("launch", {})
     if not isinstance(launch, dict):
         raise src.error(("launch",), "launch must be a mapping")
+    if driver == "desktop":
+        _check_launch(src, launch)
     return SelectorMap(str(app), driver, src.file, targets, launch)
+
+
+def _check_launch(src: YamlSource, launch: Mapping[str, Any]) -> None:
+    """A desktop map's ``launch:`` is checked at load, not first when the program starts."""
+    from robot_core.drivers.desktop_launch import parse_launch  # noqa: PLC0415 - no display needed
+
+    try:
+        parse_launch(launch)
+    except BotScriptError as exc:
+        raise src.error(("launch",), exc.message.removeprefix("launch: ")) from None
 
 
 def _screen(src: YamlSource, path: PathKey, screen: str, body: Any,
             strategies: Mapping[str, str]) -> dict[str, Target]:
     if not isinstance(body, dict) or "targets" not in body:
         raise src.error(path, "a screen needs `targets:` (and may set `frame:`)")
-    unknown = set(body) - {"targets", "frame", "title"}
+    unknown = set(body) - {"targets", "frame"}
     if unknown:
         raise src.error((*path, sorted(unknown)[0]), "unknown key (expected targets, frame)")
     frame = body.get("frame")

@@ -225,7 +225,7 @@ class WebDriver:
             time.sleep(_POLL_S)
 
     def screenshot(self, path: Path, mask: Sequence[Target], secrets: Sequence[str] = ()) -> Path:
-        """Full-page PNG with the ``mask`` targets, and any element showing a secret, painted over."""
+        """Full-page PNG; ``mask`` targets and anything showing a secret are painted over."""
         path.parent.mkdir(parents=True, exist_ok=True)
         locators = [self._locator(alt) for t in mask for alt in t.alternatives]
         locators += [self._locator(alt) for t in mask for o in t.options.values()
@@ -264,7 +264,7 @@ class WebDriver:
         return path
 
     # -- resolution ----------------------------------------------------------------------------
-    def _locator(self, alt: Alternative) -> Locator:
+    def _locator(self, alt: Alternative) -> Locator:  # noqa: PLR0911 - one return per strategy
         root: Any = self.page.frame_locator(alt.frame) if alt.frame else self.page
         match alt.strategy:
             case "css":

@@ -251,7 +251,7 @@ class SQLiteStore:
         where, params = _filter(ids, states or FINAL_STATES, bot, None)
         with self._tx() as db:
             return db.execute(
-                f"UPDATE items SET state = 'pending', attempts = 0, tries = 0, defer_until = NULL,"  # noqa: S608 - where is built from fixed clauses with ? parameters
+                f"UPDATE items SET state = 'pending', attempts = 0, tries = 0, defer_until = NULL,"
                 f" error_kind = '', error = '', screenshot = '', updated_at = ? WHERE {where}"
                 " AND state IN ('done', 'business_failed', 'failed', 'cancelled')",
                 (_ts(_now()), *params)).rowcount
@@ -262,7 +262,7 @@ class SQLiteStore:
         where, params = _filter(ids, states or (State.PENDING, State.UNCERTAIN), bot, batch)
         with self._tx() as db:
             return db.execute(
-                f"UPDATE items SET state = 'cancelled', updated_at = ? WHERE {where}"  # noqa: S608 - fixed clauses, ? parameters
+                f"UPDATE items SET state = 'cancelled', updated_at = ? WHERE {where}"
                 " AND state != 'in_progress'", (_ts(_now()), *params)).rowcount
 
     # -- reading ---------------------------------------------------------------------------
@@ -278,7 +278,7 @@ class SQLiteStore:
         """Filtered items in id order."""
         where, params = _filter((), states, bot, None)
         if batch is None:
-            sql = f"SELECT * FROM items WHERE {where} ORDER BY id"  # noqa: S608 - fixed clauses
+            sql = f"SELECT * FROM items WHERE {where} ORDER BY id"
         else:
             # In a batch, an item sits at that file's row (it may have come from another).
             sql = ("SELECT items.*, b.row_number AS batch_row FROM items JOIN batch_items b"
@@ -337,7 +337,7 @@ def _filter(ids: Sequence[int], states: Iterable[State], bot: str | None,
 def _item(row: sqlite3.Row) -> Item:
     return Item(
         id=row["id"], bot=row["bot"], batch=row["batch"], key=row["key"],
-        row_number=row["batch_row"] if "batch_row" in row.keys() else row["row_number"],
+        row_number=row["batch_row"] if "batch_row" in row.keys() else row["row_number"],  # noqa: SIM118 - sqlite3.Row has no __contains__ for names
         payload=json.loads(row["payload"]),
         state=State(row["state"]), attempts=row["attempts"], lease_owner=row["lease_owner"],
         lease_expires=_dt(row["lease_expires"]), priority=row["priority"],

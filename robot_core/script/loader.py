@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from robot_core import transforms
-from robot_core.errors import BotScriptError
 from robot_core.rules import COMPARISONS, Rule
 from robot_core.script.model import (
     BotScript,
@@ -236,7 +235,7 @@ class _Checker:
                     where = (*path, name, field, i) if isinstance(value, tuple) else \
                         (*path, name, field)
                     secret |= self.known_target(where, target)
-        if name == "choose" and not self.selectors.get(getattr(args, "target")).options:
+        if name == "choose" and not self.selectors.get(str(args.model_dump()["target"])).options:
             raise self.src.error((*path, name, "target"), "choose needs a target with options:")
         return Step(block, index, name, args, templates, self.src.where((*path, name)), secret)
 

@@ -54,7 +54,8 @@ def load_yaml(path: Path) -> YamlSource:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise BotScriptError(f"cannot read file: {exc.strerror}", Location(str(path), 1, 1)) from exc
+        raise BotScriptError(f"cannot read file: {exc.strerror}",
+                             Location(str(path), 1, 1)) from exc
     except UnicodeDecodeError as exc:
         raise BotScriptError("file is not UTF-8 text", Location(str(path), 1, 1)) from exc
     return parse_yaml(text, str(path))
