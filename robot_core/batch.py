@@ -7,6 +7,7 @@ its results workbook. ``work_queue`` is ``robot work``: work whatever the queue 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -138,7 +139,7 @@ def run_direct(bot: BotScript, intake: Intake, options: RunOptions,
                             if c.row_number not in done]
         secret_headers = {h for n in bot.secret_columns() for h in
                           (*bot.input.columns[n].header, n)}
-        shown = Intake(intake.path, intake.sheet, intake.headers, cases)
+        shown = dataclasses.replace(intake, rows=cases)
         write_results(session.paths.results, shown, outcome, bot.outputs, secret_headers)
         _finished(session, outcome)
     return outcome, session.paths

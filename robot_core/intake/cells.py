@@ -6,10 +6,11 @@ column, and adds a hint when the cause is the cell's Excel type rather than its 
 
 Numeric cells where a code was expected: Excel turns ``0481501`` typed into a General cell
 into the number 481501. Japanese postal codes are always 7 digits and the lowest is 001-0000,
-so a number from 10,000 to 9,999,999 in a column whose transform includes ``postal_code`` is
-zero-padded to 7 digits: deterministic, nothing guessed. No other column is padded: an
-11-digit number where a 12-digit My Number belongs may be a zero lost or a digit missed, so
-it is a problem (with the hint), never a guess. Text cells are never padded.
+so a number from 10,000 to 9,999,999 in a postal-code column (``transform: postal_code`` or
+``check: postal_code``) is zero-padded to 7 digits: deterministic, nothing guessed. No other
+column is padded: an 11-digit number where a 12-digit My Number belongs may be a zero lost
+or a digit missed, so it is a problem (with the hint), never a guess. Text cells are never
+padded.
 """
 
 from __future__ import annotations
@@ -159,7 +160,8 @@ def _number_text(cell: int | float, column: Column) -> str:
     if isinstance(cell, float) and not cell.is_integer():
         return str(cell)
     number = int(cell)
-    if "postal_code" in column.transform and number in POSTAL_NUMBERS:
+    postal = "postal_code" in column.transform or column.check == "postal_code"
+    if postal and number in POSTAL_NUMBERS:
         return f"{number:07d}"
     return str(number)
 

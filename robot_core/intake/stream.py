@@ -3,7 +3,7 @@
 ``open_cases`` opens the file (by its content and suffix: .xlsx/.xlsm, .csv, .tsv/.txt),
 finds the case table, and returns a ``CaseStream``: iterating it reads, types and checks one
 row at a time, so memory stays flat however long the export. The only state kept across rows
-is the key of each row seen (to report a duplicate), a few dozen bytes a row.
+is the key of each row seen, to report a duplicate: ~30 bytes a row in a ``KeyIndex``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from robot_core import rules
 from robot_core.errors import CaseDataError
 from robot_core.intake.cells import CellError, convert_cell, is_blank, plain, shown
+from robot_core.intake.compact import KeyIndex
 from robot_core.intake.delimited import open_text
 from robot_core.intake.layout import HEADER_SCAN_ROWS, HeaderSearch, Layout, aliases
 from robot_core.intake.rows import CaseRow, Problem
@@ -72,17 +73,17 @@ class CaseStream:
         return frozenset(h for n, h in self.columns.items() if self.spec.columns[n].secret)
 
     def __iter__(self) -> Iterator[CaseRow]:
-        seen: dict[str, int] = {}
+        seen = KeyIndex()
         indexes = sorted(self.layout.index.values())
         for number, row in enumerate(self._rows, start=self.layout.last_row + 1):
             if all(is_blank(row[i]) for i in indexes if i < len(row)):
                 continue  # blank rows (trailing, between blocks, outside the table) are no case
             case = self.convert(number, row)
-            if case.key and case.key in seen:
-                case.problems.append(Problem(
-                    self._labels[self.spec.key], f"duplicate of row {seen[case.key]} in this file",
-                    f"{seen[case.key]}行目と重複しています"))
-            seen.setdefault(case.key, number)
+            first = seen.first_row(case.key, number) if case.key else number
+            if first != number:
+                case.problems.append(Problem(self._labels[self.spec.key],
+                                             f"duplicate of row {first} in this file",
+                                             f"{first}行目と重複しています"))
             yield case
 
     def convert(self, number: int, row: Row) -> CaseRow:

@@ -11,14 +11,14 @@ row loop of ours, for three reasons:
   it apart: it is an ``UncachedFormula``, and the row gets a problem, not a silent blank;
 - error values (``#N/A``) become ``ExcelError``, never a text typed into a legacy system.
 
-Shared strings (how Excel stores text) are held by ``StringTable``, UTF-8 in one buffer.
+Shared strings (how Excel stores text) are held by a compact ``StringTable``; and a sheet
+without a ``<dimension>`` is not parsed whole just to be measured (see ``_Sheet``).
 Hidden sheets are not read unless ``input.sheet`` names one.
 """
 
 from __future__ import annotations
 
 import warnings
-from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,35 +41,12 @@ from openpyxl.xml.functions import iterparse
 
 from robot_core.errors import CaseDataError
 from robot_core.intake.cells import ExcelError, UncachedFormula
+from robot_core.intake.compact import StringTable
 
 _T = f"{{{SHEET_MAIN_NS}}}t"
 _RUN = f"{{{SHEET_MAIN_NS}}}r"
 _SI = f"{{{SHEET_MAIN_NS}}}si"
 Row = tuple[Any, ...]
-
-
-class StringTable:
-    """The shared-string table: every string in one UTF-8 buffer plus an offset array.
-
-    openpyxl keeps a Python list of ``str`` (some 60-100 bytes each); this keeps the text and
-    4-8 bytes of offset per string, so a 100,000-row export costs a few MB, not a hundred.
-    """
-
-    def __init__(self) -> None:
-        self._data = bytearray()
-        self._ends = array("Q")
-
-    def append(self, text: str) -> None:
-        """Add the next string."""
-        self._data += text.encode("utf-8")
-        self._ends.append(len(self._data))
-
-    def __getitem__(self, index: int) -> str:
-        start = self._ends[index - 1] if index else 0
-        return self._data[start:self._ends[index]].decode("utf-8")
-
-    def __len__(self) -> int:
-        return len(self._ends)
 
 
 def read_string_table(source: IO[bytes]) -> StringTable:

@@ -19,9 +19,9 @@ from helpers import (
 )
 
 from robot_core.errors import CaseDataError
-from robot_core.intake import CaseRow, Intake, Problem, read_cases
+from robot_core.intake import CaseRow, Intake, Problem, convert_cell, read_cases
 from robot_core.script.loader import load_bot
-from robot_core.script.model import InputSpec
+from robot_core.script.model import Column, InputSpec
 
 SPEC = load_bot(SHIPPED_BOTS / "resident_registration.yaml", SHIPPED_SELECTORS).input
 HEADERS = ["受付番号", "氏名", "フリガナ", "性別", "生年月日", "郵便番号", "住所", "世帯主",
@@ -138,7 +138,7 @@ def test_date_cells(tmp_path: Path, cell: object, expected: date) -> None:
 def test_bad_date_is_a_problem(tmp_path: Path, cell: str) -> None:
     """A text that is no date (or an impossible one) is a bilingual problem on its column."""
     found = problem_of(read_one(tmp_path, moved_in=cell))
-    assert found == Problem("転入日", f"not a date: {cell!r}", f"日付として読めません: {cell}")
+    assert found == Problem("転入日", f"not a date: {cell!r}", f"日付として読めません: 「{cell}」")
 
 
 # --- postal codes ----------------------------------------------------------------------------
@@ -164,24 +164,43 @@ def test_numeric_seven_digit_postal_code_is_converted(tmp_path: Path) -> None:
     assert read_one(tmp_path, postal_code=1000001).values["postal_code"] == "100-0001"
 
 
-@pytest.mark.parametrize("cell", [481501, 481501.0])
-def test_numeric_postal_code_that_lost_its_zero_is_a_problem(tmp_path: Path,
-                                                              cell: float) -> None:
-    """A numeric postal cell that lost its leading zero (481501) is rejected, not mis-entered."""
+@pytest.mark.parametrize(("cell", "expected"), [(481501, "048-1501"), (481501.0, "048-1501"),
+                                                 (10010, "001-0010"), (10000, "001-0000")])
+def test_numeric_postal_code_that_lost_its_zero_is_padded(tmp_path: Path, cell: float,
+                                                          expected: str) -> None:
+    """A numeric postal cell that lost its zeros is padded to 7 digits: the length is fixed."""
     row = read_one(tmp_path, postal_code=cell)
-    assert not row.valid
-    found = problem_of(row)
+    assert row.valid, row.problems
+    assert row.values["postal_code"] == expected
+    assert row.raw["郵便番号"] == cell
+
+
+def test_numeric_postal_code_is_padded_for_a_postal_check_too() -> None:
+    """A column that only checks postal codes pads a numeric cell the same way."""
+    column = Column.model_validate({"check": "postal_code"})
+    assert convert_cell(481501, column) == "0481501"
+    assert convert_cell(481501, Column()) == "481501"
+
+
+@pytest.mark.parametrize("cell", [4815, 9999, 12345678])
+def test_numeric_postal_code_out_of_range_is_a_problem(tmp_path: Path, cell: int) -> None:
+    """A number below 10000 (no such code starts 000) or above 7 digits is never padded."""
+    found = problem_of(read_one(tmp_path, postal_code=cell))
     assert found.column == "郵便番号"
-    assert found.en == ("cannot apply postal_code: not a postal code (expected 7 digits such as "
-                        "100-0001): '481501'")
-    assert row.values["postal_code"] is None
+    assert found.en.startswith(f"not a 7-digit postal code: '{cell}' (the cell is a number")
+    assert "数値のセル" in found.ja
 
 
 def test_malformed_postal_code_is_a_problem(tmp_path: Path) -> None:
     """A postal code that is not 7 digits is a problem naming the column."""
     found = problem_of(read_one(tmp_path, postal_code="048-150"))
-    assert found.column == "郵便番号"
-    assert found.en.startswith("cannot apply postal_code: not a postal code")
+    assert found == Problem("郵便番号", "not a 7-digit postal code: '048-150'",
+                            "郵便番号（7桁）として読めません: 「048-150」")
+
+
+def test_text_postal_code_is_never_padded(tmp_path: Path) -> None:
+    """A 6-digit postal code typed as text is a problem: only numeric cells are padded."""
+    assert problem_of(read_one(tmp_path, postal_code="481501")).column == "郵便番号"
 
 
 # --- required, choices, bools ----------------------------------------------------------------
@@ -214,7 +233,8 @@ def test_optional_empty_cells(tmp_path: Path) -> None:
 def test_choices(tmp_path: Path) -> None:
     """A value outside ``choices`` is a problem listing the choices."""
     found = problem_of(read_one(tmp_path, sex="男性"))
-    assert found == Problem("性別", "must be one of 男, 女", "男、女のいずれかを入力してください")
+    assert found == Problem("性別", "must be one of 男, 女: '男性'",
+                            "男、女のいずれかを入力してください: 「男性」")
 
 
 @pytest.mark.parametrize(("cell", "expected"), [("○", True), ("はい", True), ("YES", True),
@@ -250,8 +270,8 @@ def test_non_kana_reading_is_rejected(tmp_path: Path, cell: str) -> None:
     """A reading in romaji or kanji fails the katakana check, in both languages."""
     found = problem_of(read_one(tmp_path, name_kana=cell))
     assert found.column == "フリガナ"
-    assert found.en.startswith("must be full-width katakana: ")
-    assert found.ja == "全角カタカナで入力してください"
+    assert found.en == f"must be full-width katakana: {cell!r}"
+    assert found.ja == f"全角カタカナで入力してください: 「{cell}」"
 
 
 # --- My Number -------------------------------------------------------------------------------
@@ -267,7 +287,6 @@ def test_my_number_keeps_leading_zero(tmp_path: Path) -> None:
 @pytest.mark.parametrize("cell", [
     MY_NUMBER[:-1] + "6",          # wrong check digit
     MY_NUMBER[:-1],                # 11 digits
-    int(MY_NUMBER_ZERO),           # numeric cell that lost its leading zero
     "7356-5833-2945",              # hyphens
 ])
 def test_bad_my_number_is_a_problem_without_the_number(tmp_path: Path, cell: object) -> None:
@@ -277,6 +296,21 @@ def test_bad_my_number_is_a_problem_without_the_number(tmp_path: Path, cell: obj
     assert found == Problem("個人番号", "not a valid 12-digit My Number",
                             "個人番号（12桁）が正しくありません")
     assert str(cell).replace("-", "")[:8] not in str(found)
+
+
+def test_numeric_my_number_that_lost_its_zero_is_not_padded(tmp_path: Path) -> None:
+    """An 11-digit numeric My Number is a problem with the leading-zero hint, never padded."""
+    found = problem_of(read_one(tmp_path, my_number=int(MY_NUMBER_ZERO)))
+    assert found.column == "個人番号"
+    assert found.en.startswith("not a valid 12-digit My Number (the cell is a number, so Excel "
+                               "dropped any leading zero")
+    assert found.ja.startswith("個人番号（12桁）が正しくありません（数値のセルのため")
+    assert MY_NUMBER_ZERO.lstrip("0")[:8] not in str(found)
+
+
+def test_numeric_twelve_digit_my_number_is_read(tmp_path: Path) -> None:
+    """A 12-digit My Number stored as a number (no zero to lose) is read as its digits."""
+    assert read_one(tmp_path, my_number=int(MY_NUMBER)).values["my_number"] == MY_NUMBER
 
 
 # --- keys and headers ------------------------------------------------------------------------
@@ -320,14 +354,16 @@ def test_columns_in_any_order(tmp_path: Path) -> None:
 
 
 def test_no_header_row(tmp_path: Path) -> None:
-    """A workbook without the required headers is a CaseDataError naming the file and sheets."""
+    """No header row is a CaseDataError naming the file, the sheets and the closest row."""
     path = write_workbook(tmp_path / "cases.xlsx", [["氏名", "住所"], ["山田", "北海道"]],
                           after=["集計"])
     with pytest.raises(CaseDataError) as caught:
         read_cases(path, SPEC)
     assert str(caught.value) == (
         f"{path}: no header row with the required columns (受付番号, 氏名, フリガナ, 性別, "
-        "生年月日, 郵便番号, 住所, 転入日, 個人番号) in the first 30 rows of 受付一覧, 集計")
+        "生年月日, 郵便番号, 住所, 転入日, 個人番号) in the first 30 rows of 受付一覧, 集計 "
+        "(closest: row 1 of 受付一覧, which lacks 受付番号, フリガナ, 性別, 生年月日, 郵便番号, "
+        "転入日, 個人番号)")
 
 
 def test_header_below_row_30_is_not_found(tmp_path: Path) -> None:
@@ -374,14 +410,30 @@ def test_text_file_renamed_xlsx(tmp_path: Path) -> None:
     assert str(caught.value) == f"{path}: not a readable .xlsx workbook (File is not a zip file)"
 
 
-@pytest.mark.parametrize("name", ["cases.csv", "cases.xls", "cases.txt"])
-def test_other_file_types(tmp_path: Path, name: str) -> None:
-    """A .csv, old .xls or other non-.xlsx file is a CaseDataError naming the file."""
+@pytest.mark.parametrize("name", ["cases.ods", "cases.pdf", "cases"])
+def test_unsupported_file_types(tmp_path: Path, name: str) -> None:
+    """A file that is neither a workbook nor CSV/TSV is a CaseDataError naming its type."""
     path = tmp_path / name
     path.write_text("受付番号,氏名\nU1,山田\n", encoding="utf-8")
+    with pytest.raises(CaseDataError, match=r"unsupported file type .* \(use \.xlsx, \.csv"):
+        read_cases(path, SPEC)
+
+
+def test_old_xls_workbook(tmp_path: Path) -> None:
+    """An Excel 97-2003 file, whatever its name, is a CaseDataError asking for .xlsx."""
+    path = tmp_path / "cases.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     with pytest.raises(CaseDataError) as caught:
         read_cases(path, SPEC)
-    assert str(caught.value).startswith(f"{path}: ")
+    assert str(caught.value) == (f"{path}: an Excel 97-2003 workbook (.xls); open it in Excel "
+                                 "and save it as .xlsx")
+
+
+def test_workbook_named_csv_is_read_as_a_workbook(tmp_path: Path) -> None:
+    """A real .xlsx renamed .csv is read by its content, not its name."""
+    path = export(tmp_path / "cases.xlsx", person("U1"))
+    renamed = path.rename(tmp_path / "cases.csv")
+    assert [r.key for r in read_cases(renamed, SPEC).rows] == ["U1"]
 
 
 # --- the committed sample --------------------------------------------------------------------

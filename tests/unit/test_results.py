@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import MY_NUMBER, MY_NUMBER_ZERO
+from helpers import MY_NUMBER, MY_NUMBER_ZERO, SHIPPED_BOTS, SHIPPED_SELECTORS
 from openpyxl import load_workbook
 
 from robot_core.audit import MASK
-from robot_core.intake import CaseRow, Intake
+from robot_core.intake import CaseRow, Intake, read_cases
 from robot_core.outcome import CaseResult, RunOutcome, Status
-from robot_core.results import EXTRA_HEADERS, write_results
+from robot_core.results import EXTRA_HEADERS, escape_formula, write_results
+from robot_core.script.loader import load_bot
 
 HEADERS = ["受付番号", "氏名", "郵便番号", "電話番号", "備考", "個人番号", "金額", "転入日", ""]
 OUTPUTS = ["registration_number"]
@@ -82,13 +83,27 @@ def test_headers(book: Any) -> None:
     ("氏名", 1, "-5"),
     ("電話番号", 1, "=HYPERLINK(\"x\")"),
     ("備考", 2, "\t=cmd|' /C calc'!A0"),
-    ("エラー (error)", 1, "登録できません: =住所が不正です"),
 ])
-def test_formula_like_text_stays_text(book: Any, header: str, row: int, text: str) -> None:
-    """A value that looks like a formula is stored as a string cell, unchanged."""
+def test_formula_like_text_is_escaped(book: Any, header: str, row: int, text: str) -> None:
+    """A text a spreadsheet would run is a string cell behind an apostrophe, else unchanged."""
     cell = _column(book["結果"], header)[row]
     assert cell.data_type == "s"
-    assert cell.value == text
+    assert cell.value == "'" + text
+
+
+def test_error_text_is_escaped_only_when_it_starts_a_formula(book: Any) -> None:
+    """An error message with ``=`` inside stays as written; only a leading one is escaped."""
+    assert _column(book["結果"], "エラー (error)")[1].value == "登録できません: =住所が不正です"
+
+
+@pytest.mark.parametrize(("text", "escaped"), [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\r=1", "'\r=1"),
+    ("＝1+1", "'＝1+1"), ("＋1", "'＋1"), ("－1", "'－1"), ("＠A1", "'＠A1"),
+    ("1=1", "1=1"), ("'=1", "'=1"), ("0481501", "0481501"), ("", ""),
+])
+def test_escape_formula(text: str, escaped: str) -> None:
+    """The OWASP escape: a leading = + - @ tab or CR (or a full-width one) gets an apostrophe."""
+    assert escape_formula(text) == escaped
 
 
 def test_no_formula_in_the_file(tmp_path: Path) -> None:
@@ -202,3 +217,87 @@ def test_rewrite_is_atomic_and_leaves_no_temp_files(tmp_path: Path) -> None:
     assert [p.name for p in first.parent.iterdir()] == ["results.xlsx"]
     statuses = [c.value for c in _column(load_workbook(second)["結果"], "状態 (status)")]
     assert statuses == ["完了 (done)", "未処理 (pending)", "未処理 (pending)", "未処理 (pending)"]
+
+
+# --- whole-workbook scans --------------------------------------------------------------------
+
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def scan(path: Path) -> list[tuple[str, str, Any]]:
+    """Every (sheet, cell, value) of the workbook at ``path`` that is or starts a formula."""
+    found = []
+    for formulas in (True, False):
+        book = load_workbook(path, data_only=not formulas)
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    value = cell.value
+                    if cell.data_type == "f" or (isinstance(value, str)
+                                                 and value.startswith(DANGEROUS)):
+                        found.append((sheet.title, cell.coordinate, value))
+    return found
+
+
+def test_no_cell_is_or_starts_a_formula(tmp_path: Path) -> None:
+    """Read back with and without data_only, no cell is a formula or starts like one."""
+    assert scan(_write(tmp_path)) == []
+
+
+def test_header_text_from_the_file_is_escaped(tmp_path: Path) -> None:
+    """A header cell of the input that looks like a formula is escaped too."""
+    rows = [CaseRow(2, "U1", {}, {"受付番号": "U1", "=SUM(A1:A9)": "x"})]
+    intake = Intake(tmp_path / "c.xlsx", "s", ["受付番号", "=SUM(A1:A9)"], rows)
+    path = write_results(tmp_path / "r.xlsx", intake, RunOutcome("r", "b", []), [], set())
+    assert scan(path) == []
+    assert load_workbook(path)["結果"]["B1"].value == "'=SUM(A1:A9)"
+
+
+@pytest.mark.parametrize("header", ["個人番号 ", "ＭＹ＿ＮＵＭＢＥＲ", "My Number", "本人確認/個人番号"])
+def test_secret_masked_under_any_header_form_intake_accepts(tmp_path: Path, header: str) -> None:
+    """A secret column is masked whether its header is padded, full-width, or 親/子."""
+    rows = [CaseRow(2, "U1", {}, {"受付番号": "U1", header: MY_NUMBER})]
+    intake = Intake(tmp_path / "c.xlsx", "s", ["受付番号", header], rows)
+    path = write_results(tmp_path / "r.xlsx", intake, RunOutcome("r", "b", []), [],
+                         {"個人番号", "my_number"})
+    assert load_workbook(path)["結果"]["B2"].value == MASK
+
+
+def test_secret_masked_from_the_intake_alone(tmp_path: Path) -> None:
+    """The headers intake marked secret are masked even when the caller passes none."""
+    rows = [CaseRow(2, "U1", {}, {"受付番号": "U1", "番号（秘）": MY_NUMBER})]
+    intake = Intake(tmp_path / "c.xlsx", "s", ["受付番号", "番号（秘）"], rows,
+                    secret_headers=frozenset({"番号（秘）"}))
+    path = write_results(tmp_path / "r.xlsx", intake, RunOutcome("r", "b", []), [], set())
+    assert load_workbook(path)["結果"]["B2"].value == MASK
+
+
+EXPORTS = Path(__file__).resolve().parents[2] / "fixtures" / "exports"
+EXPORT_FILES = sorted(p.name for p in EXPORTS.glob("cases_*"))
+
+
+@pytest.mark.parametrize("name", EXPORT_FILES)
+def test_results_of_every_export(tmp_path: Path, name: str) -> None:
+    """From each real export: no formula, every text zero kept, no secret anywhere."""
+    bot = load_bot(SHIPPED_BOTS / "resident_registration.yaml", SHIPPED_SELECTORS)
+    intake = read_cases(EXPORTS / name, bot.input, today=date(2025, 7, 16))
+    results = [CaseResult(c.key, c.row_number, Status.DONE if c.valid else Status.BUSINESS_FAILED,
+                          outputs={"registration_number": "0000123"}) for c in intake.rows]
+    secret = {h for n in bot.secret_columns() for h in (*bot.input.columns[n].header, n)}
+    path = write_results(tmp_path / "r.xlsx", intake, RunOutcome("r", bot.name, results),
+                         bot.outputs, secret)
+    assert scan(path) == []
+    sheet = load_workbook(path)["結果"]
+    headers = [c.value for c in sheet[1]]
+    for case, line in zip(intake.rows, sheet.iter_rows(min_row=2), strict=True):
+        cells = dict(zip(headers, line, strict=True))
+        assert cells["registration_number"].value == "0000123"
+        for header, raw in case.raw.items():
+            if header in intake.secret_headers:
+                assert cells[header].value in (MASK, None), header
+            elif isinstance(raw, str) and raw.startswith("0"):
+                assert (cells[header].value, cells[header].data_type) == (raw, "s"), header
+    with zipfile.ZipFile(path) as archive:
+        blob = b"".join(archive.read(n) for n in archive.namelist())
+    numbers = {str(c.raw.get(h)).lstrip("0") for c in intake.rows for h in intake.secret_headers}
+    assert all(n.encode() not in blob for n in numbers if n not in ("", "None"))

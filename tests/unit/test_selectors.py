@@ -145,6 +145,7 @@ def test_desktop_bare_string_is_image(tmp_path: Path) -> None:
     sel = _load(tmp_path, dedent("""\
         app: demo
         driver: desktop
+        launch: {window: 台帳管理システム}
         screens:
           main:
             targets:
@@ -154,12 +155,13 @@ def test_desktop_bare_string_is_image(tmp_path: Path) -> None:
     error = _error(tmp_path, dedent("""\
         app: demo
         driver: desktop
+        launch: {window: 台帳管理システム}
         screens:
           main:
             targets:
               ok: {any: [{css: '#ok'}]}
         """))
-    assert error == ("{sel}:6:19: screens.main.targets.ok.any[0].css: an alternative needs "
+    assert error == ("{sel}:7:19: screens.main.targets.ok.any[0].css: an alternative needs "
                      "exactly one strategy of: image, keys, point, title")
 
 
