@@ -206,6 +206,7 @@ def render(outcome: RunOutcome) -> None:
     console.print(" · ".join(f"{s.value}: {counts.get(s, 0)}" for s in Status))
 
 
+import robot_core.cli_capture  # noqa: E402, F401 - registers `robot capture` on main
 from robot_core import cli_daemon, cli_queue  # noqa: E402 - they register their commands on main
 
 __all__ = ["cli_daemon", "cli_queue", "main"]
