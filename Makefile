@@ -27,7 +27,7 @@ demo: system venv  ## start the fixture registry, enter fixtures/cases/sample.xl
 	$(PY) -m fixtures.demo
 
 test: system venv  ## the whole suite: unit, integration (real Chromium), e2e (the CLI)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=20
 
 lint: venv
 	.venv/bin/ruff check robot_core
