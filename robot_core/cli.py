@@ -33,8 +33,8 @@ EXIT_INVALID = 3
 EXIT_SYSTEM = 2
 # Piped output (logs, CI) gets a wide table instead of rich's 80-column default.
 _WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140
-console = Console(width=_WIDTH)
-err = Console(stderr=True, width=_WIDTH)
+console = Console(width=_WIDTH, emoji=False)
+err = Console(stderr=True, width=_WIDTH, emoji=False)
 STYLE = {Status.DONE: "green", Status.BUSINESS_FAILED: "yellow", Status.FAILED: "red",
          Status.PENDING: "dim"}
 
