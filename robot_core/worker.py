@@ -50,7 +50,16 @@ def owner_alive(owner: str) -> bool:
         return False
     except PermissionError:
         return True  # someone else's live process
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A killed worker whose parent died too may linger unreaped: it holds nothing."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # no /proc (not Linux): trust the signal check
+    return stat.rsplit(")", 1)[-1].split()[0] in {"Z", "X"}
 
 
 CURRENT_TOKEN = ""
