@@ -1,0 +1,1 @@
+"""Benchmarks of robot: against a hand-written Playwright script, and over a long night."""
