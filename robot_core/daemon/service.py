@@ -101,9 +101,11 @@ class Daemon:
                 self.log_next_fire_times()
             if self._hup or time.monotonic() - last_look >= self.poll_s:
                 last_look = time.monotonic()
-                if self._hup or self._files() != self._seen:
-                    self.reload("SIGHUP" if self._hup else "files changed")
-                    self._hup = False
+                # Take the flag before reloading: a SIGHUP arriving during this reload
+                # must cause another one, not be wiped out when this one ends.
+                hup, self._hup = self._hup, False
+                if hup or self._files() != self._seen:
+                    self.reload("SIGHUP" if hup else "files changed")
         self.log.event("daemon_stopping", note="running schedules finish the cases in hand")
         self.halt()
         self.log.event("daemon_stopped")

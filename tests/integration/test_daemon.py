@@ -262,8 +262,10 @@ settle_s: 1
 def test_window_end_stops_taking_cases_and_leaves_the_rest_pending(
         registry: Any, robot_env: Path, tmp_path: Path) -> None:
     """A run whose window shuts mid-batch finishes the case in hand; the rest stay pending."""
-    app = registry()
-    source, _ = _generate(tmp_path, 10)
+    # A slow legacy system (0.4 s a page) makes 30 cases outlast the 20 s window on any
+    # machine: on a fast one, a quick registry finished the batch before the window shut.
+    app = registry(latency_ms=400)
+    source, _ = _generate(tmp_path, 30)
     (robot_env / "inbox").mkdir(parents=True)
     shutil.copy(source, robot_env / "inbox" / "today.xlsx")
     now = datetime.now(TOKYO)
