@@ -1,4 +1,4 @@
-"""Where robot's time goes: ``robot_core.batch.run_batch`` in-process, instrumented.
+"""Where robot's time goes: ``robot_core.batch.run_direct`` in-process, instrumented.
 
     python -m bench.hotspots --cases 40 --latency 0 [--offset 0] [--top 25] [--save p.prof]
 
@@ -36,7 +36,7 @@ from typing import Any
 from bench.measure import PASSWORD, ROOT, USER, case_file
 from fixtures.legacy_web.process import LegacyWebApp
 from robot_core.audit import AuditTrail
-from robot_core.batch import RunOptions, run_batch
+from robot_core.batch import RunOptions, run_direct
 from robot_core.drivers.web import WebDriver
 from robot_core.intake import Intake, read_cases
 from robot_core.runner import Runner
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.offset == 0:
             begin()
         try:
-            outcome, _paths = run_batch(
+            outcome, _paths = run_direct(
                 bot, Intake(intake.path, intake.sheet, intake.headers, rows),
                 RunOptions(Path(tmp) / "home"), progress)
         finally:

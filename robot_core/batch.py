@@ -137,15 +137,10 @@ def run_direct(bot: BotScript, intake: Intake, options: RunOptions,
         done = {r.row_number for r in outcome.results}
         outcome.results += [CaseResult(c.key, c.row_number, Status.PENDING) for c in cases
                             if c.row_number not in done]
-        secret_headers = {h for n in bot.secret_columns() for h in
-                          (*bot.input.columns[n].header, n)}
         shown = dataclasses.replace(intake, rows=cases)
-        write_results(session.paths.results, shown, outcome, bot.outputs, secret_headers)
+        write_results(session.paths.results, shown, outcome, bot.outputs, bot.secret_headers())
         _finished(session, outcome)
     return outcome, session.paths
-
-
-run_batch = run_direct  # the vertical slice's name for it
 
 
 def _direct(runner: Runner, cases: Iterable[CaseRow], outcome: RunOutcome,

@@ -59,6 +59,7 @@ class Runner:
         self.cases_since_recycle = 0
         self.on_step: Callable[[Step], None] = lambda _step: None
         self._mask_targets = bot.selectors.secret_targets()
+        self._secret_headers = bot.secret_headers()
         if credentials is not None:
             audit.masker.add([credentials.password])
 
@@ -221,15 +222,13 @@ class Runner:
 
     def _run_step(self, ctx: StepContext, step: Step, key: str, case_attempt: int) -> None:
         action = ACTIONS[step.action]
-        retry_on = (TransientError, SystemUnavailable) if step.action == "goto" \
-            else (TransientError,)
         # The saving click is never repeated blindly: its faults go to verify-then-retry.
         repeatable = action.repeatable and not getattr(step.args, "commit", False)
         retrying = Retrying(
             stop=stop_after_attempt(self.bot.retry.step if repeatable else 1),
             wait=wait_exponential(multiplier=self.bot.retry.backoff_s,
                                   max=self.bot.retry.backoff_max_s),
-            retry=retry_if_exception(lambda e: isinstance(e, retry_on)),
+            retry=retry_if_exception(lambda e: isinstance(e, action.retry_on)),
             reraise=True,
         )
         for attempt in retrying:
@@ -300,11 +299,7 @@ class Runner:
     def _secret_values(self, case: CaseRow) -> list[str]:
         secret = self.bot.secret_columns()
         return [str(v) for k, v in case.values.items() if k in secret and v] + \
-            [str(v) for k, v in case.raw.items() if v and k in self._secret_headers()]
-
-    def _secret_headers(self) -> set[str]:
-        cols = self.bot.input.columns
-        return {h for name in self.bot.secret_columns() for h in (*cols[name].header, name)}
+            [str(v) for k, v in case.raw.items() if v and k in self._secret_headers]
 
     def _sleep_backoff(self, attempt: int) -> None:
         policy = self.bot.retry

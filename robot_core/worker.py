@@ -43,7 +43,7 @@ def owner_alive(owner: str) -> bool:
     except (IndexError, ValueError):
         return False
     if pid == os.getpid():
-        return owner.split(":")[2:] == [CURRENT_TOKEN]
+        return False  # an earlier process with our pid; the caller knows its own owner id
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -60,9 +60,6 @@ def _zombie(pid: int) -> bool:
     except OSError:
         return False  # no /proc (not Linux): trust the signal check
     return stat.rsplit(")", 1)[-1].split()[0] in {"Z", "X"}
-
-
-CURRENT_TOKEN = ""
 
 
 class CrashPoints:
@@ -125,9 +122,8 @@ class Worker:
 
     def run(self) -> int:
         """Work until the queue is empty, ``limit`` is reached or a stop is requested."""
-        global CURRENT_TOKEN  # noqa: PLW0603 - one worker per process; owner_alive reads it
-        CURRENT_TOKEN = self.owner.split(":")[2]
-        revived = self.store.reclaim_dead(socket.gethostname(), owner_alive)
+        revived = self.store.reclaim_dead(
+            socket.gethostname(), lambda owner: owner == self.owner or owner_alive(owner))
         self.audit.event("worker_started", owner=self.owner, uncertain_reclaimed=revived,
                          batch=self.batch)
         worked, opened = 0, False

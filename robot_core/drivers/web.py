@@ -36,6 +36,7 @@ _TRANSIENT_MARKERS = ("detached", "not attached", "Execution context was destroy
                       "frame was detached", "Navigation failed because page crashed")
 _POLL_S = 0.05
 _FAST_PATH_MS = 150
+_READ_JS = """e => ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName) ? e.value : e.innerText"""
 _MARK_SECRETS_JS = """secrets => {
   let n = 0;
   const hit = t => t && secrets.some(s => t.includes(s));
@@ -217,13 +218,9 @@ class WebDriver:
         """An input's value, or an element's visible text."""
         locator, _ = self._resolve(target, timeout_ms)
 
-        def read() -> str:
-            tag = str(locator.evaluate("e => e.tagName")).lower()
-            if tag in {"input", "textarea", "select"}:
-                return locator.input_value(timeout=timeout_ms)
-            return locator.inner_text(timeout=timeout_ms)
-
-        return str(self._act(target, read)).strip()
+        # One round trip: a form control's value, or the element's rendered text.
+        return str(self._act(target, lambda: locator.evaluate(_READ_JS, timeout=timeout_ms))
+                   ).strip()
 
     def is_visible(self, target: Target) -> bool:
         """Whether any alternative is on screen now."""

@@ -36,6 +36,4 @@ def export_batch(store: Store, bot: BotScript, batch_id: int, path: Path,
                  run_id: str = "") -> Path:
     """Write the results workbook of ``batch_id`` to ``path``."""
     intake, outcome = batch_outcome(store, batch_id, run_id)
-    secret_headers = {h for n in bot.secret_columns() for h in
-                      (*bot.input.columns[n].header, n)}
-    return write_results(path, intake, outcome, bot.outputs, secret_headers)
+    return write_results(path, intake, outcome, bot.outputs, bot.secret_headers())

@@ -172,6 +172,11 @@ class BotScript:
         """Whether a step says which click saves the case (``commit: true``)."""
         return any(getattr(s.args, "commit", False) for s in self.steps)
 
+    def secret_headers(self) -> set[str]:
+        """Every header a secret column may carry in an export (its aliases and its name)."""
+        cols = self.input.columns
+        return {h for name in self.secret_columns() for h in (*cols[name].header, name)}
+
     def secret_columns(self) -> set[str]:
         """Columns whose values never reach logs, screenshots or reports."""
         return {name for name, col in self.input.columns.items() if col.secret}

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from pydantic import Field, field_validator, model_validator
 
-from robot_core.errors import BusinessError, TargetNotFound
+from robot_core.errors import BusinessError, SystemUnavailable, TargetNotFound, TransientError
 from robot_core.script.model import Step
 from robot_core.steps.context import StepContext
 from robot_core.steps.registry import Args, action
@@ -101,7 +101,7 @@ class ScreenshotArgs(Args):
     name: str = "evidence"
 
 
-@action("goto", UrlArgs, shorthand="url")
+@action("goto", UrlArgs, shorthand="url", retry_on=(TransientError, SystemUnavailable))
 def goto(ctx: StepContext, step: Step) -> None:
     """Open a URL (web) or bring a window forward (desktop)."""
     url = ctx.render(step, "url")

@@ -13,7 +13,7 @@ import pytest
 
 from fixtures.legacy_web.process import LegacyWebApp
 from robot_core.audit import verify_chain
-from robot_core.batch import RunOptions, run_batch
+from robot_core.batch import RunOptions, run_direct
 from robot_core.home import RunPaths
 from robot_core.intake import read_cases
 from robot_core.outcome import RunOutcome, Status
@@ -31,7 +31,7 @@ def run_sample(app: LegacyWebApp, home: Path, monkeypatch: pytest.MonkeyPatch,
     """Run the shipped bot on ``source`` against ``app`` in this process."""
     monkeypatch.setenv("REGISTRY_URL", app.url)
     bot = load_bot(ROOT / "bots" / f"{bot_name}.yaml", ROOT / "selectors")
-    return run_batch(bot, read_cases(source, bot.input), RunOptions(home))
+    return run_direct(bot, read_cases(source, bot.input), RunOptions(home))
 
 
 def assert_landed_exactly(records: list[dict[str, Any]]) -> None:
