@@ -46,7 +46,7 @@ from robot_core.steps.context import StepContext
 HANDWRITTEN_CALLS_PER_CASE = 22  # goto + 16 field actions + 2 clicks + 2 waits + inner_text
 NOT_ROUND_TRIPS = {"first", "last", "nth", "locator", "frame_locator", "get_by_text",
                    "get_by_role", "get_by_label", "get_by_placeholder", "page", "keyboard",
-                   "content_frame", "owner", "filter", "status", "url", "ok"}
+                   "content_frame", "owner", "filter", "or_", "status", "url", "ok"}
 
 
 class Timers:

@@ -35,6 +35,7 @@ _TRANSIENT_MARKERS = ("detached", "not attached", "Execution context was destroy
                       "Target page, context or browser has been closed", "net::ERR_",
                       "frame was detached", "Navigation failed because page crashed")
 _POLL_S = 0.05
+_SLICE_MS = 500
 _FAST_PATH_MS = 150
 _READ_JS = """e => ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName) ? e.value : e.innerText"""
 _MARK_SECRETS_JS = """secrets => {
@@ -159,7 +160,8 @@ class WebDriver:
             raise TransientError(f"{url}: {exc.message.splitlines()[0]}") from exc
         if response is not None and response.status >= 500:
             raise SystemUnavailable(f"{url} answered HTTP {response.status}")
-        self._check_interrupts()
+        # No look for interrupts here: the next step's look for its target does that, and
+        # only when its target is missing, which saves a round trip per frame on every page.
 
     def click(self, target: Target, timeout_ms: int) -> str:
         """Click the first alternative on screen."""
@@ -227,17 +229,17 @@ class WebDriver:
         return self._first_visible(target) is not None
 
     def wait_any(self, targets: Sequence[Target], timeout_ms: int) -> Target:
-        """Poll until one of ``targets`` shows; ``TargetNotFound`` names them all."""
-        deadline = time.monotonic() + timeout_ms / 1000
-        while True:
-            for target in targets:
-                if self._first_visible(target) is not None:
-                    return target
-            self._check_interrupts()
-            if time.monotonic() >= deadline:
-                names = ", ".join(t.name for t in targets)
-                raise TargetNotFound(f"none of {names} appeared within {timeout_ms} ms")
-            time.sleep(_POLL_S)
+        """Wait until one of ``targets`` shows; ``TargetNotFound`` names them all.
+
+        A wait usually follows a click that changes the screen, so it hands the wait to the
+        browser first (one round trip that returns the moment something shows) and then asks
+        which target it was.
+        """
+        names = ", ".join(t.name for t in targets)
+        target, _, _ = self._await(targets, timeout_ms, wait_first=True,
+                                   missing=lambda: f"none of {names} appeared within "
+                                                   f"{timeout_ms} ms")
+        return target
 
     def screenshot(self, path: Path, mask: Sequence[Target], secrets: Sequence[str] = ()) -> Path:
         """Full-page PNG; ``mask`` targets and anything showing a secret are painted over."""
@@ -306,8 +308,9 @@ class WebDriver:
         raise TargetNotFound(f"strategy {alt.strategy!r} is not a web strategy")
 
     def _first_visible(self, target: Target) -> tuple[Locator, Alternative] | None:
+        # The first *visible* match: legacy pages keep hidden copies of controls around.
         for alt in target.alternatives:
-            locator = self._locator(alt).first
+            locator = self._locator(alt).filter(visible=True).first
             try:
                 if locator.is_visible():
                     return locator, alt
@@ -315,22 +318,78 @@ class WebDriver:
                 continue  # a frame mid-navigation: not visible yet
         return None
 
+    def _any_visible(self, alternatives: Sequence[Alternative]) -> list[Locator]:
+        """One locator per frame, matching a visible element of any of ``alternatives``."""
+        by_frame: dict[str | None, Locator] = {}
+        for alt in alternatives:
+            locator = self._locator(alt)
+            known = by_frame.get(alt.frame)
+            by_frame[alt.frame] = locator if known is None else known.or_(locator)
+        return [locator.filter(visible=True).first for locator in by_frame.values()]
+
+    def _interrupt_alternatives(self) -> list[Alternative]:
+        return [alt for target, _ in self._interrupts for alt in target.alternatives]
+
     def _check_interrupts(self) -> None:
+        """Raise the error of the interrupt on screen: one round trip per frame when none is."""
+        if not self._interrupts:
+            return
+        try:
+            shown = any(group.is_visible() for group in
+                        self._any_visible(self._interrupt_alternatives()))
+        except PlaywrightError:
+            shown = True  # a frame mid-navigation: look at each interrupt in turn
+        if not shown:
+            return
         for target, error in self._interrupts:
             if self._first_visible(target) is not None:
                 raise error(f"{target.name} is on screen")
 
     def _resolve(self, target: Target, timeout_ms: int) -> tuple[Locator, Alternative]:
-        deadline = time.monotonic() + (target.timeout_ms or timeout_ms) / 1000
+        tried = "; ".join(a.describe() for a in target.alternatives)
+        _, locator, alt = self._await([target], target.timeout_ms or timeout_ms, wait_first=False,
+                                      missing=lambda: f"{target.name} not found (tried {tried})")
+        return locator, alt
+
+    def _await(self, targets: Sequence[Target], timeout_ms: int, *, wait_first: bool,
+               missing: Callable[[], str]) -> tuple[Target, Locator, Alternative]:
+        """The first target on screen (in order), its locator and the alternative that matched.
+
+        Between looks the browser itself waits, up to ``_SLICE_MS``, for any alternative of
+        the targets or of an interrupt in the first target's frame to become visible, so a
+        screen that appears is seen at once rather than at the next poll. Interrupts in other
+        frames are looked at between slices.
+        """
+        deadline = time.monotonic() + timeout_ms / 1000
+        if wait_first:
+            self._until_visible(targets, min(timeout_ms, _SLICE_MS))
         while True:
-            found = self._first_visible(target)
-            if found is not None:
-                return found
+            for target in targets:
+                found = self._first_visible(target)
+                if found is not None:
+                    return target, *found
             self._check_interrupts()
-            if time.monotonic() >= deadline:
-                tried = "; ".join(a.describe() for a in target.alternatives)
-                raise TargetNotFound(f"{target.name} not found (tried {tried})")
-            time.sleep(_POLL_S)
+            remaining_ms = int((deadline - time.monotonic()) * 1000)
+            if remaining_ms <= 0:
+                raise TargetNotFound(missing())
+            self._until_visible(targets, min(remaining_ms, _SLICE_MS))
+
+    def _until_visible(self, targets: Sequence[Target], timeout_ms: int) -> None:
+        """Let the browser wait (event-driven) until something watched may be on screen."""
+        alternatives = [alt for target in targets for alt in target.alternatives]
+        if not alternatives:
+            return
+        frame = alternatives[0].frame
+        watched = [alt for alt in (*alternatives, *self._interrupt_alternatives())
+                   if alt.frame == frame]
+        started = time.monotonic()
+        try:
+            self._any_visible(watched)[0].wait_for(state="attached", timeout=max(timeout_ms, 1))
+        except PlaywrightTimeout:
+            return
+        except PlaywrightError:
+            # A frame mid-navigation can end a wait early: never spin on that.
+            time.sleep(max(0.0, _POLL_S - (time.monotonic() - started)))
 
     def _act(self, target: Target | None, action: Any) -> Any:
         name = target.name if target else "page"
