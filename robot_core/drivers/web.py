@@ -190,7 +190,13 @@ class WebDriver:
 
     def _idempotent(self, target: Target, timeout_ms: int,
                     action: Callable[[Locator, int], object]) -> str:
-        """Act on the first alternative straight away; on a miss, resolve in order.
+        """Act on the first alternative straight away; on a miss, resolve in order."""
+        _, alt = self._first_try(target, timeout_ms, action)
+        return alt.describe()
+
+    def _first_try(self, target: Target, timeout_ms: int,
+                   action: Callable[[Locator, int], object]) -> tuple[object, Alternative]:
+        """``action`` on the first alternative's visible match at once; on a miss, resolve.
 
         Most of the time the first alternative is there, and one round trip instead of a
         visibility check plus the action is a tenth of a case's time. Only actions that can
@@ -200,13 +206,12 @@ class WebDriver:
         if target.alternatives:
             first = target.alternatives[0]
             try:
-                action(self._locator(first).first, _FAST_PATH_MS)
-                return first.describe()
+                return action(self._locator(first).filter(visible=True).first,
+                              _FAST_PATH_MS), first
             except PlaywrightError:
-                pass  # not there (yet), hidden, or another alternative is meant: go slowly
+                pass  # not there (yet), or another alternative is meant: go slowly
         locator, alt = self._resolve(target, timeout_ms)
-        self._act(target, lambda: action(locator, timeout_ms))
-        return alt.describe()
+        return self._act(target, lambda: action(locator, timeout_ms)), alt
 
     def press(self, target: Target | None, key: str, timeout_ms: int) -> None:
         """Press ``key`` on the target, or on the page."""
@@ -217,12 +222,10 @@ class WebDriver:
         self._act(target, lambda: locator.press(key, timeout=timeout_ms))
 
     def read_text(self, target: Target, timeout_ms: int) -> str:
-        """An input's value, or an element's visible text."""
-        locator, _ = self._resolve(target, timeout_ms)
-
-        # One round trip: a form control's value, or the element's rendered text.
-        return str(self._act(target, lambda: locator.evaluate(_READ_JS, timeout=timeout_ms))
-                   ).strip()
+        """An input's value, or an element's visible text (one round trip when it is there)."""
+        value, _ = self._first_try(target, timeout_ms,
+                                   lambda loc, ms: loc.evaluate(_READ_JS, timeout=ms))
+        return str(value).strip()
 
     def is_visible(self, target: Target) -> bool:
         """Whether any alternative is on screen now."""

@@ -126,3 +126,42 @@ def test_secret_value_is_masked_wherever_it_shows(registry: Any, driver: WebDriv
     with Image.open(shot) as image:
         colours = image.convert("RGB").crop(inside).getcolors(maxcolors=1_000_000)
     assert colours is not None and {c for _, c in colours} == {(0, 0, 0)}
+
+
+def _css(name: str, selector: str) -> Target:
+    return Target(name, (Alternative("css", selector),), MAP.get("login.user").location)
+
+
+def test_a_hidden_copy_of_a_control_does_not_hide_the_visible_one(driver: WebDriver) -> None:
+    """Legacy pages keep hidden template copies: fill and read use the visible match."""
+    driver.page.set_content('<input name="q" style="display:none" value="template">'
+                            '<input name="q" value="">')
+    target = _css("search.q", 'input[name="q"]')
+    assert driver.fill(target, "R7-0001", 2_000) == "css='input[name=\"q\"]'"
+    values = driver.page.eval_on_selector_all('input[name="q"]', "els => els.map(e => e.value)")
+    assert values == ["template", "R7-0001"]
+    assert driver.read_text(target, 2_000) == "R7-0001"
+
+
+def test_a_wait_sees_a_screen_that_appears_later_and_names_it(driver: WebDriver) -> None:
+    """The browser's own wait picks up a target drawn after the wait began (no poll needed)."""
+    driver.page.set_content('<div id="form">入力中</div><script>setTimeout(() => {'
+                            'const p = document.createElement("p"); p.className = "done";'
+                            'p.textContent = "登録が完了しました。"; document.body.append(p);'
+                            '}, 600)</script>')
+    shown = driver.wait_any([_css("x.error", "font.err"), _css("x.done", "p.done")], 10_000)
+    assert shown.name == "x.done"
+
+
+@pytest.mark.timeout(40)
+def test_an_interrupt_drawn_during_a_wait_ends_it(driver: WebDriver) -> None:
+    """A watch target that appears mid-wait, inside a frame, raises its error long before
+    the wait's own timeout (which pytest's 40 s limit would hit first)."""
+    driver.page.set_content('<iframe name="main" srcdoc="<p>入力</p>"></iframe><script>'
+                            'setTimeout(() => { document.querySelector("iframe").srcdoc = '
+                            '"<p>セッションの有効期限が切れました</p>"; }, 600)</script>')
+    driver.set_interrupts([(MAP.get("login.expired"), SessionExpired)])
+    form = Target("form.name", (Alternative("css", "input.never", frame='iframe[name="main"]'),),
+                  MAP.get("login.user").location)
+    with pytest.raises(SessionExpired, match=r"login\.expired"):
+        driver.wait_any([form], 120_000)
