@@ -14,7 +14,9 @@ with the shipped bot's input spec (types, transforms, checks, the duplicate-key 
 cross-column rule) and reports rows per second of wall time and of CPU time (steadier on a
 busy machine), and its peak RSS next to its RSS before reading (interpreter, openpyxl,
 pydantic, the bot). Memory is flat when the peak at 100,000 rows is the peak at 10,000. The
-``read_cases`` line (``--collect``) shows the cost of keeping every row, as a batch run does.
+``read_cases`` line (``--mode collect``) shows the cost of keeping every row in a list (as
+``robot run --direct`` does); the ``enqueue`` line is what ``robot run`` does first: stream the
+rows into one queue batch (a fresh SQLite queue in the temporary directory).
 
 Peak RSS is the process's ``VmHWM`` (Linux): ``ru_maxrss`` would not do, since Linux carries
 the parent's high-water mark across ``fork`` and ``exec`` into the child.
@@ -116,17 +118,32 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(path: Path, collect: bool) -> dict[str, Any]:
-    """Stream (or collect) every case of ``path``; runs inside the measuring process."""
+MODES = {"stream": "", "collect": " (read_cases: rows kept)",
+         "enqueue": " (enqueue: into the queue)"}
+
+
+def measure(path: Path, mode: str) -> dict[str, Any]:
+    """Stream, collect or enqueue every case of ``path``; runs inside the measuring process."""
     from robot_core.intake import open_cases, read_cases  # noqa: PLC0415 - after the baseline
+    from robot_core.queue.ingest import enqueue_file  # noqa: PLC0415
+    from robot_core.queue.sqlite import SQLiteStore  # noqa: PLC0415
     from robot_core.script.loader import load_bot  # noqa: PLC0415
 
-    spec = load_bot(ROOT / "bots" / "resident_registration.yaml", ROOT / "selectors").input
+    bot = load_bot(ROOT / "bots" / "resident_registration.yaml", ROOT / "selectors")
+    spec = bot.input
     baseline, cpu = peak_mb(), cpu_seconds()
     start = time.perf_counter()
-    if collect:
+    if mode == "collect":
         rows = read_cases(path, spec, today=TODAY).rows
         count, valid = len(rows), sum(r.valid for r in rows)
+    elif mode == "enqueue":
+        store = SQLiteStore(path.with_suffix(".queue.db"))
+        try:
+            batch = enqueue_file(store, bot, path)
+            # Rows with problems are queued too (as business failures to be): all count.
+            count = valid = batch.new
+        finally:
+            store.close()
     else:
         count = valid = 0
         with open_cases(path, spec, today=TODAY) as stream:
@@ -138,11 +155,11 @@ def measure(path: Path, collect: bool) -> dict[str, Any]:
             "baseline_mb": baseline, "peak_mb": peak_mb()}
 
 
-def run_child(path: Path, collect: bool) -> dict[str, Any]:
+def run_child(path: Path, mode: str) -> dict[str, Any]:
     """``measure`` in a fresh interpreter, so each peak RSS is its own."""
-    command = [sys.executable, "-m", "bench.intake_bench", "--measure", str(path)]
-    done = subprocess.run(command + (["--collect"] if collect else []), cwd=ROOT, check=True,
-                          capture_output=True, text=True)
+    command = [sys.executable, "-m", "bench.intake_bench", "--measure", str(path),
+               "--mode", mode]
+    done = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -174,20 +191,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--collect", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--mode", choices=MODES, default="stream", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure(args.measure, args.collect)))
+        print(json.dumps(measure(args.measure, args.mode)))
         return 0
     console = Console(width=150)
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmp:
         files = {(k, n): write(Path(tmp), k, n) for k in FORMATS for n in args.sizes}
         for kind in FORMATS:
-            for collect in (False, True) if kind == "xlsx excel" else (False,):
-                label = f"{kind}{' (read_cases: rows kept)' if collect else ''}"
+            for mode in MODES if kind == "xlsx excel" else ("stream",):
+                label = kind + MODES[mode]
                 for size in args.sizes:
-                    result = run_child(files[kind, size], collect)
+                    result = run_child(files[kind, size], mode)
                     if result["rows"] != size or result["valid"] != size:
                         console.print(f"[red]{label} {size}: {result}[/red]")
                         return 1

@@ -78,7 +78,7 @@ def run_file(bot: BotScript, source: Path, options: RunOptions,
     session = open_session(bot, options)  # checks the environment before writing anything
     store = open_store(options.home)
     try:
-        batch, _ = enqueue_file(store, bot, source)
+        batch = enqueue_file(store, bot, source)
         session.audit.event("batch_ingested", batch=batch.id, source=str(source),
                             new=batch.new, already_queued=batch.duplicates)
         if on_batch:

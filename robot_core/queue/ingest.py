@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from robot_core.intake import Intake, read_cases
+from robot_core.intake import CaseStream, open_cases
 from robot_core.queue.base import Batch, NewItem, Store
 from robot_core.queue.payload import to_payload
 from robot_core.script.model import BotScript
@@ -27,16 +27,20 @@ def checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def enqueue_file(store: Store, bot: BotScript, path: Path) -> tuple[Batch, Intake]:
-    """Read ``path`` and add its rows as a batch; ``CaseDataError`` if unreadable."""
-    intake = read_cases(path, bot.input)
-    batch = store.add_batch(bot.name, str(path.resolve()), checksum(path), intake.sheet,
-                            intake.headers, _items(intake))
-    return batch, intake
+def enqueue_file(store: Store, bot: BotScript, path: Path) -> Batch:
+    """Read ``path`` and add its rows as a batch; ``CaseDataError`` if unreadable.
+
+    Rows stream from the file into the batch's one transaction, so memory stays flat for
+    any length, and a file that turns out unreadable half-way adds nothing.
+    """
+    digest = checksum(path)
+    with open_cases(path, bot.input) as cases:
+        return store.add_batch(bot.name, str(path.resolve()), digest, cases.sheet,
+                               cases.headers, _items(cases))
 
 
-def _items(intake: Intake) -> Iterator[NewItem]:
-    for case in intake.rows:
+def _items(cases: CaseStream) -> Iterator[NewItem]:
+    for case in cases:
         # A row without a key still needs a unique one: its position in this file.
-        key = case.key or f"{intake.path.name}#row{case.row_number}"
+        key = case.key or f"{cases.path.name}#row{case.row_number}"
         yield NewItem(key, case.row_number, to_payload(case))

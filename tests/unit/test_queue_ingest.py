@@ -1,0 +1,75 @@
+"""Ingest: a case file streams into one queue batch, all of it or none of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import MY_NUMBER, SHIPPED_BOTS, SHIPPED_SELECTORS
+
+from robot_core.errors import CaseDataError
+from robot_core.queue.base import NewItem, State
+from robot_core.queue.ingest import enqueue_file
+from robot_core.queue.sqlite import SQLiteStore
+from robot_core.script.loader import load_bot
+
+BOT = load_bot(SHIPPED_BOTS / "resident_registration.yaml", SHIPPED_SELECTORS)
+HEADER = ("受付番号,氏名,フリガナ,性別,生年月日,郵便番号,住所,世帯主,電話番号,転入日,個人番号,"
+          "国保加入,備考")
+
+
+def _row(key: str, kana: str = "ヤマダ　タロウ") -> str:
+    return (f"{key},山田　太郎,{kana},男,1980/01/02,0481501,北海道虻田郡みらい町栄町1丁目,,"
+            f"0142-55-1234,2025/07/01,{MY_NUMBER},○,")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SQLiteStore]:
+    """A fresh SQLite queue."""
+    made = SQLiteStore(tmp_path / "queue.db")
+    yield made
+    made.close()
+
+
+def test_every_row_is_queued_and_bad_rows_carry_their_problems(store: SQLiteStore,
+                                                                tmp_path: Path) -> None:
+    """Valid and invalid rows alike become pending items; a re-ingest adds nothing."""
+    rows = [_row(f"U{i:03}") for i in range(1, 251)] + [_row("U999", kana="yamada")]
+    path = tmp_path / "cases.csv"
+    path.write_text("\n".join([HEADER, *rows, ""]), encoding="utf-8")
+    batch = enqueue_file(store, BOT, path)
+    assert (batch.new, batch.duplicates) == (251, 0)
+    items = {item.key: item for item in store.items("resident_registration")}
+    assert len(items) == 251 and {i.state for i in items.values()} == {State.PENDING}
+    assert items["U001"].payload["problems"] == []
+    assert items["U999"].payload["problems"], "the bad reading is kept for the worker"
+    again = enqueue_file(store, BOT, path)
+    assert (again.new, again.duplicates) == (0, 251)
+
+
+def test_a_file_that_breaks_half_way_adds_nothing(store: SQLiteStore, tmp_path: Path) -> None:
+    """A batch whose rows fail part-way (an unreadable file) leaves the queue as it was."""
+    def rows() -> Iterator[NewItem]:
+        for i in range(300):
+            if i == 150:
+                raise CaseDataError("cases.xlsx: row 154: the file ends mid-row")
+            yield NewItem(f"K{i}", i + 4, {"values": {"case_id": f"K{i}"}, "raw": {}})
+
+    store.add_batch("bot", "first.xlsx", "sum", "s", ["h"],
+                    [NewItem("K0", 4, {"values": {}, "raw": {}})])
+    with pytest.raises(CaseDataError, match="row 154"):
+        store.add_batch("bot", "cases.xlsx", "sum2", "s", ["h"], rows())
+    assert [i.key for i in store.items("bot")] == ["K0"]
+    assert [b.source for b in store.batches("bot")] == ["first.xlsx"]
+
+
+def test_an_undecodable_file_adds_nothing(store: SQLiteStore, tmp_path: Path) -> None:
+    """Good rows followed by bytes that are no text: an error naming the line, nothing queued."""
+    path = tmp_path / "cases.csv"
+    good = "\n".join([HEADER, *(_row(f"U{i:03}") for i in range(1, 101))]) + "\n"
+    path.write_bytes(good.encode("cp932") + b"U101,\x82\xa0\x85\x40\n")
+    with pytest.raises(CaseDataError, match=r"cases\.csv: line 102 "):
+        enqueue_file(store, BOT, path)
+    assert store.items("resident_registration") == []
+    assert store.batches("resident_registration") == []
