@@ -28,25 +28,39 @@ class SecretMasker:
 
     def __init__(self) -> None:
         self._secrets: set[str] = set()
-        self._longest_first: list[str] = []
+        self._by_length: dict[int, set[str]] = {}
+        self._lengths: list[int] = []  # longest first: a longer secret masks before its parts
 
     def add(self, values: Iterable[str]) -> None:
         """Remember more secret values (credentials, a case's My Number)."""
         new = {v for v in values if v and len(v) >= 4} - self._secrets
         if new:
-            # Sorted once here, not on every field of every event: a night adds thousands.
             self._secrets |= new
-            self._longest_first = sorted(self._secrets, key=len, reverse=True)
+            for value in new:
+                self._by_length.setdefault(len(value), set()).add(value)
+            self._lengths = sorted(self._by_length, reverse=True)
 
     def values(self) -> list[str]:
         """The secret values known so far (for masking screenshots)."""
         return sorted(self._secrets)
 
     def mask(self, text: str) -> str:
-        """``text`` with every known secret replaced by ``MASK``."""
-        for secret in self._longest_first:
-            if secret in text:
-                text = text.replace(secret, MASK)
+        """``text`` with every known secret replaced by ``MASK``.
+
+        A night adds a secret per case, so the text's windows of each secret length are
+        looked up in a set (cost grows with the text, not with the night) once that is
+        cheaper than looking for each secret in turn.
+        """
+        if not self._lengths or len(text) < self._lengths[-1]:
+            return text
+        if len(self._secrets) <= len(text) * len(self._lengths):
+            for length in self._lengths:
+                for secret in self._by_length[length]:
+                    if secret in text:
+                        text = text.replace(secret, MASK)
+            return text
+        for length in self._lengths:
+            text = _mask_windows(text, length, self._by_length[length])
         return text
 
     def __call__(self, _logger: object, _name: str, event: EventDict) -> EventDict:
@@ -64,6 +78,19 @@ class SecretMasker:
         if isinstance(value, list | tuple):
             return [self._deep(v) for v in value]
         return value
+
+
+def _mask_windows(text: str, length: int, secrets: set[str]) -> str:
+    """Replace, left to right, every ``length``-long window of ``text`` that is a secret."""
+    parts: list[str] = []
+    start = i = 0
+    while i <= len(text) - length:
+        if text[i:i + length] in secrets:
+            parts += [text[start:i], MASK]
+            i = start = i + length
+        else:
+            i += 1
+    return "".join([*parts, text[start:]]) if parts else text
 
 
 class HashChain:

@@ -115,6 +115,20 @@ def test_longest_secret_masked_first() -> None:
     assert masker.mask("x12345678y") == f"x{MASK}y"
 
 
+@pytest.mark.parametrize("count", [3, 5_000])
+def test_a_long_night_of_secrets_masks_like_a_short_one(count: int) -> None:
+    """With a secret per case (thousands), every one is still masked, longest first, and
+    text around and between them is kept: both ways of looking give the same answer."""
+    masker = SecretMasker()
+    numbers = [f"{n:012d}" for n in range(100_000_000_000, 100_000_000_000 + count)]
+    masker.add([*numbers, "pass-word", "pass-word-long"])
+    last = numbers[-1]
+    text = f"番号{numbers[0]}と{last}{last}; pass-word-long / pass-word 1000000"
+    assert masker.mask(text) == f"番号{MASK}と{MASK}{MASK}; {MASK} / {MASK} 1000000"
+    assert masker.mask("99" + last[:-1]) == "99" + last[:-1], "a part of a secret is no secret"
+    assert masker.mask("abc") == "abc"
+
+
 def test_intact_chain_verifies(tmp_path: Path) -> None:
     """An untouched audit file verifies."""
     assert verify_chain(_trail(tmp_path / "audit.jsonl")) is None
