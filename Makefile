@@ -1,7 +1,7 @@
 # make demo · make test · make bench — each installs what it needs first.
 SHELL := /bin/bash
 PY := .venv/bin/python
-APT_PACKAGES := chromium xvfb xdotool scrot xauth fonts-noto-cjk
+APT_PACKAGES := chromium xvfb xdotool scrot xauth fonts-noto-cjk postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export ROBOT_CHROMIUM ?= /usr/bin/chromium
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from fixtures.legacy_web.process import LegacyWebApp
+from fixtures.pg_server import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "fixtures" / "cases" / "sample.xlsx"
@@ -30,6 +31,13 @@ def registry(tmp_path: Path) -> Callable[..., LegacyWebApp]:
     yield start  # type: ignore[misc]
     for app in apps:
         app.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL server for the whole session (Debian's binaries; never skipped)."""
+    with PostgresServer() as server:
+        yield server
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The durable work queue: a ``Store`` protocol, SQLite by default, PostgreSQL for many machines.
 
 ``ROBOT_DB`` chooses the backend: unset, the SQLite file ``ROBOT_HOME/queue.db``; a path, that
-SQLite file. (A shared PostgreSQL store for many machines is planned behind the same
-``Store`` protocol.)
+SQLite file; ``postgresql://user:password@host/db``, one database shared by every robot
+machine (``queue/postgres.py``, the ``postgres`` extra).
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ __all__ = ["Batch", "Item", "NewItem", "Outcome", "QueueError", "State", "Store"
 
 
 def open_store(home: Path) -> Store:
-    """The store named by ``ROBOT_DB``, or ``home/queue.db``."""
+    """The store named by ``ROBOT_DB`` (a PostgreSQL URL or a file), or ``home/queue.db``."""
     url = os.environ.get("ROBOT_DB", "")
     if url.startswith(("postgresql://", "postgres://")):
-        raise QueueError("ROBOT_DB names a PostgreSQL database, but this version of robot "
-                         "has only the SQLite queue: unset ROBOT_DB to use "
-                         f"{home / 'queue.db'}")
+        try:
+            from robot_core.queue.postgres import PostgresStore  # noqa: PLC0415 - optional
+        except ImportError as exc:
+            raise QueueError("ROBOT_DB names a PostgreSQL database, but its driver is not "
+                             "installed: pip install 'robot-core[postgres]'") from exc
+        return PostgresStore(url)
     from robot_core.queue.sqlite import SQLiteStore  # noqa: PLC0415 - keeps import light
 
     return SQLiteStore(Path(url) if url else home / "queue.db")

@@ -27,6 +27,8 @@ from robot_core.queue.base import (
     QueueError,
     State,
 )
+from robot_core.queue.rows import item_filter, to_batch, to_item
+from robot_core.queue.rows import now as _now
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: batches and items
@@ -63,16 +65,8 @@ MIGRATIONS: tuple[str, ...] = (
 BUSY_TIMEOUT_MS = int(os.environ.get("ROBOT_DB_BUSY_MS", "10000"))
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _ts(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
-
-
-def _dt(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 class SQLiteStore:
@@ -195,7 +189,7 @@ class SQLiteStore:
                 (State.IN_PROGRESS.value, owner, _ts(now + timedelta(seconds=lease_s)),
                  _ts(now), bot, *(s.value for s in CLAIMABLE), _ts(now), batch, batch),
             ).fetchone()
-        return _item(row) if row else None
+        return to_item(dict(row)) if row else None
 
     def _expire(self, db: sqlite3.Connection, now: datetime) -> None:
         db.execute("UPDATE items SET state = ?, lease_owner = NULL, lease_expires = NULL,"
@@ -248,7 +242,7 @@ class SQLiteStore:
     def retry(self, ids: Sequence[int] = (), states: Sequence[State] = (),
               bot: str | None = None) -> int:
         """Final items back to pending, attempts reset."""
-        where, params = _filter(ids, states or FINAL_STATES, bot, None)
+        where, params = item_filter(ids, states or FINAL_STATES, bot, None)
         with self._tx() as db:
             return db.execute(
                 f"UPDATE items SET state = 'pending', attempts = 0, tries = 0, defer_until = NULL,"
@@ -259,7 +253,7 @@ class SQLiteStore:
     def cancel(self, ids: Sequence[int] = (), states: Sequence[State] = (),
                bot: str | None = None, batch: int | None = None) -> int:
         """Cancel items not being worked on."""
-        where, params = _filter(ids, states or (State.PENDING, State.UNCERTAIN), bot, batch)
+        where, params = item_filter(ids, states or (State.PENDING, State.UNCERTAIN), bot, batch)
         with self._tx() as db:
             return db.execute(
                 f"UPDATE items SET state = 'cancelled', updated_at = ? WHERE {where}"
@@ -271,12 +265,12 @@ class SQLiteStore:
         rows = self._read("SELECT * FROM items WHERE id = ?", (item_id,))
         if not rows:
             raise KeyError(item_id)
-        return _item(rows[0])
+        return to_item(dict(rows[0]))
 
     def items(self, bot: str | None = None, batch: int | None = None,
               states: Sequence[State] = ()) -> list[Item]:
         """Filtered items in id order."""
-        where, params = _filter((), states, bot, None)
+        where, params = item_filter((), states, bot, None)
         if batch is None:
             sql = f"SELECT * FROM items WHERE {where} ORDER BY id"
         else:
@@ -284,20 +278,20 @@ class SQLiteStore:
             sql = ("SELECT items.*, b.row_number AS batch_row FROM items JOIN batch_items b"
                    f" ON b.item = items.id WHERE b.batch = ? AND {where} ORDER BY b.row_number")
             params = [batch, *params]
-        return [_item(r) for r in self._read(sql, params)]
+        return [to_item(dict(r)) for r in self._read(sql, params)]
 
     def batch(self, batch_id: int) -> Batch:
         """One batch by id."""
         rows = self._read("SELECT * FROM batches WHERE id = ?", (batch_id,))
         if not rows:
             raise KeyError(batch_id)
-        return _batch(rows[0])
+        return to_batch(dict(rows[0]))
 
     def batches(self, bot: str | None = None) -> list[Batch]:
         """Batches, newest first."""
         rows = self._read("SELECT * FROM batches WHERE (? IS NULL OR bot = ?) ORDER BY id DESC",
                           (bot, bot))
-        return [_batch(r) for r in rows]
+        return [to_batch(dict(r)) for r in rows]
 
     def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[State, int]]:
         """Items per state for each (bot, batch)."""
@@ -312,44 +306,3 @@ class SQLiteStore:
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
-
-
-def _filter(ids: Sequence[int], states: Iterable[State], bot: str | None,
-            batch: int | None) -> tuple[str, list[Any]]:
-    clauses: list[str] = ["1 = 1"]
-    params: list[Any] = []
-    if ids:
-        clauses.append(f"id IN ({', '.join('?' for _ in ids)})")
-        params += list(ids)
-    states = list(states)
-    if states:
-        clauses.append(f"state IN ({', '.join('?' for _ in states)})")
-        params += [s.value for s in states]
-    if bot is not None:
-        clauses.append("bot = ?")
-        params.append(bot)
-    if batch is not None:
-        clauses.append("id IN (SELECT item FROM batch_items WHERE batch = ?)")
-        params.append(batch)
-    return " AND ".join(clauses), params
-
-
-def _item(row: sqlite3.Row) -> Item:
-    return Item(
-        id=row["id"], bot=row["bot"], batch=row["batch"], key=row["key"],
-        row_number=row["batch_row"] if "batch_row" in row.keys() else row["row_number"],  # noqa: SIM118 - sqlite3.Row has no __contains__ for names
-        payload=json.loads(row["payload"]),
-        state=State(row["state"]), attempts=row["attempts"], lease_owner=row["lease_owner"],
-        lease_expires=_dt(row["lease_expires"]), priority=row["priority"],
-        defer_until=_dt(row["defer_until"]), due_by=_dt(row["due_by"]),
-        error_kind=row["error_kind"], error=row["error"], screenshot=row["screenshot"],
-        outputs=json.loads(row["outputs"]), was_uncertain=bool(row["was_uncertain"]),
-        tries=row["tries"],
-        created_at=_dt(row["created_at"]), updated_at=_dt(row["updated_at"]))
-
-
-def _batch(row: sqlite3.Row) -> Batch:
-    return Batch(id=row["id"], bot=row["bot"], source=row["source"], checksum=row["checksum"],
-                 sheet=row["sheet"], headers=json.loads(row["headers"]),
-                 created_at=_dt(row["created_at"]) or _now(), new=row["new"],
-                 duplicates=row["duplicates"])

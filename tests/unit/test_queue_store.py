@@ -8,17 +8,39 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
+from fixtures.pg_server import PostgresServer
+from robot_core.queue import open_store
 from robot_core.queue.base import NewItem, Outcome, QueueError, State, Store
+from robot_core.queue.postgres import PostgresStore
 from robot_core.queue.sqlite import SQLiteStore
 
+BACKENDS = ["sqlite", "postgres"]
 
-@pytest.fixture(params=["sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+
+@pytest.fixture(params=BACKENDS)
+def where(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a fresh queue of each backend lives: a file path, or a new PostgreSQL database."""
+    if request.param == "postgres":
+        server: PostgresServer = request.getfixturevalue("pg_server")
+        return server.new_database()
+    return str(tmp_path / "queue.db")
+
+
+def _open(where: str, **options: Any) -> Store:
+    if where.startswith("postgresql://"):
+        return PostgresStore(where, **options)
+    return SQLiteStore(Path(where), **options)
+
+
+@pytest.fixture
+def store(where: str) -> Iterator[Store]:
     """A fresh store of each backend."""
-    made = SQLiteStore(tmp_path / "queue.db")
+    made = _open(where)
     yield made
     made.close()
 
@@ -75,7 +97,8 @@ def test_complete_needs_the_lease(store: Store) -> None:
 
 
 def test_expired_lease_becomes_uncertain(store: Store) -> None:
-    """A lease that runs out (crashed worker) makes the item uncertain, and its next claim says so."""
+    """A lease that runs out (a crashed worker) makes the item uncertain; its next claim says
+    so."""
     store.add_batch("bot", "a", "x", "s", [], _items(["A"]))
     item = store.claim("bot", "w:1:a", 0.05)
     assert item is not None
@@ -146,8 +169,8 @@ def test_counts_per_batch(store: Store) -> None:
     assert store.counts("bot") == {("bot", first.id): {State.DONE: 1, State.PENDING: 1}}
 
 
-def _claim_all(path: str, owner: str, out: multiprocessing.Queue, go: object) -> None:  # type: ignore[type-arg]
-    store = SQLiteStore(Path(path))
+def _claim_all(where: str, owner: str, out: multiprocessing.Queue, go: object) -> None:  # type: ignore[type-arg]
+    store = _open(where)
     go.wait()  # type: ignore[attr-defined]
     taken = []
     while (item := store.claim("bot", owner, 60)) is not None:
@@ -158,16 +181,15 @@ def _claim_all(path: str, owner: str, out: multiprocessing.Queue, go: object) ->
     out.put(taken)
 
 
-def test_two_processes_never_take_the_same_item(tmp_path: Path) -> None:
-    """Two worker processes draining one SQLite queue take every item exactly once between them."""
-    path = tmp_path / "queue.db"
-    seed = SQLiteStore(path)
+def test_two_processes_never_take_the_same_item(where: str) -> None:
+    """Two worker processes draining one queue take every item exactly once between them."""
+    seed = _open(where)
     seed.add_batch("bot", "a", "x", "s", [], _items([f"K{i}" for i in range(400)]))
     seed.close()
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
     go = ctx.Event()
-    workers = [ctx.Process(target=_claim_all, args=(str(path), f"h:{n}:t", out, go))
+    workers = [ctx.Process(target=_claim_all, args=(where, f"h:{n}:t", out, go))
                for n in range(2)]
     for w in workers:
         w.start()
@@ -222,3 +244,55 @@ def test_schema_is_versioned(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(QueueError, match="newer robot"):
         SQLiteStore(path)
+
+
+def test_postgres_locked_database_is_a_clear_error_and_loses_nothing(
+        pg_server: PostgresServer) -> None:
+    """While another session locks the items table, writes fail clearly and change nothing."""
+    url = pg_server.new_database()
+    store = PostgresStore(url, busy_timeout_ms=300)
+    store.add_batch("bot", "a", "x", "s", [], _items(["A"]))
+    with psycopg.connect(url) as blocker:
+        blocker.execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE")
+        with pytest.raises(QueueError, match=r"locked by another program \(waited 0.3 s\)"):
+            store.add_batch("bot", "b", "y", "s", [], _items(["B"]))
+        with pytest.raises(QueueError, match="locked"):
+            store.claim("bot", "w:1:a", 30)
+    assert [i.key for i in store.items("bot")] == ["A"]
+    assert [b.source for b in store.batches("bot")] == ["a"]
+    assert store.claim("bot", "w:1:a", 30) is not None
+    store.close()
+
+
+def test_postgres_schema_is_versioned(pg_server: PostgresServer) -> None:
+    """The database records its schema version; one from a newer robot is refused clearly."""
+    url = pg_server.new_database()
+    PostgresStore(url).close()
+    PostgresStore(url).close()  # a second machine starting finds it migrated
+    with psycopg.connect(url) as db:
+        assert db.execute("SELECT version FROM robot_schema").fetchall() == [(1,)]
+        db.execute("UPDATE robot_schema SET version = 99")
+    with pytest.raises(QueueError, match="newer robot"):
+        PostgresStore(url)
+
+
+def test_unreachable_postgres_is_a_clear_error_without_the_password(tmp_path: Path) -> None:
+    """No server there: a QueueError naming the database, and never its password."""
+    url = f"postgresql://robot:s3cret-pw@/queue?host={tmp_path}&port=1"
+    with pytest.raises(QueueError, match="cannot reach the queue database") as caught:
+        PostgresStore(url, connect_timeout_s=2)
+    assert "s3cret-pw" not in str(caught.value)
+    assert "robot:***@" in str(caught.value)
+
+
+def test_robot_db_chooses_the_backend(pg_server: PostgresServer, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """ROBOT_DB: a PostgreSQL URL opens the shared store; a path, that SQLite file."""
+    monkeypatch.setenv("ROBOT_DB", pg_server.new_database())
+    store = open_store(tmp_path)
+    assert isinstance(store, PostgresStore)
+    store.close()
+    monkeypatch.setenv("ROBOT_DB", str(tmp_path / "elsewhere.db"))
+    store = open_store(tmp_path)
+    assert isinstance(store, SQLiteStore) and store.path == tmp_path / "elsewhere.db"
+    store.close()
