@@ -16,6 +16,7 @@ import pytest
 from fixtures.pg_server import PostgresServer
 from robot_core.queue import open_store
 from robot_core.queue.base import NewItem, Outcome, QueueError, State, Store
+from robot_core.queue.postgres import MIGRATIONS as PG_MIGRATIONS
 from robot_core.queue.postgres import PostgresStore
 from robot_core.queue.sqlite import SQLiteStore
 
@@ -270,7 +271,8 @@ def test_postgres_schema_is_versioned(pg_server: PostgresServer) -> None:
     PostgresStore(url).close()
     PostgresStore(url).close()  # a second machine starting finds it migrated
     with psycopg.connect(url) as db:
-        assert db.execute("SELECT version FROM robot_schema").fetchall() == [(1,)]
+        assert db.execute("SELECT version FROM robot_schema").fetchall() == [
+            (len(PG_MIGRATIONS),)]
         db.execute("UPDATE robot_schema SET version = 99")
     with pytest.raises(QueueError, match="newer robot"):
         PostgresStore(url)
