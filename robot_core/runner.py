@@ -59,6 +59,7 @@ class Runner:
         self.cases_since_recycle = 0
         self.on_step: Callable[[Step], None] = lambda _step: None
         self._mask_targets = bot.selectors.secret_targets()
+        self._secret_columns = bot.secret_columns()
         self._secret_headers = bot.secret_headers()
         if credentials is not None:
             audit.masker.add([credentials.password])
@@ -297,8 +298,7 @@ class Runner:
         return str(path.relative_to(self.paths.root))
 
     def _secret_values(self, case: CaseRow) -> list[str]:
-        secret = self.bot.secret_columns()
-        return [str(v) for k, v in case.values.items() if k in secret and v] + \
+        return [str(v) for k, v in case.values.items() if k in self._secret_columns and v] + \
             [str(v) for k, v in case.raw.items() if v and k in self._secret_headers]
 
     def _sleep_backoff(self, attempt: int) -> None:

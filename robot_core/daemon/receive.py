@@ -77,7 +77,7 @@ class Receiver:
         return f"{Path(batch.source).name} (batch {batch.id})" if batch else ""
 
     def _enqueue(self, entry: Entry, archived: Path) -> Entry:
-        batch = enqueue_file(self.store, self.bot, archived)
+        batch = enqueue_file(self.store, self.bot, archived, entry.checksum)
         self.ledger.queued(entry.id, batch.id)
         self.events.event("intake_queued", file=entry.name, batch=batch.id, new=batch.new,
                           already_queued=batch.duplicates, archived=str(archived))

@@ -14,6 +14,7 @@ same case is queued once, however often its export is dropped in.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,6 +45,8 @@ class State(StrEnum):
         return self in FINAL_STATES
 
 
+# How long any store waits for another program's lock before a clear QueueError.
+BUSY_TIMEOUT_MS = int(os.environ.get("ROBOT_DB_BUSY_MS", "10000"))
 FINAL_STATES = frozenset({State.DONE, State.BUSINESS_FAILED, State.FAILED, State.CANCELLED})
 CLAIMABLE = (State.PENDING, State.UNCERTAIN)
 

@@ -27,13 +27,14 @@ def checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def enqueue_file(store: Store, bot: BotScript, path: Path) -> Batch:
+def enqueue_file(store: Store, bot: BotScript, path: Path, digest: str | None = None) -> Batch:
     """Read ``path`` and add its rows as a batch; ``CaseDataError`` if unreadable.
 
     Rows stream from the file into the batch's one transaction, so memory stays flat for
-    any length, and a file that turns out unreadable half-way adds nothing.
+    any length, and a file that turns out unreadable half-way adds nothing. ``digest`` is the
+    file's ``checksum`` when the caller has it already (the daemon's inbox does).
     """
-    digest = checksum(path)
+    digest = digest or checksum(path)
     with open_cases(path, bot.input) as cases:
         return store.add_batch(bot.name, str(path.resolve()), digest, cases.sheet,
                                cases.headers, _items(cases))

@@ -11,7 +11,6 @@ Needs the ``postgres`` extra: ``pip install 'robot-core[postgres]'``.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from robot_core.queue.base import (
+    BUSY_TIMEOUT_MS,
     CLAIMABLE,
     FINAL_STATES,
     Batch,
@@ -74,7 +74,6 @@ _MIGRATION_LOCK = 0x726F626F74  # "robot": one advisory lock key for schema chan
 _CLAIMABLE = ", ".join(f"'{state.value}'" for state in CLAIMABLE)
 _CHUNK = 500  # rows sent to the server per round trip while a batch streams in
 _LEASE = "now() + make_interval(secs => %s)"
-BUSY_TIMEOUT_MS = int(os.environ.get("ROBOT_DB_BUSY_MS", "10000"))
 
 
 def redact(url: str) -> str:
@@ -92,7 +91,6 @@ class PostgresStore:
 
     def __init__(self, url: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
                  connect_timeout_s: int = 10) -> None:
-        self.url = url
         self.busy_timeout_ms = busy_timeout_ms
         self.where = redact(url)
         self._lock = threading.RLock()  # the heartbeat thread shares the connection

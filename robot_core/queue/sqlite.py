@@ -8,7 +8,6 @@ version, and numbered migrations bring an older file forward.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from robot_core.queue.base import (
+    BUSY_TIMEOUT_MS,
     CLAIMABLE,
     FINAL_STATES,
     Batch,
@@ -62,11 +62,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE items ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;
     """,
 )
-BUSY_TIMEOUT_MS = int(os.environ.get("ROBOT_DB_BUSY_MS", "10000"))
 
 
 def _ts(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
+
+
+def _as_dict(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
+    return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
 
 
 class SQLiteStore:
@@ -79,7 +82,7 @@ class SQLiteStore:
         try:
             self._db = sqlite3.connect(path, timeout=busy_timeout_ms / 1000,
                                        isolation_level=None, check_same_thread=False)
-            self._db.row_factory = sqlite3.Row
+            self._db.row_factory = _as_dict  # rows as the mappings queue/rows.py reads
             self._lock = threading.RLock()  # the heartbeat thread shares the connection
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self._db.execute("PRAGMA journal_mode = WAL")
@@ -121,7 +124,7 @@ class SQLiteStore:
         else:
             self._db.execute("COMMIT")
 
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         try:
             with self._lock:
                 return self._db.execute(sql, params).fetchall()
@@ -129,7 +132,7 @@ class SQLiteStore:
             raise QueueError(self._explain(exc)) from exc
 
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        version = self._db.execute("PRAGMA user_version").fetchone()["user_version"]
         if version > len(MIGRATIONS):
             raise QueueError(f"{self.path}: made by a newer robot (schema {version})")
         for number in range(version, len(MIGRATIONS)):
@@ -189,7 +192,7 @@ class SQLiteStore:
                 (State.IN_PROGRESS.value, owner, _ts(now + timedelta(seconds=lease_s)),
                  _ts(now), bot, *(s.value for s in CLAIMABLE), _ts(now), batch, batch),
             ).fetchone()
-        return to_item(dict(row)) if row else None
+        return to_item(row) if row else None
 
     def _expire(self, db: sqlite3.Connection, now: datetime) -> None:
         db.execute("UPDATE items SET state = ?, lease_owner = NULL, lease_expires = NULL,"
@@ -265,7 +268,7 @@ class SQLiteStore:
         rows = self._read("SELECT * FROM items WHERE id = ?", (item_id,))
         if not rows:
             raise KeyError(item_id)
-        return to_item(dict(rows[0]))
+        return to_item(rows[0])
 
     def items(self, bot: str | None = None, batch: int | None = None,
               states: Sequence[State] = ()) -> list[Item]:
@@ -278,20 +281,20 @@ class SQLiteStore:
             sql = ("SELECT items.*, b.row_number AS batch_row FROM items JOIN batch_items b"
                    f" ON b.item = items.id WHERE b.batch = ? AND {where} ORDER BY b.row_number")
             params = [batch, *params]
-        return [to_item(dict(r)) for r in self._read(sql, params)]
+        return [to_item(r) for r in self._read(sql, params)]
 
     def batch(self, batch_id: int) -> Batch:
         """One batch by id."""
         rows = self._read("SELECT * FROM batches WHERE id = ?", (batch_id,))
         if not rows:
             raise KeyError(batch_id)
-        return to_batch(dict(rows[0]))
+        return to_batch(rows[0])
 
     def batches(self, bot: str | None = None) -> list[Batch]:
         """Batches, newest first."""
         rows = self._read("SELECT * FROM batches WHERE (? IS NULL OR bot = ?) ORDER BY id DESC",
                           (bot, bot))
-        return [to_batch(dict(r)) for r in rows]
+        return [to_batch(r) for r in rows]
 
     def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[State, int]]:
         """Items per state for each (bot, batch)."""
