@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from robot_core.errors import ConfigError
+
 
 def robot_home() -> Path:
     """``ROBOT_HOME`` or ``./var``."""
@@ -24,6 +26,20 @@ def new_run_id(bot: str) -> str:
     """Sortable and unique: ``20251126-052806-resident_registration-3fa2``."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{bot}-{secrets.token_hex(2)}"
+
+
+def contained(path: Path, *roots: Path) -> Path:
+    """``path`` resolved, if it lies inside one of ``roots``; else ``ConfigError``.
+
+    Defence in depth: names are checked as identifiers when a script is loaded, and every
+    path built from one is checked again here before anything is written to it.
+    """
+    resolved = path.resolve()
+    for root in roots:
+        if resolved == root.resolve() or resolved.is_relative_to(root.resolve()):
+            return resolved
+    where = " or ".join(str(r) for r in roots)
+    raise ConfigError(f"{path}: refusing a path outside {where}")
 
 
 def safe_name(text: str) -> str:

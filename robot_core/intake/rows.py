@@ -21,13 +21,15 @@ class Problem:
 
 @dataclass
 class CaseRow:
-    """One row of the export: its typed values, its raw cells by header, and its problems."""
+    """One row of the export: typed values, raw cells by header, problems and warnings."""
 
     row_number: int
     key: str
     values: dict[str, Any]
     raw: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
+    # Not a reason to refuse the row, but staff should look (a number read as text, say).
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:

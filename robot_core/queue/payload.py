@@ -29,7 +29,8 @@ def to_payload(case: CaseRow) -> dict[str, Any]:
     """The typed values and the raw cells (for the results workbook) of one row."""
     return {"values": {k: _encode(v) for k, v in case.values.items()},
             "raw": {k: _encode(v) for k, v in case.raw.items()},
-            "problems": [[p.column, p.en, p.ja] for p in case.problems]}
+            "problems": [[p.column, p.en, p.ja] for p in case.problems],
+            "warnings": [[p.column, p.en, p.ja] for p in case.warnings]}
 
 
 def from_payload(key: str, row_number: int, payload: dict[str, Any]) -> CaseRow:
@@ -37,4 +38,5 @@ def from_payload(key: str, row_number: int, payload: dict[str, Any]) -> CaseRow:
     return CaseRow(row_number, key,
                    {k: _decode(v) for k, v in payload.get("values", {}).items()},
                    {k: _decode(v) for k, v in payload.get("raw", {}).items()},
-                   [Problem(*p) for p in payload.get("problems", [])])
+                   [Problem(*p) for p in payload.get("problems", [])],
+                   [Problem(*p) for p in payload.get("warnings", [])])
