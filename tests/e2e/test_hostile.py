@@ -138,7 +138,7 @@ def assert_refused(ran: Ran, verdict: Hostile) -> None:
 
 CASE_FILES = ["zip_bomb", "lying_sizes", "many_members", "entity_bomb", "external_entity",
               "encrypted", "empty_xlsx", "empty_csv", "truncated", "duplicate_headers",
-              "unterminated_quote", "ragged_record", "short_record"]
+              "unterminated_quote", "swallowing_quote", "ragged_record", "short_record"]
 BOTS = ["alias_bomb", "deep_nesting", "huge_file", "python_tag", "custom_tag",
         "name_traversal", "app_traversal", "template_dunder", "template_attr",
         "literal_password"]
