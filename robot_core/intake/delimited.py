@@ -15,7 +15,7 @@ or a quote never closed is a ``CaseDataError`` naming the physical line where th
 starts; so is a record running over more than ``MAX_RECORD_LINES`` lines or four times
 ``MAX_FIELD_CHARS`` characters (a legitimate multi-line remark is far shorter). Each record
 carries its starting line (``Record.line``) so that the stream can refuse one whose number
-of fields differs from the header's.
+of fields differs from the header's, or whose quoted field holds whole records.
 """
 
 from __future__ import annotations
@@ -40,15 +40,33 @@ Row = tuple[str | None, ...]
 
 
 class Record(tuple[str | None, ...]):
-    """The fields of one CSV record, and the physical line (1-based) where it starts."""
+    """The fields of one CSV record, the physical line (1-based) where it starts, and the
+    delimiter it was split at."""
 
     line: int
+    delimiter: str
+
+    def check(self, path: Path, width: int) -> None:
+        """Refuse a record whose field count is not the header's ``width``, or one that
+        swallowed others: a quoted field holding a line that is a record of its own (as many
+        delimiters as a record has) is a quote that was never closed."""
+        if not self:
+            return  # a blank line
+        if len(self) != width:
+            raise CaseDataError(f"{path}: line {self.line}: {len(self)} fields where the "
+                                f"header has {width} (a stray quote or delimiter?)")
+        for field in self:
+            for part in (field or "").splitlines()[1:]:
+                if part.count(self.delimiter) >= max(width - 1, 2):
+                    raise CaseDataError(f"{path}: line {self.line}: a quoted field runs over "
+                                        "lines that read as records of their own (a quote "
+                                        "that is never closed?)")
 
 
-def record(fields: Row, line: int) -> Record:
+def record(fields: Row, line: int, delimiter: str) -> Record:
     """A ``Record`` of ``fields`` starting on ``line``."""
     made = Record(fields)
-    made.line = line
+    made.line, made.delimiter = line, delimiter
     return made
 
 
@@ -111,7 +129,7 @@ class TextSource:
                             strict=True)
         try:
             for fields in reader:
-                yield record(tuple(_field(f) for f in fields), start[0])
+                yield record(tuple(_field(f) for f in fields), start[0], self.delimiter)
                 start[0] = reader.line_num + 1
         except UnicodeDecodeError as exc:  # UTF-16, decoded a block at a time
             raise CaseDataError(f"{self.path}: not {self.encoding} text ({exc.reason}); "

@@ -95,9 +95,8 @@ class CaseStream:
         indexes = sorted(self.layout.index.values())
         width = len(self.layout.headers)
         for number, row in enumerate(self._rows, start=self.layout.last_row + 1):
-            if isinstance(row, Record) and row and len(row) != width:
-                raise CaseDataError(f"{self.path}: line {row.line}: {len(row)} fields where the "
-                                    f"header has {width} (a stray quote or delimiter?)")
+            if isinstance(row, Record):
+                row.check(self.path, width)
             if all(is_blank(row[i]) for i in indexes if i < len(row)):
                 continue  # blank rows (trailing, between blocks, outside the table) are no case
             case = self.convert(number, row)
@@ -252,7 +251,8 @@ def _refuse_repeated(path: Path, sheet: str, layout: Layout, source: Source) -> 
         where = f"{path}: sheet {sheet!r} row {layout.last_row}"
         columns = f"{get_column_letter(first + 1)} and {get_column_letter(second + 1)}"
     raise CaseDataError(f"{where}: columns {columns} have the same header "
-                        f"({policy.quote(one)!r} and {policy.quote(other)!r}): rename one")
+                        f"({policy.quote(one)!r} and {policy.quote(other)!r}, alike once width, "
+                        "case and spaces are ignored): rename one")
 
 
 def _no_header(path: Path, spec: InputSpec, searched: list[str],

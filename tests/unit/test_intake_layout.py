@@ -65,7 +65,8 @@ def test_repeated_header_text_refuses_the_file(tmp_path: Path) -> None:
     with pytest.raises(CaseDataError) as caught:
         read(tmp_path, [["受付番号", "氏名", "備考", "備考"], ["A1", "山田", "a", "b"]])
     assert str(caught.value) == (f"{tmp_path / 'c.xlsx'}: sheet '受付一覧' row 1: columns C and D "
-                                 "have the same header ('備考' and '備考'): rename one")
+                                 "have the same header ('備考' and '備考', alike once width, case "
+                                 "and spaces are ignored): rename one")
 
 
 def test_rows_with_data_only_outside_the_table_are_skipped(tmp_path: Path) -> None:
