@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from robot_core import rules, transforms
+from robot_core.intake import policy
 from robot_core.script.model import Column
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "○", "〇", "◯", "はい", "有", "済", "✓", "x"})
@@ -106,6 +107,8 @@ def plain(cell: Any) -> Any:
 def convert_cell(cell: Any, column: Column, *, today: date | None = None) -> Any:
     """One cell to its typed value; ``CellError`` (a ``ValueError``) when it is wrong."""
     _refuse_unreadable(cell, column)
+    if isinstance(cell, str):
+        _refuse_by_policy(cell, column)
     if is_blank(cell):
         if column.required:
             raise CellError("required value is missing", "必須項目が入力されていません")
@@ -124,7 +127,8 @@ def problem(cell: Any, column: Column, en: str, ja: str,
             hint: tuple[str, str] | None = None) -> CellError:
     """A ``CellError`` quoting what staff typed (never a secret value), with ``hint``."""
     if not column.secret:
-        en, ja = f"{en}: {shown(cell)!r}", f"{ja}: 「{shown(cell)}」"
+        said = policy.quote(shown(cell))
+        en, ja = f"{en}: {said!r}", f"{ja}: 「{said}」"
     if hint is not None:
         en, ja = f"{en} ({hint[0]})", f"{ja}（{hint[1]}）"
     return CellError(en, ja)
@@ -138,6 +142,21 @@ def _refuse_unreadable(cell: Any, column: Column) -> None:
     if isinstance(cell, ExcelError):
         raise CellError(f"the cell shows the Excel error {cell}",
                           f"セルがエラー値 {cell} になっています")
+
+
+def _refuse_by_policy(cell: str, column: Column) -> None:
+    """Characters anywhere in the cell; a formula start only in a text column's text (a
+    ``-5`` typed into an int or date column is a number, never text typed as it is)."""
+    finding = policy.check_chars(transforms.trim(cell), column.allow)
+    if finding is None and column.type == "str" and "formula_prefix" not in column.allow:
+        finding = policy.check_formula(cell)
+    if finding is not None:
+        raise problem(cell, column, finding.en, finding.ja)
+
+
+def max_length(column: Column) -> int:
+    """The longest text ``column`` takes: its ``max_length``, else the policy's default."""
+    return column.max_length or policy.DEFAULT_MAX_LENGTH
 
 
 def _zero_hint(cell: Any, column: Column) -> tuple[str, str] | None:
@@ -208,14 +227,16 @@ CONVERTERS: dict[str, Callable[[Any, Column], Any]] = {
 def _check_text(value: str, cell: Any, column: Column) -> None:
     if value == "":
         return
+    if "formula_prefix" not in column.allow and (finding := policy.check_formula(value)):
+        raise problem(cell, column, finding.en, finding.ja)
     if column.check and not _passes(value, column.check):
         raise problem(cell, column, *CHECK_MESSAGES[column.check], _zero_hint(cell, column))
     if column.pattern and not re.fullmatch(column.pattern, value):
         raise problem(cell, column, f"does not match the format {column.pattern}",
                       "形式が正しくありません")
-    if column.max_length is not None and len(value) > column.max_length:
-        raise problem(cell, column, f"longer than {column.max_length} characters",
-                      f"{column.max_length}文字を超えています")
+    if len(value) > max_length(column):
+        raise problem(cell, column, f"longer than {max_length(column)} characters",
+                      f"{max_length(column)}文字を超えています")
     if column.min_length is not None and len(value) < column.min_length:
         raise problem(cell, column, f"shorter than {column.min_length} characters",
                       f"{column.min_length}文字未満です")

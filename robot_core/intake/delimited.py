@@ -9,6 +9,13 @@ into a legacy system.
 
 ``.csv`` is comma-separated; ``.tsv`` and ``.txt`` are tab-separated. A field written as
 ``="0481501"`` (the trick exports use so that Excel keeps the zero) is read as ``0481501``.
+
+Parsing is strict, so that one record never swallows another: a stray quote inside a field
+or a quote never closed is a ``CaseDataError`` naming the physical line where the record
+starts; so is a record running over more than ``MAX_RECORD_LINES`` lines or four times
+``MAX_FIELD_CHARS`` characters (a legitimate multi-line remark is far shorter). Each record
+carries its starting line (``Record.line``) so that the stream can refuse one whose number
+of fields differs from the header's, or whose quoted field holds whole records.
 """
 
 from __future__ import annotations
@@ -25,9 +32,42 @@ from typing import IO, Any
 from robot_core.errors import CaseDataError
 
 BLOCK = 1 << 20
+MAX_RECORD_LINES = 100
+MAX_FIELD_CHARS = 32_767  # Excel's own limit for one cell; a record may hold four of them
 DECLARED = {"utf-8": "utf-8-sig", "cp932": "cp932", "shift_jis": "cp932", "utf-16": "utf-16"}
 _EXCEL_TEXT = re.compile(r'="(.*)"', re.DOTALL)
 Row = tuple[str | None, ...]
+
+
+class Record(tuple[str | None, ...]):
+    """The fields of one CSV record, the physical line (1-based) where it starts, and the
+    delimiter it was split at."""
+
+    line: int
+    delimiter: str
+
+    def check(self, path: Path, width: int) -> None:
+        """Refuse a record whose field count is not the header's ``width``, or one that
+        swallowed others: a quoted field holding a line that is a record of its own (as many
+        delimiters as a record has) is a quote that was never closed."""
+        if not self:
+            return  # a blank line
+        if len(self) != width:
+            raise CaseDataError(f"{path}: line {self.line}: {len(self)} fields where the "
+                                f"header has {width} (a stray quote or delimiter?)")
+        for field in self:
+            for part in (field or "").splitlines()[1:]:
+                if part.count(self.delimiter) >= max(width - 1, 2):
+                    raise CaseDataError(f"{path}: line {self.line}: a quoted field runs over "
+                                        "lines that read as records of their own (a quote "
+                                        "that is never closed?)")
+
+
+def record(fields: Row, line: int, delimiter: str) -> Record:
+    """A ``Record`` of ``fields`` starting on ``line``."""
+    made = Record(fields)
+    made.line, made.delimiter = line, delimiter
+    return made
 
 
 def detect_encoding(path: Path) -> str:
@@ -84,15 +124,18 @@ class TextSource:
             self._handle.close()
 
     def _rows(self, lines: Iterator[str]) -> Iterator[Row]:
-        reader = csv.reader(lines, delimiter=self.delimiter)
+        start = [1]  # where the record being read starts, seen by _bounded
+        reader = csv.reader(_bounded(self.path, lines, start), delimiter=self.delimiter,
+                            strict=True)
         try:
             for fields in reader:
-                yield tuple(_field(f) for f in fields)
+                yield record(tuple(_field(f) for f in fields), start[0], self.delimiter)
+                start[0] = reader.line_num + 1
         except UnicodeDecodeError as exc:  # UTF-16, decoded a block at a time
             raise CaseDataError(f"{self.path}: not {self.encoding} text ({exc.reason}); "
                                 "declare input.encoding") from exc
         except csv.Error as exc:
-            raise CaseDataError(f"{self.path}: line {reader.line_num}: {exc}") from exc
+            raise CaseDataError(f"{self.path}: line {start[0]}: {_csv_reason(exc)}") from exc
 
     def _lines(self, stream: IO[bytes]) -> Iterator[str]:
         """Decode line by line (a newline byte is never part of a UTF-8 or CP932 character),
@@ -105,6 +148,29 @@ class TextSource:
                 name = self.encoding.removesuffix("-sig")
                 raise CaseDataError(f"{self.path}: line {number} is not {name} text "
                                     f"({exc.reason}); declare input.encoding") from exc
+
+
+def _bounded(path: Path, lines: Iterator[str], start: list[int]) -> Iterator[str]:
+    """``lines``, refused once the record begun on line ``start[0]`` runs on too long."""
+    chars = 0
+    for number, line in enumerate(lines, start=1):
+        chars = chars + len(line) if start[0] < number else len(line)
+        if number - start[0] >= MAX_RECORD_LINES or chars > MAX_FIELD_CHARS * 4:
+            raise CaseDataError(f"{path}: line {start[0]}: a record runs on for more than "
+                                f"{MAX_RECORD_LINES} lines or {MAX_FIELD_CHARS * 4:,} "
+                                "characters (a quote that is never closed?)")
+        yield line
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    text = str(exc)
+    if "unexpected end of data" in text or "EOF" in text:
+        return "a quote is opened and never closed"
+    if "expected" in text and "after" in text:
+        return "a quote inside a field that is not doubled (write \"\" for a quote)"
+    if "field larger" in text:
+        return f"a field too long to be a cell ({text})"
+    return text
 
 
 def _field(text: str) -> str | None:

@@ -12,6 +12,10 @@ two-row header: each child column is known as ``親/子`` (``届出人/氏名``)
 and the parent alone names its first column. The row below the header is taken for children
 only if it cannot be a case: it is all text, has nothing under the key or under a one-column
 header, and has a child under a merged parent.
+
+Two columns whose headers are the same after ``normalise_header`` (``氏名`` and ``氏名　``)
+make the file ambiguous: which one holds the data the bot types is a guess, so the layout
+records them (``Layout.repeated``) and the file is refused.
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ class Layout:
     last_row: int
     headers: list[str]
     index: dict[str, int]
+    #: The first two file columns (0-based, with their header text) that normalise alike.
+    repeated: tuple[tuple[int, str], tuple[int, str]] | None = None
 
     def header_of(self, name: str) -> str:
         """The header text the file uses for bot column ``name``."""
@@ -98,7 +104,8 @@ class HeaderSearch:
             key_at = single[self.spec.key]
             if below is not None and _is_subheader(row, below, key_at):
                 return self._two_rows(number, row, below)
-            return Layout(number, _unique([_text(c) for c in row]), single)
+            texts = [_text(c) for c in row]
+            return Layout(number, _unique(texts), single, repeated(texts))
         if below is None or not _is_subheader(row, below, None):
             return None
         if not self._missing(self._match([_names(_text(c), "") for c in below]), number + 1):
@@ -108,8 +115,9 @@ class HeaderSearch:
     def _two_rows(self, number: int, top: Row, below: Row) -> Layout | None:
         headers, names = _combined(top, below)
         index = self._match(names)
-        return None if self._missing(index, number) else Layout(number + 1, _unique(headers),
-                                                                 index)
+        if self._missing(index, number):
+            return None
+        return Layout(number + 1, _unique(headers), index, repeated(headers))
 
     def _match(self, names: list[set[str]]) -> dict[str, int]:
         index: dict[str, int] = {}
@@ -199,6 +207,19 @@ def _combined(top: Row, below: Row) -> tuple[list[str], list[set[str]]]:
         headers.append(header)
         names.append(_names(header, child) | _names(own, ""))
     return headers, names
+
+
+def repeated(headers: Sequence[str]) -> tuple[tuple[int, str], tuple[int, str]] | None:
+    """The first two columns whose non-blank headers are equal once normalised."""
+    first: dict[str, int] = {}
+    for i, header in enumerate(headers):
+        name = normalise_header(header)
+        if not name:
+            continue
+        if name in first:
+            return (first[name], headers[first[name]]), (i, header)
+        first[name] = i
+    return None
 
 
 def _unique(headers: list[str]) -> list[str]:

@@ -14,17 +14,28 @@ row loop of ours, for three reasons:
 Shared strings (how Excel stores text) are held by a compact ``StringTable``; and a sheet
 without a ``<dimension>`` is not parsed whole just to be measured (see ``_Sheet``).
 Hidden sheets are not read unless ``input.sheet`` names one.
+
+Hostile files: ``zipguard.check_archive`` has judged the central directory before this
+module opens the file; every part is then read through ``GuardedZip`` (inflated bytes capped,
+DTDs and entities refused), our own XML parsing goes through defusedxml with DTDs forbidden,
+and whatever still goes wrong while a sheet is read (a bad CRC, broken XML) is one
+``CaseDataError`` naming the file and the sheet.
 """
 
 from __future__ import annotations
 
 import warnings
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError
 from zipfile import BadZipFile
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse as defused_iterparse
 from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import (
@@ -37,16 +48,20 @@ from openpyxl.worksheet._reader import (
     WorkSheetParser,
 )
 from openpyxl.xml.constants import SHEET_MAIN_NS
-from openpyxl.xml.functions import iterparse
 
 from robot_core.errors import CaseDataError
 from robot_core.intake.cells import ExcelError, UncachedFormula
 from robot_core.intake.compact import StringTable
+from robot_core.intake.zipguard import GuardedZip, Limits
 
 _T = f"{{{SHEET_MAIN_NS}}}t"
 _RUN = f"{{{SHEET_MAIN_NS}}}r"
 _SI = f"{{{SHEET_MAIN_NS}}}si"
 Row = tuple[Any, ...]
+#: How a part can fail to read once the central directory has passed: refused, one line.
+UNREADABLE = (BadZipFile, ParseError, DefusedXmlException, zlib.error, EOFError, KeyError,
+              OSError, ValueError, TypeError)
+iterparse = partial(defused_iterparse, forbid_dtd=True)
 
 
 def read_string_table(source: IO[bytes]) -> StringTable:
@@ -81,7 +96,13 @@ class _Sheet(ReadOnlyWorksheet):  # type: ignore[misc]  # openpyxl ships no type
 
 
 class _Reader(ExcelReader):  # type: ignore[misc]  # openpyxl ships no type hints
-    """openpyxl's read-only reader with the compact ``StringTable`` and ``_Sheet``."""
+    """openpyxl's read-only reader with the compact ``StringTable``, ``_Sheet``, and every
+    part read through a ``GuardedZip``."""
+
+    def __init__(self, handle: IO[bytes], path: Path, limits: Limits) -> None:
+        super().__init__(handle, read_only=True, data_only=True)
+        self.archive.close()  # openpyxl's own ZipFile; ours reads the same handle
+        self.archive: GuardedZip = GuardedZip(handle, path, limits)
 
     def read_strings(self) -> None:
         found = self.package.find(SHARED_STRINGS)
@@ -184,38 +205,57 @@ class WorkbookSource:
             if self.sheet not in self.book.sheetnames:
                 raise CaseDataError(f"{self.path}: no sheet named {self.sheet!r} "
                                     f"(sheets: {', '.join(self.names)})")
-            yield self.sheet, sheet_rows(self.book[self.sheet])
+            yield self.sheet, self._rows(self.book[self.sheet])
             return
         for ws in self._worksheets():
             if ws.sheet_state == "visible":
-                yield ws.title, sheet_rows(ws)
+                yield ws.title, self._rows(ws)
 
     def close(self) -> None:
         """Release the file."""
         self.book.close()
         self.handle.close()
 
+    def _rows(self, ws: Any) -> Iterator[Row]:
+        try:
+            yield from sheet_rows(ws)
+        except UNREADABLE as exc:
+            raise _unreadable(self.path, ws.title, exc) from exc
+
     def _worksheets(self) -> list[Any]:
         return [ws for ws in self.book.worksheets if hasattr(ws, "_get_source")]
 
 
-def open_workbook(path: Path, sheet: str | None) -> WorkbookSource:
+def open_workbook(path: Path, sheet: str | None, limits: Limits | None = None) -> WorkbookSource:
     """Open ``path`` read-only; ``CaseDataError`` if it is not a readable .xlsx workbook.
 
     The workbook is opened from a file object, so that openpyxl judges it by its content:
-    a workbook saved under another name (``.csv``) is still read.
+    a workbook saved under another name (``.csv``) is still read. ``limits`` (default: from
+    the environment) cap what its parts may inflate to.
     """
     handle = path.open("rb")
     try:
         with warnings.catch_warnings():
             # openpyxl warns about parts it drops (data validation, styles): not data
             warnings.simplefilter("ignore", UserWarning)
-            reader = _Reader(handle, read_only=True, data_only=True)
+            reader = _Reader(handle, path, limits or Limits.from_env())
             reader.read()
-    except (BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    except BaseException as exc:
         handle.close()
-        raise CaseDataError(f"{path}: not a readable .xlsx workbook ({exc})") from exc
+        raise _unreadable(path, "", exc) from exc
     return WorkbookSource(path, reader.wb, sheet, handle)
+
+
+def _unreadable(path: Path, sheet: str, exc: BaseException) -> BaseException:
+    """The one-line ``CaseDataError`` for ``exc`` (itself when it already is one)."""
+    if isinstance(exc, CaseDataError) or not isinstance(exc, UNREADABLE):
+        return exc
+    where = f"{path}: sheet {sheet!r}" if sheet else f"{path}"
+    if isinstance(exc, DefusedXmlException):
+        return CaseDataError(f"{where}: DTD/entity declarations are not allowed in a "
+                             "workbook: refused")
+    return CaseDataError(f"{where}: not a readable .xlsx workbook ({type(exc).__name__}: "
+                         f"{str(exc)[:200]})")
 
 
 def sheet_rows(ws: Any) -> Iterator[Row]:

@@ -35,6 +35,9 @@ class Column(_Strict):
     ``header`` lists the names the column goes by in exports (``[氏名, name]``); they match
     after NFKC, case folding, and dropping spaces, ``_`` and ``-`` (``Case ID`` == ``case_id``).
     ``min``/``max`` bound a date column (a date, ``today``, ``today-14d``) or an int column.
+    Text is held to the content policy (``robot_core.intake.policy``): ``allow`` lets a
+    column keep line breaks, private-use characters (外字) or a leading ``= + - @``, and
+    ``max_length`` replaces the default cap of 1,000 characters.
     """
 
     header: tuple[str, ...] = ()
@@ -49,8 +52,9 @@ class Column(_Strict):
     min: int | date | str | None = None
     max: int | date | str | None = None
     secret: bool = False
+    allow: tuple[Literal["newline", "private_use", "formula_prefix"], ...] = ()
 
-    @field_validator("header", "transform", mode="before")
+    @field_validator("header", "transform", "allow", mode="before")
     @classmethod
     def _one_or_many(cls, value: object) -> object:
         return (value,) if isinstance(value, str) else value

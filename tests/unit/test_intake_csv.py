@@ -79,12 +79,14 @@ def test_trailing_and_separator_rows_are_skipped(tmp_path: Path) -> None:
     assert [(r.row_number, r.key) for r in rows] == [(2, "U1"), (5, "U2")]
 
 
-def test_short_rows_are_padded(tmp_path: Path) -> None:
-    """A row with fewer fields than the header is read with the missing ones empty."""
+def test_short_rows_refuse_the_file(tmp_path: Path) -> None:
+    """A record with fewer fields than the header refuses the file, naming its line."""
     short = ",".join(ROW.split(",")[:11])
-    row = only(write(tmp_path / "c.csv", f"{HEADER}\n{short}\n"))
-    assert row.valid, row.problems
-    assert (row.values["nhi"], row.values["remarks"]) == (False, "")
+    path = write(tmp_path / "c.csv", f"{HEADER}\n{ROW}\n{short}\n")
+    with pytest.raises(CaseDataError) as caught:
+        read_cases(path, SPEC)
+    assert str(caught.value) == (f"{path}: line 3: 11 fields where the header has 13 "
+                                 "(a stray quote or delimiter?)")
 
 
 @pytest.mark.parametrize(("encoding", "bom", "expected"), [

@@ -160,7 +160,7 @@ def test_numeric_codes_are_padded_only_for_postal_codes() -> None:
     assert rows["U0001"].values["postal_code"] == "048-1501"
     assert rows["U0002"].values["postal_code"] == "001-0010"
     assert rows["U0001"].values["birth_date"] == date(1980, 1, 2)  # 19800102 typed as a number
-    (lost,) = rows["U0008"].problems
+    lost, _formula_remark = rows["U0008"].problems
     assert "Excel dropped any leading zero" in lost.en
     assert "11507416758" not in str(lost)
 

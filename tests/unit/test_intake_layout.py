@@ -60,12 +60,13 @@ def test_header_with_a_line_break(tmp_path: Path) -> None:
     assert intake.rows[0].problems[0].column == "氏名\n（全角）"
 
 
-def test_repeated_header_text_is_numbered(tmp_path: Path) -> None:
-    """Two columns headed 備考 are 備考 and 備考 (2), so each raw cell is kept."""
-    intake = read(tmp_path, [["受付番号", "氏名", "備考", "備考"], ["A1", "山田", "a", "b"]])
-    assert intake.headers == ["受付番号", "氏名", "備考", "備考 (2)"]
-    assert intake.rows[0].raw == {"受付番号": "A1", "氏名": "山田", "備考": "a", "備考 (2)": "b"}
-    assert intake.rows[0].values["note"] == "a"
+def test_repeated_header_text_refuses_the_file(tmp_path: Path) -> None:
+    """Two columns headed 備考: which one the bot types is a guess, so the file is refused."""
+    with pytest.raises(CaseDataError) as caught:
+        read(tmp_path, [["受付番号", "氏名", "備考", "備考"], ["A1", "山田", "a", "b"]])
+    assert str(caught.value) == (f"{tmp_path / 'c.xlsx'}: sheet '受付一覧' row 1: columns C and D "
+                                 "have the same header ('備考' and '備考', alike once width, case "
+                                 "and spaces are ignored): rename one")
 
 
 def test_rows_with_data_only_outside_the_table_are_skipped(tmp_path: Path) -> None:

@@ -152,7 +152,7 @@ BROKEN: list[tuple[str, str, str]] = [
     ("unknown_column_key",
      HEAD.replace("name: {header: 氏名}", "name: {header: 氏名, requird: true}") + GOOD_STEPS,
      "{bot}:7:24: input.columns.name.requird: unknown key (did you mean 'required'?) "
-     "(allowed: check, choices, header, "
+     "(allowed: allow, check, choices, header, "
      "max, max_length, min, min_length, pattern, required, secret, transform, type)"),
     ("missing_selector_map",
      HEAD.replace("app: demo", "app: nosuch") + GOOD_STEPS,

@@ -1,0 +1,133 @@
+"""What text may reach a legacy system: the content policy on every text value of a case.
+
+A value is typed into a registry field and written back into the results workbook. Some
+characters do harm there while staff cannot see them in Excel:
+
+- control characters (C0, DEL, C1: NUL, ESC, BEL ...), which a terminal emulator or a
+  desktop application acts on and which openpyxl cannot even write; in a workbook Excel
+  stores them as ``_x001B_``, so that form counts as the character it stands for;
+- bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069, U+200E/U+200F,
+  U+061C), which make a value read differently from what it holds;
+- zero-width characters (U+200B-U+200D, U+2060, U+FEFF), which make equal names unequal;
+- line breaks and separators (CR, LF, U+2028, U+2029) and tabs, which end a field or move
+  the focus to the next one when typed;
+- private-use characters (外字: U+E000-U+F8FF, planes 15 and 16), which mean a different
+  glyph, or nothing, on every other machine;
+- text that begins with ``= + - @`` (or a tab, CR or space before one; the full-width forms
+  too), which a spreadsheet opening the results runs as a formula. A plain signed number
+  (``-5``, ``+81312345678``) is not a formula and passes.
+
+Each is a business failure naming the column and the code point (``U+202E``). A column opts
+in where the office needs it: ``allow: [newline, private_use, formula_prefix]``. A text
+longer than the column's ``max_length`` (default 1,000 characters) is refused as well.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
+
+DEFAULT_MAX_LENGTH = 1_000
+#: Excel's own limit for a cell; text of columns the bot does not read is only held to it.
+EXCEL_MAX_LENGTH = 32_767
+QUOTE_CHARS = 60
+ALLOWANCES = ("newline", "private_use", "formula_prefix")
+
+_BIDI = frozenset({*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C})
+_ZERO_WIDTH = frozenset({0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF})
+_NEWLINE = frozenset({0x09, 0x0A, 0x0D, 0x2028, 0x2029})
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_FORMULA_START = frozenset("=+-@＝＋－＠﹦﹢﹣")
+_LEADING = " \t\r\n\u3000"
+_SIGNED_NUMBER = re.compile(r"[+\-][0-9][0-9,]*(?:\.[0-9]+)?")
+
+KINDS = {
+    "control": ("a control character", "制御文字"),
+    "bidi": ("a bidirectional control character", "文字の向きを変える制御文字"),
+    "zero_width": ("a zero-width character", "幅のない不可視の文字"),
+    "newline": ("a line break, line separator or tab", "改行・区切り文字またはタブ"),
+    "private_use": ("a private-use character (外字)", "外字（私用領域の文字）"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Why a text is refused, in both languages, without quoting it."""
+
+    en: str
+    ja: str
+
+
+def kind_of(char: str) -> str | None:
+    """The policy class of one character, or None when it is ordinary text."""
+    point = ord(char)
+    if point in _NEWLINE:
+        return "newline"
+    if point in _BIDI:
+        return "bidi"
+    if point in _ZERO_WIDTH:
+        return "zero_width"
+    category = unicodedata.category(char)
+    if category in {"Cc", "Cs"} or point in (0xFFFE, 0xFFFF):
+        return "control"
+    if category == "Co":
+        return "private_use"
+    return None
+
+
+def check_chars(text: str, allow: Collection[str]) -> Finding | None:
+    """The first character (or ``_xHHHH_`` escape) of ``text`` the policy refuses."""
+    for position, char in enumerate(text, start=1):
+        kind = kind_of(char)
+        if kind is not None and kind not in allow:
+            return _finding(kind, ord(char), position, "")
+    for match in _ESCAPED.finditer(text):
+        char = chr(int(match.group(1), 16))
+        kind = kind_of(char)
+        if kind is not None and kind not in allow:
+            return _finding(kind, ord(char), match.start() + 1, match.group(0))
+    return None
+
+
+def _finding(kind: str, point: int, position: int, escaped: str) -> Finding:
+    en, ja = KINDS[kind]
+    code = f"U+{point:04X}"
+    written = (f" written as {escaped}", f"（{escaped} と記録）") if escaped else ("", "")
+    return Finding(f"holds {en}, {code}{written[0]}, at character {position}: not typed",
+                   f"{position}文字目に{ja} {code}{written[1]} が含まれています")
+
+
+def check_formula(text: str) -> Finding | None:
+    """Refuse text a spreadsheet would run: ``= + - @`` first, after any leading blanks."""
+    stripped = text.lstrip(_LEADING)
+    if not stripped or stripped[0] not in _FORMULA_START:
+        return None
+    if _SIGNED_NUMBER.fullmatch(unicodedata.normalize("NFKC", stripped)):
+        return None
+    return Finding(f"begins with {stripped[0]!r}, which a spreadsheet reads as a formula",
+                   f"先頭が「{stripped[0]}」のため、表計算ソフトで数式として扱われます")
+
+
+def check_length(text: str, limit: int) -> Finding | None:
+    """Refuse text longer than ``limit`` characters."""
+    if len(text) <= limit:
+        return None
+    return Finding(f"longer than {limit:,} characters ({len(text):,})",
+                   f"{limit}文字を超えています（{len(text)}文字）")
+
+
+def check_text(text: str, allow: Collection[str], limit: int) -> Finding | None:
+    """The first reason the policy refuses ``text``: characters, formula start, length."""
+    return (check_chars(text, allow)
+            or (None if "formula_prefix" in allow else check_formula(text))
+            or check_length(text, limit))
+
+
+def quote(text: str) -> str:
+    """At most ``QUOTE_CHARS`` characters of ``text``; a character the policy refuses is
+    shown as ``<U+XXXX>``."""
+    short = text[:QUOTE_CHARS]
+    shown = "".join(f"<U+{ord(c):04X}>" if kind_of(c) else c for c in short)
+    return shown + ("…" if len(text) > QUOTE_CHARS else "")
