@@ -97,7 +97,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 
 
 def test_wheel_holds_the_package_and_nothing_else(installed: Installed) -> None:
-    """The wheel has every robot_core module and py.typed, no tests or fixtures, desktop optional."""
+    """The wheel holds every robot_core module and py.typed, no tests; desktop is an extra."""
     with zipfile.ZipFile(installed.wheel) as wheel:
         names = set(wheel.namelist())
         metadata = next(wheel.read(n).decode() for n in names if n.endswith(".dist-info/METADATA"))
@@ -245,13 +245,13 @@ def _three_cases(target: Path) -> Path:
 @pytest.mark.browser
 def test_web_bot_runs_from_a_plain_install(installed: Installed, tmp_path: Path,
                                            registry: Callable[[], LegacyWebApp]) -> None:
-    """The shipped web bot, from the fresh venv, lands the valid cases and screenshots the bad one."""
+    """The shipped web bot, run from the fresh venv, lands the valid cases, pictures the bad one."""
     app = registry()
     cases = _three_cases(tmp_path / "three.xlsx")
     home = tmp_path / "home"
     done = subprocess.run(
         [str(installed.robot), "run", "resident_registration", "--input", str(cases)],
-        cwd=installed.project, capture_output=True, text=True, timeout=300,
+        cwd=installed.project, capture_output=True, text=True, timeout=300, check=False,
         env=installed.env(home, REGISTRY_URL=app.url, REGISTRY_USER="clerk",
                           REGISTRY_PASSWORD="clerk-pass"))
     assert done.returncode == 1, (done.stdout, done.stderr)  # one business failure
