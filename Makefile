@@ -5,7 +5,7 @@ APT_PACKAGES := chromium xvfb xdotool scrot xauth fonts-noto-cjk postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export ROBOT_CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test bench lint system venv clean
+.PHONY: demo test wheel-check bench lint system venv clean
 
 system:  ## Debian packages: Chromium for the web driver, Xvfb for desktop, CJK fonts
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -26,8 +26,11 @@ venv: .venv/.installed
 demo: system venv  ## start the fixture registry, enter fixtures/cases/sample.xlsx, stop it
 	$(PY) -m fixtures.demo
 
-test: system venv  ## the whole suite: unit, integration (real Chromium), e2e (the CLI)
+test: system venv  ## the whole suite: unit, integration (real Chromium), e2e (the CLI, the wheel)
 	$(PY) -m pytest -q --durations=20
+
+wheel-check: system venv  ## build the wheel, install it without extras in a fresh venv, run it
+	$(PY) -m pytest -q tests/e2e/test_install.py
 
 lint: venv
 	.venv/bin/ruff check robot_core

@@ -33,16 +33,20 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import yaml
-from PIL import Image
 
-from robot_core.drivers.desktop_x11 import Display, Window
+from robot_core.drivers.desktop_extra import require_desktop
 from robot_core.errors import BotScriptError, ConfigError, TargetNotFound
 from robot_core.home import project_dir
 from robot_core.script.yamlsource import load_yaml
 from robot_core.selectors import SelectorMap, load_selector_map
+
+if TYPE_CHECKING:  # the desktop extra: imported where pixels are handled, so the CLI starts
+    from PIL import Image  # on a plain install and `robot capture` says which extra it needs
+
+    from robot_core.drivers.desktop_x11 import Display, Window
 
 DEFAULT_CONFIDENCE = 0.9
 MIN_SIDE = 4  # a smaller box matches noise
@@ -126,6 +130,9 @@ class Cut:
 
 def cut_from_screenshot(path: Path, region: Region) -> Cut:
     """``region`` of a saved screenshot (its pixels: a window shot or a whole screen)."""
+    require_desktop("robot capture")
+    from PIL import Image  # noqa: PLC0415 - the desktop extra
+
     try:
         with Image.open(path) as shot:
             source = shot.convert("RGB")
@@ -142,6 +149,9 @@ def cut_from_display(display_name: str, window: str, region: Region, *,
     The cut's source (where it is checked for look-alikes) is the window, or the whole
     screen for an alternative the driver will look for everywhere (``whole_screen``).
     """
+    require_desktop("robot capture")
+    from robot_core.drivers.desktop_x11 import Display  # noqa: PLC0415 - the desktop extra
+
     display = Display(display_name)
     try:
         win = display.find(window)
@@ -218,12 +228,10 @@ class Uniqueness:
 
 def uniqueness(cut: Cut) -> Uniqueness:
     """Match the cut over its source the way the driver will (grey, normalised)."""
-    try:
-        import cv2  # noqa: PLC0415 - optional dependency (desktop extra)
-        import numpy  # noqa: PLC0415
-    except ImportError as exc:
-        raise ConfigError("capturing needs opencv-python-headless: install "
-                          "robot-core[desktop]") from exc
+    require_desktop("robot capture")
+    import cv2  # noqa: PLC0415 - the desktop extra
+    import numpy  # noqa: PLC0415
+
     needle = numpy.asarray(cut.image.convert("L"))
     if float(needle.std()) < 1.0:
         raise CaptureError(f"region {cut.region} is one flat colour: there is nothing to "
@@ -516,6 +524,7 @@ def capture(app: str, target: str, region: Region, *, window: str | None = None,
     """
     from robot_core.drivers.desktop_launch import images_dir, parse_launch  # noqa: PLC0415
 
+    require_desktop("robot capture")  # before anything is read: one line naming the extra
     screen, name = split_target(target)
     if confidence is not None and not 0 < confidence <= 1:
         raise CaptureError("--confidence must be above 0 and at most 1")

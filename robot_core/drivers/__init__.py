@@ -1,8 +1,13 @@
-"""Drivers: the web browser (Playwright) and desktop programs (pyautogui) behind one Protocol."""
+"""Drivers: the web browser (Playwright) and desktop programs (pyautogui) behind one Protocol.
+
+Nothing here imports a backend at import time: the CLI starts, and web bots run, on a plain
+``pip install robot-core``; the desktop backend needs the ``desktop`` extra.
+"""
 
 from __future__ import annotations
 
 from robot_core.drivers.base import Driver
+from robot_core.drivers.desktop_extra import require_desktop
 from robot_core.errors import BotScriptError
 
 __all__ = ["Driver", "make_driver"]
@@ -16,6 +21,7 @@ def make_driver(kind: str, *, headed: bool = False, launch: dict[str, object] | 
 
         return WebDriver(headed=headed)
     if kind == "desktop":
+        require_desktop()  # before the import: one line naming the extra, not a traceback
         from robot_core.drivers.desktop import DesktopDriver  # noqa: PLC0415 - needs a display
 
         return DesktopDriver(launch=launch or {})
