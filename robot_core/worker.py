@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 
 from robot_core.audit import AuditTrail
+from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
 from robot_core.queue.base import Item, Outcome, State, Store
 from robot_core.queue.payload import Sealer, SecretsErased, from_payload
@@ -138,10 +139,12 @@ class Worker:
                 item = self.store.claim(self.bot.name, self.owner, self.lease_s, self.batch)
                 if item is None:
                     break
-                if not opened:
-                    self.runner.open()
-                    opened = True
-                self._work(item)
+                case = self._case(item)  # before the browser: a wrong key stops here
+                if case is not None:
+                    if not opened:
+                        self.runner.open()
+                        opened = True
+                    self._work(item, case)
                 worked += 1
         finally:
             if opened:
@@ -149,22 +152,25 @@ class Worker:
             self.audit.event("worker_stopped", owner=self.owner, worked=worked)
         return worked
 
-    def _work(self, item: Item) -> None:
+    def _case(self, item: Item) -> CaseRow | None:
+        """The item's case, its secrets opened; None when the item was settled here."""
         if item.attempts > self.bot.retry.case:
             # Claimed again and again without finishing: the case itself stops the worker.
             self.store.complete(item.id, self.owner, Outcome(
                 State.FAILED, error_kind="PoisonCase",
                 error=f"taken {item.attempts - 1} times without finishing; check it by hand"))
-            return
+            return None
         try:
-            case = from_payload(item.key, item.row_number, item.payload, self._sealer)
+            return from_payload(item.key, item.row_number, item.payload, self._sealer)
         except SecretsErased as exc:
             self.store.complete(item.id, self.owner, Outcome(
                 State.FAILED, error_kind="SecretsErased", error=str(exc)))
-            return
+            return None
         except VaultError:
             self.store.release(item.id, self.owner, State.PENDING)  # nothing was typed
             raise
+
+    def _work(self, item: Item, case: CaseRow) -> None:
         finished = False
         try:
             with Heartbeat(self.store, item.id, self.owner, self.lease_s):
