@@ -76,6 +76,8 @@ class Vault:
         self._key = key
         self.source = "the given key" if key is not None else ""
         self._lock = threading.Lock()
+        self._aead: AESGCM | None = None
+        self._id = ""
 
     @property
     def key(self) -> bytes:
@@ -88,12 +90,21 @@ class Vault:
     @property
     def id(self) -> str:
         """``key_id`` of this vault's key."""
-        return key_id(self.key)
+        if not self._id:
+            self._id = key_id(self.key)
+        return self._id
+
+    @property
+    def aead(self) -> AESGCM:
+        """The cipher, made once (a long export seals a value per row)."""
+        if self._aead is None:
+            self._aead = AESGCM(self.key)
+        return self._aead
 
     def seal(self, plain: bytes, context: bytes) -> str:
         """``plain`` encrypted and bound to ``context``, as text for a JSON payload."""
         nonce = os.urandom(_NONCE)
-        sealed = AESGCM(self.key).encrypt(nonce, plain, context)
+        sealed = self.aead.encrypt(nonce, plain, context)
         body = base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
         return f"{VERSION}:{self.id}:{body}"
 
@@ -110,7 +121,7 @@ class Vault:
                 "written with (every machine sharing a queue needs the same one)")
         try:
             raw = base64.urlsafe_b64decode(body.encode("ascii"))
-            return AESGCM(self.key).decrypt(raw[:_NONCE], raw[_NONCE:], context)
+            return self.aead.decrypt(raw[:_NONCE], raw[_NONCE:], context)
         except (InvalidTag, binascii.Error, ValueError) as exc:
             raise VaultError("a sealed value in the queue does not belong to its item "
                              "(altered, or copied from another row); it was not used") from exc

@@ -86,8 +86,8 @@ def _loose_modes(home: Path) -> list[str]:
 def test_a_run_leaves_no_secret_at_rest_and_only_private_files(registry: Any,
                                                                  robot_env: Path) -> None:
     """The sample through ``robot run``: no My Number or password in queue.db (tables, file,
-    and its WAL while the run writes it), in any file under ROBOT_HOME (workbook members too) or on the console; files 0600,
-    folders 0700; and each finished item's sealed secrets are erased."""
+    and its WAL while the run writes it), in any file under ROBOT_HOME (workbook members too)
+    or on the console; files 0600, folders 0700; finished items' sealed secrets erased."""
     app = registry()
     env = {**os.environ, "REGISTRY_URL": app.url}
     proc = subprocess.Popen([str(ROBOT), "run", "resident_registration", "--input",

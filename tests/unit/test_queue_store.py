@@ -21,9 +21,9 @@ from robot_core.audit import MASK
 from robot_core.intake import CaseRow
 from robot_core.queue import open_store
 from robot_core.queue.base import NewItem, Outcome, QueueError, State, Store
+from robot_core.queue.payload import Sealer, from_payload, to_payload
 from robot_core.queue.postgres import MIGRATIONS as PG_MIGRATIONS
 from robot_core.queue.postgres import PostgresStore
-from robot_core.queue.payload import Sealer, from_payload, to_payload
 from robot_core.queue.sqlite import SQLiteStore
 from robot_core.script.loader import load_bot
 from robot_core.vault import Vault

@@ -164,8 +164,8 @@ def test_another_key_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("ROBOT_KEY", new_key())
     payload = to_payload(_case(), _sealer(tmp_path))
     monkeypatch.setenv("ROBOT_KEY", new_key())
-    with pytest.raises(VaultError, match="the queue was written with another key .* set "
-                                         "ROBOT_KEY to the key the queue was written with"):
+    with pytest.raises(VaultError, match=r"the queue was written with another key .* set "
+                                         r"ROBOT_KEY to the key the queue was written with"):
         from_payload("U1", 5, payload, _sealer(tmp_path))
 
 
