@@ -18,6 +18,8 @@ from typing import IO, Any
 
 import structlog
 
+from robot_core.private import open_append, private_dir
+
 MASK = "********"
 GENESIS = "0" * 64
 EventDict = MutableMapping[str, Any]
@@ -138,11 +140,11 @@ class AuditTrail:
     """The audit file of one run; ``log`` is a bound structlog logger."""
 
     def __init__(self, path: Path, **context: Any) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         self.path = path
         self.masker = SecretMasker()
         prev = _last_hash(path)
-        self._stream = path.open("a", encoding="utf-8")
+        self._stream = open_append(path)  # 0600: it names cases, and who did what
         self.log: Any = structlog.wrap_logger(
             _LineWriter(self._stream),
             processors=[structlog.contextvars.merge_contextvars, _timestamp, self.masker,

@@ -26,6 +26,7 @@ from robot_core.queue.ingest import enqueue_file
 from robot_core.results import write_results
 from robot_core.runner import Runner
 from robot_core.script.model import BotScript
+from robot_core.vault import Vault
 from robot_core.worker import Worker
 
 Progress = Callable[[CaseRow, CaseResult], None]
@@ -78,7 +79,7 @@ def run_file(bot: BotScript, source: Path, options: RunOptions,
     session = open_session(bot, options)  # checks the environment before writing anything
     store = open_store(options.home)
     try:
-        batch = enqueue_file(store, bot, source)
+        batch = enqueue_file(store, bot, source, vault=Vault(options.home))
         session.audit.event("batch_ingested", batch=batch.id, source=str(source),
                             new=batch.new, already_queued=batch.duplicates)
         if on_batch:

@@ -55,6 +55,7 @@ def _load(name: str) -> BotScript:
 @click.version_option(__version__, prog_name="robot")
 def main() -> None:
     """robot: declarative RPA for back-office data entry."""
+    os.umask(0o077)  # everything a run writes (queue, evidence, logs) is this user's alone
 
 
 @main.command("list")

@@ -119,6 +119,8 @@ def retry(ids: tuple[int, ...], states: tuple[str, ...], bot_name: str | None) -
     store = _store()
     try:
         n = store.retry(ids, [State(s) for s in states], bot_name)
+    except QueueError as exc:  # e.g. an item whose secrets were erased: nothing changed
+        fail(exc, EXIT_INVALID)
     finally:
         store.close()
     console.print(f"{n} item(s) back to pending")

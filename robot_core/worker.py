@@ -19,11 +19,13 @@ from pathlib import Path
 from types import TracebackType
 
 from robot_core.audit import AuditTrail
+from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
 from robot_core.queue.base import Item, Outcome, State, Store
-from robot_core.queue.payload import from_payload
+from robot_core.queue.payload import Sealer, SecretsErased, from_payload
 from robot_core.runner import Runner
 from robot_core.script.model import BotScript
+from robot_core.vault import Vault, VaultError
 
 STATE_OF = {Status.DONE: State.DONE, Status.BUSINESS_FAILED: State.BUSINESS_FAILED,
             Status.FAILED: State.FAILED}
@@ -119,6 +121,10 @@ class Worker:
     on_result: Callable[[Item, CaseResult], None] | None = None
     owner: str = field(default_factory=worker_id)
     crash: CrashPoints = field(default_factory=lambda: CrashPoints(os.environ.get(CRASH_ENV)))
+    vault: Vault | None = None  # opens sealed secrets; by default the key of ``home``
+
+    def __post_init__(self) -> None:
+        self._sealer = Sealer.for_bot(self.bot, self.vault or Vault(self.home))
 
     def run(self) -> int:
         """Work until the queue is empty, ``limit`` is reached or a stop is requested."""
@@ -133,10 +139,12 @@ class Worker:
                 item = self.store.claim(self.bot.name, self.owner, self.lease_s, self.batch)
                 if item is None:
                     break
-                if not opened:
-                    self.runner.open()
-                    opened = True
-                self._work(item)
+                case = self._case(item)  # before the browser: a wrong key stops here
+                if case is not None:
+                    if not opened:
+                        self.runner.open()
+                        opened = True
+                    self._work(item, case)
                 worked += 1
         finally:
             if opened:
@@ -144,14 +152,25 @@ class Worker:
             self.audit.event("worker_stopped", owner=self.owner, worked=worked)
         return worked
 
-    def _work(self, item: Item) -> None:
+    def _case(self, item: Item) -> CaseRow | None:
+        """The item's case, its secrets opened; None when the item was settled here."""
         if item.attempts > self.bot.retry.case:
             # Claimed again and again without finishing: the case itself stops the worker.
             self.store.complete(item.id, self.owner, Outcome(
                 State.FAILED, error_kind="PoisonCase",
                 error=f"taken {item.attempts - 1} times without finishing; check it by hand"))
-            return
-        case = from_payload(item.key, item.row_number, item.payload)
+            return None
+        try:
+            return from_payload(item.key, item.row_number, item.payload, self._sealer)
+        except SecretsErased as exc:
+            self.store.complete(item.id, self.owner, Outcome(
+                State.FAILED, error_kind="SecretsErased", error=str(exc)))
+            return None
+        except VaultError:
+            self.store.release(item.id, self.owner, State.PENDING)  # nothing was typed
+            raise
+
+    def _work(self, item: Item, case: CaseRow) -> None:
         finished = False
         try:
             with Heartbeat(self.store, item.id, self.owner, self.lease_s):

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from robot_core.private import private_file, tighten_sqlite
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS robot_inbox_files (
     id INTEGER PRIMARY KEY AUTOINCREMENT, schedule TEXT NOT NULL, bot TEXT NOT NULL,
@@ -50,12 +52,14 @@ class Ledger:
     """The ``robot_inbox_files`` table; every write is its own transaction."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # 0600 before SQLite (or APScheduler) opens it: SQLite gives -wal/-shm the same mode.
+        private_file(path)
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None,
                                   check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")  # a foreground run may read meanwhile
         self.db.executescript(SCHEMA)
+        tighten_sqlite(path)
 
     def add(self, schedule: str, bot: str, source: Path, *, checksum: str, state: str,
             archived: Path | None = None, note: str = "") -> Entry:

@@ -16,6 +16,8 @@ from typing import IO, Any, Protocol
 
 import structlog
 
+from robot_core.private import open_append
+
 
 class Events(Protocol):
     """Anything that records named events (``AuditTrail``, ``DaemonLog``, ``Tee``)."""
@@ -45,9 +47,8 @@ class DaemonLog:
     """``event(name, **fields)`` appends one JSON line (and echoes it)."""
 
     def __init__(self, path: Path, echo: IO[str] | None = sys.stdout) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._stream = path.open("a", encoding="utf-8")
+        self._stream = open_append(path)  # 0600 in a 0700 folder: it names files and cases
         self._sink = _Sink(self._stream, echo)
         self._render = structlog.processors.JSONRenderer(ensure_ascii=False, default=str)
 

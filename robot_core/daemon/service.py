@@ -39,6 +39,7 @@ from robot_core.daemon.paths import DaemonPaths
 from robot_core.daemon.schedule import Schedule, load_schedules
 from robot_core.daemon.triggers import make_trigger
 from robot_core.errors import BotScriptError, ConfigError, RobotError
+from robot_core.private import private_file
 from robot_core.script.loader import load_bot
 
 
@@ -57,6 +58,7 @@ class Daemon:
         # The listener logs skipped and missed runs in our own words; APScheduler's own
         # warnings about them would only repeat it on stderr.
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
+        private_file(self.paths.jobs_db)  # 0600 before SQLAlchemy creates it (and -wal/-shm)
         self.jobstore = SQLAlchemyJobStore(url=self.paths.jobs_url)
         self.executor = ThreadPoolExecutor(8)
         self.scheduler = BackgroundScheduler(

@@ -10,6 +10,12 @@ States::
 An ``uncertain`` item may or may not be in the legacy system already: the runner asks the
 bot's ``verify`` block before typing it again. A unique key per bot (the case key) means the
 same case is queued once, however often its export is dropped in.
+
+Secret columns are sealed in the payload (``queue/payload.py``). The ``UPDATE`` that makes an
+item ``done``, ``business_failed`` or ``cancelled`` also erases them (``sealed`` becomes
+``null``): no person or system will type that case again. A ``failed`` item keeps them,
+sealed, because ``failed`` is what an operator retries after an outage; cancelling it erases
+them. ``retry`` refuses an item whose secrets were erased (it would type blanks).
 """
 
 from __future__ import annotations
@@ -49,6 +55,8 @@ class State(StrEnum):
 BUSY_TIMEOUT_MS = int(os.environ.get("ROBOT_DB_BUSY_MS", "10000"))
 FINAL_STATES = frozenset({State.DONE, State.BUSINESS_FAILED, State.FAILED, State.CANCELLED})
 CLAIMABLE = (State.PENDING, State.UNCERTAIN)
+# Reaching one of these erases an item's sealed secrets in the same statement.
+ERASES_SECRETS = frozenset({State.DONE, State.BUSINESS_FAILED, State.CANCELLED})
 
 
 @dataclass
@@ -142,7 +150,10 @@ class Store(Protocol):
         """Extend a lease; False if the item is no longer leased by ``owner``."""
 
     def complete(self, item_id: int, owner: str, outcome: Outcome) -> bool:
-        """Record a final outcome; False (and no change) if ``owner`` lost the lease."""
+        """Record a final outcome; False (and no change) if ``owner`` lost the lease.
+
+        An outcome in ``ERASES_SECRETS`` erases the item's sealed secrets in the same update.
+        """
 
     def release(self, item_id: int, owner: str, state: State, defer_s: float = 0) -> bool:
         """Give the item back (``pending`` or ``uncertain``), optionally deferred."""
@@ -168,11 +179,14 @@ class Store(Protocol):
 
     def retry(self, ids: Sequence[int] = (), states: Sequence[State] = (),
               bot: str | None = None) -> int:
-        """Put final items back to ``pending`` with attempts reset; return how many."""
+        """Put final items back to ``pending`` with attempts reset; return how many.
+
+        ``QueueError`` (and no change) if any chosen item's secrets were erased.
+        """
 
     def cancel(self, ids: Sequence[int] = (), states: Sequence[State] = (),
                bot: str | None = None, batch: int | None = None) -> int:
-        """Cancel items that are not in progress; return how many."""
+        """Cancel items that are not in progress (erasing their secrets); return how many."""
 
     def close(self) -> None:
         """Release the connection."""

@@ -6,6 +6,9 @@ time (lease expiry, deferral) comes from the database's clock, so machines whose
 disagree still agree on who holds what. The schema carries a version in ``robot_schema``;
 migrations run under an advisory lock, so machines starting together migrate once.
 
+Secret columns arrive sealed (``queue/payload.py``); the key stays on each machine
+(``ROBOT_KEY``, the same on all of them), never in the database.
+
 Needs the ``postgres`` extra: ``pip install 'robot-core[postgres]'``.
 """
 
@@ -25,6 +28,7 @@ from psycopg.types.json import Jsonb
 from robot_core.queue.base import (
     BUSY_TIMEOUT_MS,
     CLAIMABLE,
+    ERASES_SECRETS,
     FINAL_STATES,
     Batch,
     Item,
@@ -33,7 +37,7 @@ from robot_core.queue.base import (
     QueueError,
     State,
 )
-from robot_core.queue.rows import item_filter, to_batch, to_item
+from robot_core.queue.rows import erased_error, item_filter, to_batch, to_item
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: batches and items, as SQLite's migrations 1-3 leave them
@@ -74,6 +78,10 @@ _MIGRATION_LOCK = 0x726F626F74  # "robot": one advisory lock key for schema chan
 _CLAIMABLE = ", ".join(f"'{state.value}'" for state in CLAIMABLE)
 _CHUNK = 500  # rows sent to the server per round trip while a batch streams in
 _LEASE = "now() + make_interval(secs => %s)"
+# The sealed secrets of an item, erased (JSON null) if it has any; see queue/base.py.
+_ERASE = ("payload = CASE WHEN jsonb_typeof(payload->'sealed') = 'string'"
+          " THEN jsonb_set(payload, '{sealed}', 'null'::jsonb) ELSE payload END")
+_ERASING = ", ".join(f"'{state.value}'" for state in ERASES_SECRETS)
 
 
 def redact(url: str) -> str:
@@ -221,11 +229,12 @@ class PostgresStore:
 
     def complete(self, item_id: int, owner: str, outcome: Outcome) -> bool:
         """Store the outcome if ``owner`` still holds the lease."""
+        erase = _ERASE if outcome.state in ERASES_SECRETS else "payload = payload"
         with self._tx() as cur:
             return cur.execute(
                 "UPDATE items SET state = %s, outputs = %s, error_kind = %s, error = %s,"
                 " screenshot = %s, tries = tries + %s, lease_owner = NULL,"
-                " lease_expires = NULL, updated_at = now()"
+                f" lease_expires = NULL, updated_at = now(), {erase}"
                 " WHERE id = %s AND lease_owner = %s AND state = %s",
                 (outcome.state.value, Jsonb(outcome.outputs), outcome.error_kind,
                  outcome.error, outcome.screenshot, outcome.tries, item_id, owner,
@@ -259,6 +268,12 @@ class PostgresStore:
         """Final items back to pending, attempts reset."""
         where, params = item_filter(ids, states or FINAL_STATES, bot, None, mark="%s")
         with self._tx() as cur:
+            erased = cur.execute(
+                f"SELECT id FROM items WHERE {where} AND state IN ({_ERASING})"
+                " AND jsonb_typeof(payload->'sealed') = 'null' ORDER BY id LIMIT 11",
+                params).fetchall()
+            if erased:
+                raise erased_error([r["id"] for r in erased])
             return cur.execute(
                 "UPDATE items SET state = 'pending', attempts = 0, tries = 0,"
                 " defer_until = NULL, error_kind = '', error = '', screenshot = '',"
@@ -273,7 +288,8 @@ class PostgresStore:
                                     batch, mark="%s")
         with self._tx() as cur:
             return cur.execute(
-                f"UPDATE items SET state = 'cancelled', updated_at = now() WHERE {where}"
+                f"UPDATE items SET state = 'cancelled', updated_at = now(), {_ERASE}"
+                f" WHERE {where}"
                 " AND state != 'in_progress'", params).rowcount
 
     # -- reading ---------------------------------------------------------------------------

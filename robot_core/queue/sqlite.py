@@ -3,6 +3,10 @@
 Claims are atomic across processes: ``BEGIN IMMEDIATE`` takes the write lock, then one
 ``UPDATE … WHERE id = (SELECT … LIMIT 1) RETURNING`` leases the item. The schema carries a
 version, and numbered migrations bring an older file forward.
+
+The file and its ``-wal``/``-shm`` companions are 0600 in a 0700 folder: they hold case data.
+``secure_delete`` zeroes what an update leaves behind, so an erased secret does not linger
+in a free page.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from robot_core.private import private_file, tighten_sqlite
 from robot_core.queue.base import (
     BUSY_TIMEOUT_MS,
     CLAIMABLE,
+    ERASES_SECRETS,
     FINAL_STATES,
     Batch,
     Item,
@@ -27,7 +33,7 @@ from robot_core.queue.base import (
     QueueError,
     State,
 )
-from robot_core.queue.rows import item_filter, to_batch, to_item
+from robot_core.queue.rows import erased_error, item_filter, to_batch, to_item
 from robot_core.queue.rows import now as _now
 
 MIGRATIONS: tuple[str, ...] = (
@@ -64,6 +70,12 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+# The sealed secrets of an item, erased (JSON null) if it has any; see queue/base.py.
+_ERASE = ("payload = CASE WHEN json_type(payload, '$.sealed') = 'text'"
+          " THEN json_set(payload, '$.sealed', json('null')) ELSE payload END")
+_ERASING = ", ".join(f"'{state.value}'" for state in ERASES_SECRETS)
+
+
 def _ts(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
 
@@ -78,8 +90,8 @@ class SQLiteStore:
     def __init__(self, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = path
         self.busy_timeout_ms = busy_timeout_ms
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            private_file(path)  # made 0600 before SQLite opens it; it copies the mode
             self._db = sqlite3.connect(path, timeout=busy_timeout_ms / 1000,
                                        isolation_level=None, check_same_thread=False)
             self._db.row_factory = _as_dict  # rows as the mappings queue/rows.py reads
@@ -88,9 +100,13 @@ class SQLiteStore:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA secure_delete = ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise QueueError(self._explain(exc)) from exc
+        except OSError as exc:
+            raise QueueError(f"{path}: cannot create the queue database ({exc.strerror})") from exc
+        tighten_sqlite(path)
 
     def _explain(self, exc: sqlite3.Error) -> str:
         text = str(exc)
@@ -210,11 +226,12 @@ class SQLiteStore:
 
     def complete(self, item_id: int, owner: str, outcome: Outcome) -> bool:
         """Store the outcome if ``owner`` still holds the lease."""
+        erase = _ERASE if outcome.state in ERASES_SECRETS else "payload = payload"
         with self._tx() as db:
             return db.execute(
                 "UPDATE items SET state = ?, outputs = ?, error_kind = ?, error = ?,"
                 " screenshot = ?, tries = tries + ?, lease_owner = NULL, lease_expires = NULL,"
-                " updated_at = ? WHERE id = ? AND lease_owner = ? AND state = ?",
+                f" updated_at = ?, {erase} WHERE id = ? AND lease_owner = ? AND state = ?",
                 (outcome.state.value, json.dumps(outcome.outputs, ensure_ascii=False),
                  outcome.error_kind, outcome.error, outcome.screenshot, outcome.tries,
                  _ts(_now()), item_id, owner, State.IN_PROGRESS.value)).rowcount == 1
@@ -247,6 +264,12 @@ class SQLiteStore:
         """Final items back to pending, attempts reset."""
         where, params = item_filter(ids, states or FINAL_STATES, bot, None)
         with self._tx() as db:
+            erased = db.execute(
+                f"SELECT id FROM items WHERE {where} AND state IN ({_ERASING})"
+                " AND json_type(payload, '$.sealed') = 'null' ORDER BY id LIMIT 11",
+                params).fetchall()
+            if erased:
+                raise erased_error([r["id"] for r in erased])
             return db.execute(
                 f"UPDATE items SET state = 'pending', attempts = 0, tries = 0, defer_until = NULL,"
                 f" error_kind = '', error = '', screenshot = '', updated_at = ? WHERE {where}"
@@ -259,7 +282,7 @@ class SQLiteStore:
         where, params = item_filter(ids, states or (State.PENDING, State.UNCERTAIN), bot, batch)
         with self._tx() as db:
             return db.execute(
-                f"UPDATE items SET state = 'cancelled', updated_at = ? WHERE {where}"
+                f"UPDATE items SET state = 'cancelled', updated_at = ?, {_ERASE} WHERE {where}"
                 " AND state != 'in_progress'", (_ts(_now()), *params)).rowcount
 
     # -- reading ---------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,8 +13,10 @@ from helpers import MY_NUMBER, SHIPPED_BOTS, SHIPPED_SELECTORS
 from robot_core.errors import CaseDataError
 from robot_core.queue.base import NewItem, State
 from robot_core.queue.ingest import enqueue_file
+from robot_core.queue.payload import Sealer, from_payload
 from robot_core.queue.sqlite import SQLiteStore
 from robot_core.script.loader import load_bot
+from robot_core.vault import Vault
 
 BOT = load_bot(SHIPPED_BOTS / "resident_registration.yaml", SHIPPED_SELECTORS)
 HEADER = ("受付番号,氏名,フリガナ,性別,生年月日,郵便番号,住所,世帯主,電話番号,転入日,個人番号,"
@@ -22,6 +26,14 @@ HEADER = ("受付番号,氏名,フリガナ,性別,生年月日,郵便番号,住
 def _row(key: str, kana: str = "ヤマダ　タロウ") -> str:
     return (f"{key},山田　太郎,{kana},男,1980/01/02,0481501,北海道虻田郡みらい町栄町1丁目,,"
             f"0142-55-1234,2025/07/01,{MY_NUMBER},○,")
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """ROBOT_HOME in the test's folder (the queue key is made there), no ROBOT_KEY."""
+    monkeypatch.setenv("ROBOT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ROBOT_KEY", raising=False)
+    return tmp_path / "home"
 
 
 @pytest.fixture
@@ -46,6 +58,29 @@ def test_every_row_is_queued_and_bad_rows_carry_their_problems(store: SQLiteStor
     assert items["U999"].payload["problems"], "the bad reading is kept for the worker"
     again = enqueue_file(store, BOT, path)
     assert (again.new, again.duplicates) == (0, 251)
+
+
+def test_my_numbers_are_sealed_with_the_homes_key(store: SQLiteStore, tmp_path: Path,
+                                                  home: Path) -> None:
+    """Ingested rows keep no My Number in the queue file; the key lies 0600 under ROBOT_HOME,
+    and a worker's sealer opens each row."""
+    path = tmp_path / "cases.csv"
+    path.write_text("\n".join([HEADER, *(_row(f"U{i:03}") for i in range(1, 21)), ""]),
+                    encoding="utf-8")
+    enqueue_file(store, BOT, path)
+    db = sqlite3.connect(store.path)
+    stored = repr(db.execute("SELECT * FROM items").fetchall())
+    db.close()
+    assert MY_NUMBER not in stored
+    for name in ("queue.db", "queue.db-wal"):
+        assert MY_NUMBER.encode() not in (tmp_path / name).read_bytes()
+    key_file = home / "keys" / "queue.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert key_file.read_text().strip() not in stored, "the key never goes into the queue"
+    sealer = Sealer.for_bot(BOT, Vault(home))
+    item = store.items("resident_registration")[0]
+    case = from_payload(item.key, item.row_number, item.payload, sealer)
+    assert case.values["my_number"] == MY_NUMBER and case.raw["個人番号"] == MY_NUMBER
 
 
 def test_a_file_that_breaks_half_way_adds_nothing(store: SQLiteStore, tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sqlite3
+import stat
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -12,13 +14,19 @@ from typing import Any
 
 import psycopg
 import pytest
+from helpers import SHIPPED_BOTS, SHIPPED_SELECTORS
 
 from fixtures.pg_server import PostgresServer
+from robot_core.audit import MASK
+from robot_core.intake import CaseRow
 from robot_core.queue import open_store
 from robot_core.queue.base import NewItem, Outcome, QueueError, State, Store
+from robot_core.queue.payload import Sealer, from_payload, to_payload
 from robot_core.queue.postgres import MIGRATIONS as PG_MIGRATIONS
 from robot_core.queue.postgres import PostgresStore
 from robot_core.queue.sqlite import SQLiteStore
+from robot_core.script.loader import load_bot
+from robot_core.vault import Vault
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -298,3 +306,116 @@ def test_robot_db_chooses_the_backend(pg_server: PostgresServer, tmp_path: Path,
     store = open_store(tmp_path)
     assert isinstance(store, SQLiteStore) and store.path == tmp_path / "elsewhere.db"
     store.close()
+
+
+# -- secrets at rest: sealed in the payload, erased when an item finishes ---------------------
+SECRET = "735658332945"  # a valid My Number of the committed sample
+BOT = load_bot(SHIPPED_BOTS / "resident_registration.yaml", SHIPPED_SELECTORS)
+HEADERS = ["受付番号", "個人番号"]
+
+
+def _sealer(tmp_path: Path) -> Sealer:
+    return Sealer.for_bot(BOT, Vault(tmp_path, key=os.urandom(32)), HEADERS)
+
+
+def _secret_items(sealer: Sealer, keys: list[str]) -> list[NewItem]:
+    cases = [CaseRow(i + 4, k, {"case_id": k, "my_number": SECRET},
+                     {"受付番号": k, "個人番号": SECRET}) for i, k in enumerate(keys)]
+    return [NewItem(c.key, c.row_number, to_payload(c, sealer, c.key)) for c in cases]
+
+
+def _everything_stored(where: str) -> str:
+    """Every value of every table, as text, read beside the store (sqlite3 or psycopg)."""
+    if where.startswith("postgresql://"):
+        with psycopg.connect(where) as db:
+            tables = [r[0] for r in db.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+            return "\n".join(str(row[0]) for t in tables
+                             for row in db.execute(f'SELECT t::text FROM "{t}" t'))
+    db = sqlite3.connect(where)
+    try:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return "\n".join(repr(row) for t in tables for row in db.execute(f'SELECT * FROM "{t}"'))
+    finally:
+        db.close()
+
+
+def test_secret_columns_are_stored_sealed(where: str, tmp_path: Path) -> None:
+    """No My Number in any table of the database; a worker's sealer gets it back."""
+    store = _open(where)
+    sealer = _sealer(tmp_path)
+    store.add_batch("resident_registration", "a", "x", "s", HEADERS,
+                    _secret_items(sealer, ["A", "B"]))
+    stored = _everything_stored(where)
+    assert SECRET not in stored and "A" in stored
+    item = store.claim("resident_registration", "w:1:a", 30)
+    store.close()
+    assert item is not None
+    case = from_payload(item.key, item.row_number, item.payload, sealer)
+    assert case.values["my_number"] == SECRET and case.raw["個人番号"] == SECRET
+
+
+def test_finishing_erases_secrets_but_failed_keeps_them(store: Store, tmp_path: Path) -> None:
+    """done, business_failed and cancelled items lose their sealed secrets in the same update;
+    a failed item keeps them sealed, so a retry can still type it."""
+    sealer = _sealer(tmp_path)
+    store.add_batch("resident_registration", "a", "x", "s", HEADERS,
+                    _secret_items(sealer, ["D", "B", "F", "C"]))
+    for state in (State.DONE, State.BUSINESS_FAILED, State.FAILED):
+        item = store.claim("resident_registration", "w:1:a", 30)
+        assert item is not None
+        assert store.complete(item.id, "w:1:a", Outcome(state))
+    assert store.cancel(bot="resident_registration", states=[State.PENDING]) == 1
+    items = {i.key: i for i in store.items("resident_registration")}
+    for key in ("D", "B", "C"):
+        assert items[key].payload["sealed"] is None, key
+        assert items[key].payload["raw"]["個人番号"] == MASK, "the workbook still masks it"
+    failed = items["F"]
+    assert isinstance(failed.payload["sealed"], str)
+    assert from_payload("F", 6, failed.payload, sealer).values["my_number"] == SECRET
+
+
+def test_retry_refuses_items_whose_secrets_were_erased(store: Store, tmp_path: Path) -> None:
+    """Retrying a done case whose My Number was erased is refused, changing nothing; a failed
+    one goes back to pending with its secrets."""
+    sealer = _sealer(tmp_path)
+    store.add_batch("resident_registration", "a", "x", "s", HEADERS,
+                    _secret_items(sealer, ["D", "F"]))
+    done = store.claim("resident_registration", "w:1:a", 30)
+    failed = store.claim("resident_registration", "w:1:a", 30)
+    assert done is not None and failed is not None
+    store.complete(done.id, "w:1:a", Outcome(State.DONE))
+    store.complete(failed.id, "w:1:a", Outcome(State.FAILED, error="down"))
+    with pytest.raises(QueueError, match=rf"item\(s\) {done.id} finished, so their secret "
+                                         "columns were erased"):
+        store.retry(states=[State.DONE, State.FAILED])
+    assert store.get(failed.id).state is State.FAILED, "a refused retry changes nothing"
+    assert store.retry([failed.id]) == 1
+    again = store.claim("resident_registration", "w:1:a", 30)
+    assert again is not None and again.id == failed.id
+    assert from_payload("F", 5, again.payload, sealer).values["my_number"] == SECRET
+
+
+def test_items_without_secrets_still_retry(store: Store) -> None:
+    """A done item that never had a secret column is retried as before."""
+    store.add_batch("bot", "a", "x", "s", [], _items(["A"]))
+    item = store.claim("bot", "w:1:a", 30)
+    assert item is not None
+    store.complete(item.id, "w:1:a", Outcome(State.DONE))
+    assert "sealed" not in store.get(item.id).payload
+    assert store.retry([item.id]) == 1
+
+
+def test_sqlite_files_are_private(tmp_path: Path) -> None:
+    """queue.db, its -wal and -shm are 0600, in a folder made 0700, whatever the umask."""
+    old = os.umask(0o022)
+    try:
+        store = SQLiteStore(tmp_path / "home" / "queue.db")
+        store.add_batch("bot", "a", "x", "s", [], _items(["A"]))
+        files = [tmp_path / "home" / n for n in ("queue.db", "queue.db-wal", "queue.db-shm")]
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in files}
+        store.close()
+    finally:
+        os.umask(old)
+    assert modes == {"queue.db": 0o600, "queue.db-wal": 0o600, "queue.db-shm": 0o600}
+    assert stat.S_IMODE((tmp_path / "home").stat().st_mode) == 0o700
