@@ -67,7 +67,12 @@ def dotted(path: Sequence[str | int]) -> str:
     """``("steps", 3, "fill")`` -> ``steps[3].fill``."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int):
+            out += f"[{part}]"
+            continue
+        # a message stays one readable line, whatever the key
+        shown = repr(part[:60]) if len(part) > 60 or not part.isprintable() else part
+        out += f".{shown}" if out else shown
     return out
 
 
