@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import resource
+import stat
 import subprocess
 import sys
 import time
@@ -17,7 +18,9 @@ from pathlib import Path
 import pytest
 from helpers import DEMO_SELECTORS, dedent, write_project
 
-from robot_core.errors import BotScriptError
+from robot_core.daemon.paths import DaemonPaths
+from robot_core.errors import BotScriptError, ConfigError
+from robot_core.home import RunPaths
 from robot_core.script.loader import load_bot
 from robot_core.script.yamlsource import load_yaml
 from robot_core.selectors import load_selector_map
@@ -266,3 +269,26 @@ def test_image_template_cannot_climb_out(tmp_path: Path, image: str) -> None:
     assert str(caught.value) == (
         f"{path}:6:13: screens.main.targets.ok[0].image: an image is a file name under the "
         f"map's images folder (like login_submit.png; no '..', no absolute path), not {image!r}")
+
+
+def test_run_paths_are_private_and_stay_in_home(tmp_path: Path) -> None:
+    """A run's folders are 0700, and a run id that climbs out of runs/ is refused."""
+    home = tmp_path / "home"
+    paths = RunPaths.create(home, "20250101-000000-demo-abcd")
+    for folder in (home, home / "runs", paths.root, paths.screenshots):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert paths.screenshot("../../x", 1, "../y").parent == paths.screenshots.resolve()
+    with pytest.raises(ConfigError, match="refusing a path outside"):
+        RunPaths.create(home, "../../elsewhere")
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_daemon_paths_refuse_names_that_climb_out(tmp_path: Path) -> None:
+    """Lock files and run folders built from names stay under ROBOT_HOME; folders are 0700."""
+    paths = DaemonPaths(tmp_path / "home").make()
+    assert stat.S_IMODE(paths.outbox.stat().st_mode) == 0o700
+    assert paths.lock("nightly") == (paths.locks / "nightly.lock").resolve()
+    with pytest.raises(ConfigError):
+        paths.lock("../../../etc/x")
+    with pytest.raises(ConfigError):
+        paths.run_dir("../../x")
