@@ -55,9 +55,13 @@ class RunPaths:
 
     @classmethod
     def create(cls, home: Path, run_id: str) -> RunPaths:
-        """Make the run's folders."""
-        paths = cls(home / "runs" / run_id)
-        paths.screenshots.mkdir(parents=True, exist_ok=True)
+        """Make the run's folders (0700: they hold case data); the run id stays in ``home``."""
+        root = contained(home / "runs" / run_id, home / "runs")
+        paths = cls(root)
+        # mkdir(parents=True) would give the parents the umask's mode: make each level.
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for folder in (home / "runs", root, paths.screenshots):
+            folder.mkdir(exist_ok=True, mode=0o700)
         return paths
 
     @property
@@ -77,4 +81,5 @@ class RunPaths:
 
     def screenshot(self, key: str, attempt: int, kind: str) -> Path:
         """``screenshots/<case>-a<attempt>-<kind>.png``."""
-        return self.screenshots / f"{safe_name(key)}-a{attempt}-{safe_name(kind)}.png"
+        name = f"{safe_name(key)}-a{attempt}-{safe_name(kind)}.png"
+        return contained(self.screenshots / name, self.screenshots)

@@ -20,12 +20,14 @@ A target is addressed as ``screen.target`` (``form.name``). A bare string is a C
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from robot_core.errors import BotScriptError, Location
+from robot_core.errors import BotScriptError, ConfigError, Location
+from robot_core.home import contained, project_dir, robot_home
 from robot_core.script.yamlsource import PathKey, YamlSource, load_yaml
 
 #: strategy -> what it means; the web driver turns each into a Playwright locator.
@@ -49,6 +51,9 @@ DESKTOP_STRATEGIES: dict[str, str] = {
              "title a target lives in; image alternatives named checked/unchecked give a "
              "checkbox its state)",
 }
+#: ``login_submit.png`` or ``login/submit.png``: a relative name that cannot climb out.
+IMAGE_FILE = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}/){0,3}"
+                        r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _MODIFIERS = {"frame", "name", "exact", "confidence", "region"}
 _TARGET_KEYS = {"any", "secret", "options", "timeout_ms", "frame"}
 
@@ -123,13 +128,14 @@ def load_selector_map(path: Path) -> SelectorMap:
     driver = data.get("driver", "web")
     if driver not in {"web", "desktop"}:
         raise src.error(("driver",), f"driver must be web or desktop, not {driver!r}")
-    app = data.get("app", path.stem)
+    app = src.identifier(("app",), data["app"], "app") if "app" in data else path.stem
     screens = data.get("screens")
     if not isinstance(screens, dict) or not screens:
         raise src.error(("screens",), "screens must be a mapping of screen name to targets")
     strategies = WEB_STRATEGIES if driver == "web" else DESKTOP_STRATEGIES
     targets: dict[str, Target] = {}
     for screen, body in screens.items():
+        src.identifier(("screens", screen), screen, "a screen name")
         targets.update(_screen(src, ("screens", screen), screen, body, strategies))
     launch = data.get("launch", {})
     if not isinstance(launch, dict):
@@ -141,12 +147,19 @@ def load_selector_map(path: Path) -> SelectorMap:
 
 def _check_launch(src: YamlSource, launch: Mapping[str, Any]) -> None:
     """A desktop map's ``launch:`` is checked at load, not first when the program starts."""
-    from robot_core.drivers.desktop_launch import parse_launch  # noqa: PLC0415 - no display needed
+    from robot_core.drivers.desktop_launch import (  # noqa: PLC0415 - no display needed
+        images_dir,
+        parse_launch,
+    )
 
     try:
-        parse_launch(launch)
+        spec = parse_launch(launch)
     except BotScriptError as exc:
         raise src.error(("launch",), exc.message.removeprefix("launch: ")) from None
+    try:  # image templates are read from this folder: it stays in the project (or home)
+        contained(images_dir(spec), project_dir(), robot_home())
+    except ConfigError as exc:
+        raise src.error(("launch", "images"), str(exc)) from None
 
 
 def _screen(src: YamlSource, path: PathKey, screen: str, body: Any,
@@ -161,6 +174,7 @@ def _screen(src: YamlSource, path: PathKey, screen: str, body: Any,
         raise src.error((*path, "targets"), "targets must be a mapping of target names")
     out: dict[str, Target] = {}
     for name, spec in body["targets"].items():
+        src.identifier((*path, "targets", name), name, "a target name")
         full = f"{screen}.{name}"
         out[full] = _target(src, (*path, "targets", name), full, spec, frame, strategies)
     return out
@@ -220,6 +234,10 @@ def _alternative(src: YamlSource, path: PathKey, item: Any, frame: str | None,
     value = item[strategy]
     if not isinstance(value, str | int | float) or str(value) == "":
         raise src.error((*path, strategy), f"{strategy} needs a non-empty value")
+    if strategy == "image" and not IMAGE_FILE.fullmatch(str(value)):
+        raise src.error((*path, strategy), "an image is a file name under the map's images "
+                        f"folder (like login_submit.png; no '..', no absolute path), not "
+                        f"{str(value)[:60]!r}")
     try:
         confidence = float(item.get("confidence", 0.9))
     except (TypeError, ValueError):

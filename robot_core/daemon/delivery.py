@@ -45,11 +45,12 @@ def deliver(ctx: RunContext, entry: Entry, counts: dict[str, int]) -> None:
     """Write the results workbook, record the summary, notify, mark delivered."""
     assert entry.batch is not None
     if entry.results:
-        target = Path(entry.results)
+        target = ctx.paths.inside(Path(entry.results))
     else:
-        target = unique(ctx.paths.outbox / f"{Path(entry.name).stem}_results.xlsx")
+        target = unique(ctx.paths.inside(ctx.paths.outbox
+                                         / f"{Path(entry.name).stem}_results.xlsx"))
         ctx.ledger.results(entry.id, target)
-    ctx.paths.outbox.mkdir(parents=True, exist_ok=True)
+    ctx.paths.outbox.mkdir(parents=True, exist_ok=True, mode=0o700)
     export_batch(ctx.store, ctx.bot, entry.batch, target, ctx.run_id)
     summary = summarise(ctx, entry, counts, target)
     ctx.events.event("batch_summary", **summary)

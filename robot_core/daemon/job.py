@@ -21,7 +21,7 @@ from robot_core.daemon.ledger import Ledger
 from robot_core.daemon.log import DaemonLog, Events, HeldBack, Tee
 from robot_core.daemon.night import NightReport, NightRun
 from robot_core.daemon.paths import DaemonPaths
-from robot_core.daemon.schedule import Schedule, load_schedules
+from robot_core.daemon.schedule import Schedule, bot_path, load_schedules
 from robot_core.errors import BotScriptError, RobotError
 from robot_core.home import new_run_id, project_dir, robot_home
 from robot_core.queue import open_store
@@ -77,11 +77,11 @@ def fire(schedule: Schedule, log: Events, stopping: threading.Event,
          ignore_window: bool = False) -> NightReport:
     """Run ``schedule`` once now; ``AlreadyRunningError`` if another run of it holds the lock."""
     paths = DaemonPaths(robot_home()).make()
-    with _schedule_lock(paths.locks / f"{schedule.name}.lock"):
+    with _schedule_lock(paths.lock(schedule.name)):
         project = project_dir()
-        bot = load_bot(project / "bots" / f"{schedule.bot}.yaml", project / "selectors")
+        bot = load_bot(bot_path(project / "bots", schedule.bot), project / "selectors")
         run_id = new_run_id(f"schedule-{schedule.name}")
-        run_dir = paths.home / "runs" / run_id
+        run_dir = paths.run_dir(run_id)
         trails: list[AuditTrail] = []
 
         def open_events() -> Events:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from robot_core.home import contained
+
 
 @dataclass(frozen=True)
 class DaemonPaths:
@@ -52,10 +54,23 @@ class DaemonPaths:
         """Lock files: one run per schedule, one intake pass at a time."""
         return self.home / "locks"
 
+    def inside(self, path: Path) -> Path:
+        """``path`` resolved, or ``ConfigError`` if a name led it out of ``ROBOT_HOME``."""
+        return contained(path, self.home)
+
+    def lock(self, name: str) -> Path:
+        """The lock file of one schedule."""
+        return self.inside(self.locks / f"{name}.lock")
+
+    def run_dir(self, run_id: str) -> Path:
+        """``runs/<run_id>/`` of one scheduled run."""
+        return self.inside(self.home / "runs" / run_id)
+
     def make(self) -> DaemonPaths:
-        """Create every folder."""
+        """Create every folder, private to the robot's user (0700)."""
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         for folder in (self.inbox, self.rejected, self.archive, self.outbox, self.locks):
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self
 
 

@@ -42,7 +42,7 @@ class Receiver:
             read_cases(path, self.bot.input)  # judge the file before it leaves the inbox
         except CaseDataError as exc:
             return self._reject(path, digest, exc)
-        target = unique(self._archive_dir() / path.name)
+        target = unique(self.paths.inside(self._archive_dir() / path.name))
         entry = self.ledger.add(self.schedule.name, self.bot.name, path, checksum=digest,
                                 state="taken", archived=target)
         _move(path, target)
@@ -84,7 +84,7 @@ class Receiver:
         return self.ledger.get(entry.id)
 
     def _duplicate(self, path: Path, digest: str, earlier: str) -> Entry:
-        target = unique(self._archive_dir() / path.name)
+        target = unique(self.paths.inside(self._archive_dir() / path.name))
         _move(path, target)
         note = target.with_name(target.name + ".duplicate.txt")
         note.write_text(duplicate_text(path.name, earlier, self._now()), encoding="utf-8")
@@ -95,7 +95,7 @@ class Receiver:
 
     def _reject(self, path: Path, digest: str, error: CaseDataError) -> Entry:
         _, english, detail = explain(path, error)
-        target = unique(self.paths.rejected / path.name)
+        target = unique(self.paths.inside(self.paths.rejected / path.name))
         text = error_text(path, error, self.schedule.name, self._now())
         _move(path, target)
         target.with_name(target.name + ".error.txt").write_text(text, encoding="utf-8")
@@ -113,5 +113,5 @@ class Receiver:
 
 def _move(source: Path, target: Path) -> None:
     """Move, never delete: a rename within ROBOT_HOME, copy-then-remove across file systems."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     shutil.move(source, target)

@@ -19,21 +19,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from robot_core.daemon.triggers import RunWindow, crontab_trigger, parse_clock
-from robot_core.errors import BotScriptError
+from robot_core.errors import BotScriptError, ConfigError
+from robot_core.home import contained
 from robot_core.script.loader import _did_you_mean, _model
-from robot_core.script.yamlsource import YamlSource, load_yaml
+from robot_core.script.yamlsource import IDENTIFIER, YamlSource, load_yaml
 
 DEFAULT_TZ = "Asia/Tokyo"
-NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 class _Strict(BaseModel):
@@ -137,9 +136,14 @@ def load_schedule(path: Path, bots_dir: Path) -> Schedule:
     if not isinstance(src.data, dict):
         raise src.error((), "a schedule must be a mapping (bot:, cron:, inbox:, ...)")
     spec = _model(src, (), src.data, ScheduleSpec)
-    name = spec.name or path.stem
-    if not NAME.match(name):
-        raise src.error(("name",), f"a schedule name is letters, digits, _ and - ({name!r})")
+    if spec.name is not None:
+        name = src.identifier(("name",), spec.name, "a schedule name")
+    elif IDENTIFIER.fullmatch(path.stem):
+        name = path.stem
+    else:
+        raise src.error((), f"the file name {path.stem[:60]!r} is not a plain name: give the "
+                        "schedule a name: (letters, digits, _ or -)")
+    _check_inbox(src, spec.inbox)
     _check_bot(src, spec.bot, bots_dir)
     tz = _zone(src, spec.timezone)
     _check_when(src, spec, tz)
@@ -168,8 +172,24 @@ def load_schedules(folder: Path, bots_dir: Path) -> tuple[list[Schedule], list[B
     return good, errors
 
 
+def bot_path(bots_dir: Path, bot: str) -> Path:
+    """``bots/<bot>.yaml``, resolved; ``ConfigError`` if it would lie outside ``bots_dir``."""
+    return contained(bots_dir / f"{bot}.yaml", bots_dir)
+
+
+def _check_inbox(src: YamlSource, pattern: str) -> None:
+    """A glob under ``ROBOT_HOME/inbox/`` (or an absolute one) that never climbs with ``..``."""
+    if ".." in PurePath(pattern.replace("\\", "/")).parts or "\0" in pattern:
+        raise src.error(("inbox",), f"the inbox glob must not climb out with '..' ({pattern!r})")
+
+
 def _check_bot(src: YamlSource, bot: str, bots_dir: Path) -> None:
-    if not (bots_dir / f"{bot}.yaml").is_file():
+    src.identifier(("bot",), bot, "bot")
+    try:
+        path = bot_path(bots_dir, bot)
+    except ConfigError as exc:
+        raise src.error(("bot",), str(exc)) from None
+    if not path.is_file():
         known = sorted(p.stem for p in bots_dir.glob("*.yaml"))
         raise src.error(("bot",), f"unknown bot {bot!r}" + _did_you_mean(bot, known)
                         + f" (bots: {', '.join(known) or 'none'})")

@@ -36,7 +36,7 @@ from robot_core.batch import environment
 from robot_core.daemon import job
 from robot_core.daemon.log import DaemonLog
 from robot_core.daemon.paths import DaemonPaths
-from robot_core.daemon.schedule import Schedule, load_schedules
+from robot_core.daemon.schedule import Schedule, bot_path, load_schedules
 from robot_core.daemon.triggers import make_trigger
 from robot_core.errors import BotScriptError, ConfigError, RobotError
 from robot_core.private import private_file
@@ -181,7 +181,7 @@ class Daemon:
     def _check_bot(self, schedule: Schedule) -> None:
         """Say at load time, not at 22:00, that a bot is broken or its set-up missing."""
         try:
-            bot = load_bot(self.project / "bots" / f"{schedule.bot}.yaml",
+            bot = load_bot(bot_path(self.project / "bots", schedule.bot),
                            self.project / "selectors")
             environment(bot)
         except (BotScriptError, ConfigError) as exc:

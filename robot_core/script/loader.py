@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from robot_core import transforms
+from robot_core.errors import ConfigError
+from robot_core.home import contained
 from robot_core.rules import COMPARISONS, Rule
 from robot_core.script.model import (
     BotScript,
@@ -26,12 +28,17 @@ from robot_core.script.model import (
     Timeouts,
     Watch,
 )
-from robot_core.script.yamlsource import PathKey, YamlSource, load_yaml
+from robot_core.script.yamlsource import IDENTIFIER, PathKey, YamlSource, load_yaml
 from robot_core.selectors import SelectorMap, load_selector_map
 from robot_core.steps import ACTIONS, Action
 from robot_core.templating import ROOTS, Template, TemplateProblem, compile_template
 
 M = TypeVar("M", bound=BaseModel)
+#: Step arguments that become names of things (outputs, screenshot files): plain names only.
+NAME_ARGS = {"extract": "into", "screenshot": "name"}
+#: A target whose name says it takes a password or PIN, whether or not the map marks it secret.
+PASSWORD_LIKE = re.compile(r"(?i)(?:^|[_-])(?:pass|passcode|pin|pincode|pwd|secret)(?:[_-]|$)"
+                           r"|passw(?:or)?d|暗証|パスワード")
 BLOCKS = ("setup", "verify", "steps", "recover")
 TOP_KEYS = frozenset({"name", "description", "driver", "app", "credentials", "input",
                       *BLOCKS, "retry", "watch", "session", "timeouts"})
@@ -47,6 +54,9 @@ def load_bot(path: Path, selectors_dir: Path) -> BotScript:
     for required in ("app", "input", "steps"):
         if required not in data:
             raise src.error((), f"missing required key {required!r}")
+    name = _bot_name(src, data, path)
+    if data.get("credentials") is not None:
+        src.identifier(("credentials",), data["credentials"], "credentials")
     selectors = _selector_map(src, data, selectors_dir)
     spec = _model(src, ("input",), data["input"], InputSpec)
     _check_input(src, spec)
@@ -61,7 +71,7 @@ def load_bot(path: Path, selectors_dir: Path) -> BotScript:
         raise src.error(("driver",), f"bot says driver {driver!r} but selector map "
                         f"{selectors.file} is for {selectors.driver!r}")
     return BotScript(
-        name=str(data.get("name", path.stem)), description=str(data.get("description", "")),
+        name=name, description=str(data.get("description", "")),
         driver=driver, app=selectors.app, file=src.file, selectors=selectors,
         credentials=data.get("credentials"), input=spec,
         setup=blocks["setup"], verify=blocks["verify"], steps=blocks["steps"],
@@ -84,11 +94,22 @@ def _check_verify(src: YamlSource, blocks: Mapping[str, tuple[Step, ...]]) -> No
                         "already in the system?)")
 
 
+def _bot_name(src: YamlSource, data: Mapping[str, Any], path: Path) -> str:
+    """``name:``, else the file's stem; either way a plain name (run folders are named by it)."""
+    if "name" in data:
+        return src.identifier(("name",), data["name"], "name")
+    if not IDENTIFIER.fullmatch(path.stem):
+        raise src.error((), f"the file name {path.stem[:60]!r} is not a plain name: give the "
+                        "bot a name: (letters, digits, _ or -)")
+    return path.stem
+
+
 def _selector_map(src: YamlSource, data: Mapping[str, Any], selectors_dir: Path) -> SelectorMap:
-    app = data["app"]
-    if not isinstance(app, str) or not app:
-        raise src.error(("app",), "app must name a selector map (selectors/APP.yaml)")
-    path = selectors_dir / f"{app}.yaml"
+    app = src.identifier(("app",), data["app"], "app (the selector map, selectors/APP.yaml)")
+    try:  # defence in depth: a symlink must not lead the lookup out of the folder either
+        path = contained(selectors_dir / f"{app}.yaml", selectors_dir)
+    except ConfigError as exc:
+        raise src.error(("app",), str(exc)) from None
     if not path.exists():
         raise src.error(("app",), f"no selector map {path}")
     return load_selector_map(path)
@@ -235,6 +256,11 @@ class _Checker:
                     where = (*path, name, field, i) if isinstance(value, tuple) else \
                         (*path, name, field)
                     secret |= self.known_target(where, target)
+        if name in NAME_ARGS:
+            field = NAME_ARGS[name]
+            self.src.identifier((*path, name, field), getattr(args, field), field)
+        if "value" in templates:
+            self._no_secret_literal((*path, name, "value"), args, templates["value"])
         if name == "choose" and not self.selectors.get(str(args.model_dump()["target"])).options:
             raise self.src.error((*path, name, "target"), "choose needs a target with options:")
         return Step(block, index, name, args, templates, self.src.where((*path, name)), secret)
@@ -280,6 +306,19 @@ class _Checker:
                                  f"into: {name}")
         if root == "env" and name:
             self.env_vars.add(name)
+
+    def _no_secret_literal(self, path: PathKey, args: BaseModel, value: Template) -> None:
+        """A password typed from the script itself would sit in clear text in the repository."""
+        target = getattr(args, "target", None)
+        if not isinstance(target, str) or not value.source.strip():
+            return
+        short = target.rsplit(".", 1)[-1]
+        if not (self.selectors.get(target).secret or PASSWORD_LIKE.search(short)):
+            return
+        if not value.refs or value.literal_text.strip():
+            raise self.src.error(path, f"{target} is a secret target: its value must come from "
+                                 "a template such as {{ secret.password }}, never literal text "
+                                 "in the script")
 
     def _reads_secret(self, template: Template) -> bool:
         secret_columns = {n for n, c in self.columns.items() if c.secret}

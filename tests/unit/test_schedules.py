@@ -128,7 +128,18 @@ BROKEN: list[tuple[str, str, str]] = [
     ("yaml_syntax", GOOD + "window: {start: \"22:00\"\n",
      "{f}:5:1: YAML syntax error: expected ',' or '}', but got '<stream end>'"),
     ("bad_name", GOOD + "name: night shift\n",
-     "{f}:4:1: name: a schedule name is letters, digits, _ and - ('night shift')"),
+     "{f}:4:1: name: a schedule name must be a plain name (a letter, then letters, digits, _ "
+     "or -; at most 64), not 'night shift'"),
+    ("name_climbs_out", GOOD + "name: ../../etc\n",
+     "{f}:4:1: name: a schedule name must be a plain name (a letter, then letters, digits, _ "
+     "or -; at most 64), not '../../etc'"),
+    ("bot_climbs_out", GOOD.replace("bot: resident_registration", "bot: ../../etc/passwd"),
+     "{f}:1:1: bot: bot must be a plain name (a letter, then letters, digits, _ or -; at most "
+     "64), not '../../etc/passwd'"),
+    ("inbox_climbs_out", GOOD.replace("registration/*.xlsx", "../../etc/*"),
+     "{f}:3:1: inbox: the inbox glob must not climb out with '..' ('../../etc/*')"),
+    ("python_tag", GOOD + "enabled: !!python/object/apply:os.system [\"touch /tmp/pwned\"]\n",
+     "{f}:4:10: YAML tags are not allowed (tag:yaml.org,2002:python/object/apply:os.system)"),
 ]
 
 

@@ -6,9 +6,10 @@ from datetime import date, datetime
 
 import pytest
 from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from robot_core import transforms
-from robot_core.templating import TemplateProblem, compile_template
+from robot_core.templating import ENV, TemplateProblem, compile_template
 
 
 def _render(source: str, **case: object) -> str:
@@ -85,18 +86,73 @@ def test_none_renders_as_empty_text() -> None:
     ("{{ case.name.__class__.__base__.__subclasses__() }}", {"case": {"name": "x"}}, "str"),
 ])
 def test_sandbox_blocks_internals(source: str, context: dict[str, object], owner: str) -> None:
-    """Jinja's sandbox raises SecurityError on dunder attribute access."""
-    template = compile_template(source)
+    """Behind the load-time check, the run-time sandbox still raises SecurityError on dunders."""
+    template = ENV.from_string(source)  # bypasses check_safe on purpose: the second line
     with pytest.raises(SecurityError) as caught:
-        template.compiled.render(context)
+        template.render(context)
     assert str(caught.value) == f"access to attribute '__class__' of '{owner}' object is unsafe."
 
 
+def test_runtime_environment_is_immutable_and_bare() -> None:
+    """The run-time sandbox is immutable and has no globals (range, lipsum, cycler ...)."""
+    assert isinstance(ENV, ImmutableSandboxedEnvironment)
+    assert ENV.globals == {}
+    assert "attr" not in ENV.filters
+    with pytest.raises(SecurityError):
+        ENV.from_string("{{ case.x.append(1) }}").render({"case": {"x": []}})
+
+
 def test_sandbox_violation_is_a_template_problem() -> None:
-    """Template.render reports a sandbox violation as TemplateProblem, like any other failure."""
-    template = compile_template("{{ ''.__class__.__mro__ }}")
+    """Template.render reports a dynamic sandbox violation as TemplateProblem."""
+    template = compile_template("{{ case[env.K] }}")
     with pytest.raises(TemplateProblem, match="unsafe"):
-        template.render({})
+        template.render({"case": "", "env": {"K": "__class__"}})
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("{{ case.__class__ }}", "attribute '__class__' is not allowed"),
+    ("{{ case.x._y }}", "attribute '_y' is not allowed"),
+    ("{{ case['__globals__'] }}", "item '__globals__' is not allowed"),
+    ("{{ ''|attr('__class__') }}", "filter 'attr' is not allowed in a bot template"),
+    ("{{ case.x|map(attribute='y') }}", "filter 'map' is not allowed in a bot template"),
+    ("{{ case.x|format(1) }}", "filter 'format' is not allowed in a bot template"),
+    ("{{ self }}", "unknown name 'self'"),
+    ("{{ cycler }}", "unknown name 'cycler'"),
+    ("{{ joiner }}", "unknown name 'joiner'"),
+    ("{{ namespace }}", "unknown name 'namespace'"),
+    ("{{ lipsum() }}", "calls not allowed"),
+    ("{{ range(99999999999) }}", "calls not allowed"),
+    ("{{ case.name.upper() }}", "calls not allowed"),
+    ("{{ 'x' * 999999999 }}", "'*' not allowed"),
+    ("{{ 9 ** 9 ** 9 }}", "'**' not allowed"),
+    ("{{ '%999999999d' % 1 }}", "'%' not allowed"),
+    ("{% for x in case %}{{ x }}{% endfor %}", "{% for %} not allowed"),
+    ("{% set x = case %}", "{% set %} not allowed"),
+    ("{% macro m() %}{% endmacro %}", "{% macro %} not allowed"),
+    ("{% include 'x' %}", "{% include %} not allowed"),
+    ("a\n{{ case._x }}", "attribute '_x' is not allowed (names starting with _ are Python "
+     "internals) (template line 2)"),
+])
+def test_unsafe_template_refused_at_compile(source: str, message: str) -> None:
+    """Templates reaching Python internals or able to blow up are refused when compiled."""
+    with pytest.raises(TemplateProblem) as caught:
+        compile_template(source)
+    assert message in str(caught.value)
+
+
+def test_deep_expression_refused_at_compile() -> None:
+    """An expression nested far deeper than a bot needs is refused, not a RecursionError."""
+    deep = "{{ " + "-" * 5000 + "1 }}"
+    with pytest.raises(TemplateProblem, match="nested deeper than 30 levels"):
+        compile_template(deep)
+
+
+def test_if_and_safe_builtin_filters_still_work() -> None:
+    """Simple {% if %} and Jinja's harmless filters (default, upper, trim) still compile."""
+    template = compile_template("{% if case.x %}{{ case.x | trim | upper }}{% else %}"
+                                "{{ case.y | default('-') }}{% endif %}")
+    assert template.render({"case": {"x": " ab ", "y": None}}) == "AB"
+    assert template.render({"case": {"x": "", "y": "q"}}) == "q"
 
 
 def test_syntax_error_is_template_problem() -> None:
