@@ -3,6 +3,10 @@
 One browser per worker, reused across cases. ``recycle()`` swaps the browser context for a
 fresh one: a single long-lived page grows by megabytes per case entered, so long nights must
 recycle to keep memory flat.
+
+A frozen server (``NoResponse``) and a refused connection (``SystemUnavailable``) are told
+apart from a target that is not on screen by ``web_watch``; calls Playwright gives no timeout
+of their own are bounded by ``web_busy``.
 """
 
 from __future__ import annotations
