@@ -12,7 +12,8 @@
             ├── TransientError     a hiccup worth repeating the same step for
             ├── TargetNotFound     no alternative of a target appeared in time
             ├── SessionExpired     the legacy system logged the robot out
-            └── SystemUnavailable  the legacy system answered with an error page
+            ├── SystemUnavailable  the legacy system answered with an error page
+            └── NoResponse         the legacy system accepted a request and never answered
 
 ``BusinessError`` is what Robocorp calls ``BusinessException`` and UiPath a business rule
 exception: staff must fix the data. ``ApplicationError`` is the system exception: the robot
@@ -93,3 +94,7 @@ class SessionExpired(ApplicationError):
 
 class SystemUnavailable(ApplicationError):
     """The legacy system showed an error page (HTTP 503 and the like)."""
+
+
+class NoResponse(ApplicationError):
+    """A request to the legacy system went unanswered: the system froze, not the screen."""

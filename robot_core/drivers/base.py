@@ -7,6 +7,8 @@ Contract shared by every driver:
 * A target that does not appear within ``timeout_ms`` raises ``TargetNotFound``.
 * A short-lived fault worth repeating the same call for raises ``TransientError``.
 * An error page from the legacy system on navigation raises ``SystemUnavailable``.
+* A legacy system that takes a request and never answers raises ``NoResponse`` within the
+  step's timeout plus the navigation timeout, never ``TargetNotFound``.
 * Nothing a driver raises on purpose is outside ``robot_core.errors``.
 """
 

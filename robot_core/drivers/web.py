@@ -3,6 +3,10 @@
 One browser per worker, reused across cases. ``recycle()`` swaps the browser context for a
 fresh one: a single long-lived page grows by megabytes per case entered, so long nights must
 recycle to keep memory flat.
+
+A frozen server (``NoResponse``) and a refused connection (``SystemUnavailable``) are told
+apart from a target that is not on screen by ``web_watch``; calls Playwright gives no timeout
+of their own are bounded by ``web_busy``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwrig
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from robot_core.drivers.web_busy import LOOK_S, BusyGuard
+from robot_core.drivers.web_locate import MARK_SECRETS_JS, READ_JS, locator_for
+from robot_core.drivers.web_watch import NavigationWatch, net_error
 from robot_core.errors import (
     ApplicationError,
     ConfigError,
@@ -37,22 +44,10 @@ _TRANSIENT_MARKERS = ("detached", "not attached", "Execution context was destroy
 _POLL_S = 0.05
 _SLICE_MS = 500
 _FAST_PATH_MS = 150
-_READ_JS = """e => ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName) ? e.value : e.innerText"""
-_MARK_SECRETS_JS = """secrets => {
-  let n = 0;
-  const hit = t => t && secrets.some(s => t.includes(s));
-  for (const el of document.querySelectorAll('input, textarea, select')) {
-    if (hit(el.value)) { el.setAttribute('data-robot-mask', '1'); n++; }
-  }
-  const walker = document.createTreeWalker(document.body || document, NodeFilter.SHOW_TEXT);
-  while (walker.nextNode()) {
-    const node = walker.currentNode;
-    if (hit(node.nodeValue) && node.parentElement) {
-      node.parentElement.setAttribute('data-robot-mask', '1'); n++;
-    }
-  }
-  return n;
-}"""
+# The bound of every Playwright call that is given no timeout of its own: none waits forever.
+_DEFAULT_MS = 30_000
+# After a timeout, a page that cannot evaluate ``0`` within this is busy, not missing a target.
+_PROBE_S = 2.0
 
 
 def chromium_path() -> str | None:
@@ -61,23 +56,6 @@ def chromium_path() -> str | None:
     if explicit:
         return explicit
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-
-
-def _beside_xpath(label: str) -> str:
-    # Legacy forms put the label in one table cell and the control in the next, untied.
-    quoted = _xpath_literal(label)
-    controls = "self::input[not(@type='hidden')] or self::select or self::textarea"
-    return (f"xpath=//td[normalize-space(.)={quoted}]/following-sibling::td[1]"
-            f"//*[{controls}]")
-
-
-def _xpath_literal(text: str) -> str:
-    if "'" not in text:
-        return f"'{text}'"
-    if '"' not in text:
-        return f'"{text}"'
-    parts = text.split("'")
-    return "concat(" + ", \"'\", ".join(f"'{p}'" for p in parts) + ")"
 
 
 class WebDriver:
@@ -90,6 +68,8 @@ class WebDriver:
         self._browser: Browser | None = None
         self._context: BrowserContext | None = None
         self._page: Page | None = None
+        self._watch: NavigationWatch | None = None
+        self._busy: BusyGuard | None = None
         self._interrupts: list[tuple[Target, type[ApplicationError]]] = []
 
     def set_interrupts(self, interrupts: Sequence[tuple[Target, type[ApplicationError]]]) -> None:
@@ -116,7 +96,11 @@ class WebDriver:
         width, height = self.viewport
         self._context = self._browser.new_context(viewport={"width": width, "height": height},
                                                   locale="ja-JP", timezone_id="Asia/Tokyo")
+        self._context.set_default_timeout(_DEFAULT_MS)
+        self._context.set_default_navigation_timeout(_DEFAULT_MS)
         self._page = self._context.new_page()
+        self._watch = NavigationWatch(self._page)
+        self._busy = BusyGuard(self._context, self._page)
 
     def recycle(self) -> None:
         """Close the context (cookies, page, its renderer memory) and open a fresh one."""
@@ -139,7 +123,8 @@ class WebDriver:
                 pass  # the browser may already be gone; nothing left to release
         if self._pw is not None:
             self._pw.stop()
-        self._pw = self._browser = self._context = self._page = None
+        self._pw = self._browser = self._context = self._page = self._watch = None
+        self._busy = None
 
     @property
     def page(self) -> Page:
@@ -148,18 +133,47 @@ class WebDriver:
             raise TransientError("the browser is not running")
         return self._page
 
+    @property
+    def watch(self) -> NavigationWatch:
+        """The page's document requests: answered, unanswered, failed."""
+        if self._watch is None:
+            raise TransientError("the browser is not running")
+        return self._watch
+
+    def _bound(self, seconds: float, doing: str) -> Any:
+        """A block that may not take longer than ``seconds`` on a busy page."""
+        if self._busy is None:
+            raise TransientError("the browser is not running")
+        return self._busy.bound(seconds, doing)
+
+    def _raise_if_frozen(self, doing: str) -> None:
+        """After a timeout: ``NoResponse``/``SystemUnavailable`` if the application is why."""
+        self.watch.raise_if_stalled(doing)
+        self.watch.raise_if_error_page(self.page)
+        with self._bound(_PROBE_S, doing):
+            self.page.evaluate("0")
+
     # -- actions -----------------------------------------------------------------------------
     def goto(self, url: str, timeout_ms: int) -> None:
-        """Load ``url``; a 5xx answer raises ``SystemUnavailable``."""
+        """Load ``url``; a 5xx answer or a connection that fails raises ``SystemUnavailable``.
+
+        A server that takes the request and never answers raises ``NoResponse``.
+        """
         try:
             # "load" waits for frames too, so an error page inside a frame is seen here.
             response = self.page.goto(url, timeout=timeout_ms, wait_until="load")
         except PlaywrightTimeout as exc:
+            self.watch.raise_if_stalled(f"opening {url}")
             raise TransientError(f"{url} did not load within {timeout_ms} ms") from exc
         except PlaywrightError as exc:
+            code = net_error(exc.message)
+            if code is not None:
+                raise SystemUnavailable(f"the application cannot be reached ({url}: "
+                                        f"net::{code})") from exc
             raise TransientError(f"{url}: {exc.message.splitlines()[0]}") from exc
         if response is not None and response.status >= 500:
             raise SystemUnavailable(f"{url} answered HTTP {response.status}")
+        self.watch.raise_if_error_page(self.page)  # a frame whose connection failed
         # No look for interrupts here: the next step's look for its target does that, and
         # only when its target is missing, which saves a round trip per frame on every page.
 
@@ -216,7 +230,8 @@ class WebDriver:
     def press(self, target: Target | None, key: str, timeout_ms: int) -> None:
         """Press ``key`` on the target, or on the page."""
         if target is None:
-            self._act(None, lambda: self.page.keyboard.press(key))
+            with self._bound(timeout_ms / 1000, f"pressing {key}"):
+                self._act(None, lambda: self.page.keyboard.press(key))
             return
         locator, _ = self._resolve(target, timeout_ms)
         self._act(target, lambda: locator.press(key, timeout=timeout_ms))
@@ -224,7 +239,7 @@ class WebDriver:
     def read_text(self, target: Target, timeout_ms: int) -> str:
         """An input's value, or an element's visible text (one round trip when it is there)."""
         value, _ = self._first_try(target, timeout_ms,
-                                   lambda loc, ms: loc.evaluate(_READ_JS, timeout=ms))
+                                   lambda loc, ms: loc.evaluate(READ_JS, timeout=ms))
         return str(value).strip()
 
     def is_visible(self, target: Target) -> bool:
@@ -265,7 +280,9 @@ class WebDriver:
         marked: list[Locator] = []
         for frame in self.page.frames:
             try:
-                if frame.evaluate(_MARK_SECRETS_JS, list(secrets)):
+                with self._bound(LOOK_S, "looking for secrets to mask"):
+                    found = frame.evaluate(MARK_SECRETS_JS, list(secrets))
+                if found:
                     marked.append(frame.locator("[data-robot-mask]"))
             except PlaywrightError:
                 continue  # a frame mid-navigation: nothing settled to show
@@ -284,38 +301,17 @@ class WebDriver:
         return path
 
     # -- resolution ----------------------------------------------------------------------------
-    def _locator(self, alt: Alternative) -> Locator:  # noqa: PLR0911 - one return per strategy
-        root: Any = self.page.frame_locator(alt.frame) if alt.frame else self.page
-        match alt.strategy:
-            case "css":
-                return root.locator(alt.value)  # type: ignore[no-any-return]
-            case "xpath":
-                return root.locator(f"xpath={alt.value}")  # type: ignore[no-any-return]
-            case "text":
-                return root.get_by_text(alt.value, exact=alt.exact)  # type: ignore[no-any-return]
-            case "role":
-                return root.get_by_role(alt.value, name=alt.name,  # type: ignore[no-any-return]
-                                        exact=alt.exact)
-            case "label":
-                return root.get_by_label(alt.value, exact=alt.exact)  # type: ignore[no-any-return]
-            case "beside":
-                return root.locator(_beside_xpath(alt.value))  # type: ignore[no-any-return]
-            case "alt":
-                return root.locator(  # type: ignore[no-any-return]
-                    f"a:has(img[alt={_css_string(alt.value)}]), "
-                    f"input[type=image][alt={_css_string(alt.value)}], "
-                    f"img[alt={_css_string(alt.value)}]:not(a img)")
-            case "placeholder":
-                return root.get_by_placeholder(alt.value,  # type: ignore[no-any-return]
-                                               exact=alt.exact)
-        raise TargetNotFound(f"strategy {alt.strategy!r} is not a web strategy")
+    def _locator(self, alt: Alternative) -> Locator:
+        return locator_for(self.page, alt)
 
     def _first_visible(self, target: Target) -> tuple[Locator, Alternative] | None:
         # The first *visible* match: legacy pages keep hidden copies of controls around.
         for alt in target.alternatives:
             locator = self._locator(alt).filter(visible=True).first
             try:
-                if locator.is_visible():
+                with self._bound(LOOK_S, f"looking for {target.name}"):
+                    visible = locator.is_visible()
+                if visible:
                     return locator, alt
             except PlaywrightError:
                 continue  # a frame mid-navigation: not visible yet
@@ -338,8 +334,9 @@ class WebDriver:
         if not self._interrupts:
             return
         try:
-            shown = any(group.is_visible() for group in
-                        self._any_visible(self._interrupt_alternatives()))
+            with self._bound(LOOK_S, "looking for interrupts"):
+                shown = any(group.is_visible() for group in
+                            self._any_visible(self._interrupt_alternatives()))
         except PlaywrightError:
             shown = True  # a frame mid-navigation: look at each interrupt in turn
         if not shown:
@@ -371,9 +368,12 @@ class WebDriver:
                 found = self._first_visible(target)
                 if found is not None:
                     return target, *found
+            self.watch.raise_if_error_page(self.page)
             self._check_interrupts()
             remaining_ms = int((deadline - time.monotonic()) * 1000)
             if remaining_ms <= 0:
+                # Nothing shows because the server has not answered: say so, not "not found".
+                self._raise_if_frozen(f"waiting for {targets[0].name}")
                 raise TargetNotFound(missing())
             self._until_visible(targets, min(remaining_ms, _SLICE_MS))
 
@@ -399,13 +399,16 @@ class WebDriver:
         try:
             return action()
         except PlaywrightTimeout as exc:
+            # A click waits for the navigation it started: a frozen server times it out.
+            self._raise_if_frozen(name)
             raise TargetNotFound(f"{name}: {exc.message.splitlines()[0]}") from exc
         except PlaywrightError as exc:
             first = exc.message.splitlines()[0] if exc.message else str(exc)
+            code = net_error(exc.message)
+            if code is not None:
+                raise SystemUnavailable(f"{name}: the application cannot be reached "
+                                        f"(net::{code})") from exc
             if any(marker in exc.message for marker in _TRANSIENT_MARKERS):
                 raise TransientError(f"{name}: {first}") from exc
             raise TargetNotFound(f"{name}: {first}") from exc
 
-
-def _css_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

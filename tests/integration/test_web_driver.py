@@ -1,7 +1,9 @@
-"""The Playwright driver against the fixture registry: fallbacks, interrupts, masked screenshots."""
+"""The Playwright driver against the fixture registry: fallbacks, interrupts, masked screenshots,
+and a legacy system that freezes, refuses or keeps its page busy."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ import pytest
 from PIL import Image
 
 from robot_core.drivers.web import WebDriver
-from robot_core.errors import SessionExpired, TargetNotFound
+from robot_core.errors import NoResponse, SessionExpired, SystemUnavailable, TargetNotFound
 from robot_core.selectors import Alternative, SelectorMap, Target, load_selector_map
 from tests.conftest import EXPECTED, ROOT
 
@@ -165,3 +167,66 @@ def test_an_interrupt_drawn_during_a_wait_ends_it(driver: WebDriver) -> None:
                   MAP.get("login.user").location)
     with pytest.raises(SessionExpired, match=r"login\.expired"):
         driver.wait_any([form], 120_000)
+
+
+@pytest.mark.timeout(60)
+def test_a_server_that_stops_answering_ends_goto_within_its_timeout(registry: Any,
+                                                                    driver: WebDriver) -> None:
+    """From the frozen request on nothing answers: goto ends at its timeout as NoResponse."""
+    app = registry(freeze_path="/menu", freeze_at=2, freeze_requests=0)
+    _login(driver, app.url)  # the first /menu, after the login, still answers
+    started = time.monotonic()
+    with pytest.raises(NoResponse, match=r"no response from the application .*GET /menu"):
+        driver.goto(f"{app.url}/menu", 2_000)
+    assert time.monotonic() - started < 2.0 + 1.5
+    started = time.monotonic()
+    with pytest.raises(NoResponse):
+        driver.goto(f"{app.url}/login", 1_000)  # stopped for good: any page now
+    assert time.monotonic() - started < 1.0 + 1.5
+
+
+@pytest.mark.timeout(60)
+def test_a_save_that_never_answers_is_no_response_not_a_missing_target(
+        registry: Any, driver: WebDriver) -> None:
+    """The wait after a save whose POST hangs names the unanswered request, not the target."""
+    app = registry(freeze_path="/entry/commit")
+    _login(driver, app.url)
+    driver.goto(f"{app.url}/entry", 10_000)
+    _fill_case(driver, EXPECTED["valid"][0])
+    driver.click(MAP.get("form.confirm"), 5_000)
+    driver.wait_any([MAP.get("confirm.message")], 10_000)
+    driver.click(MAP.get("confirm.register"), 3_000)
+    started = time.monotonic()
+    with pytest.raises(NoResponse, match=r"POST /entry/commit unanswered"):
+        driver.wait_any([MAP.get("done.message"), MAP.get("form.error")], 3_000)
+    assert time.monotonic() - started < 3.0 + 2.5
+    assert app.dump() == []
+
+
+def test_a_refused_connection_after_a_click_is_system_unavailable(registry: Any,
+                                                                   driver: WebDriver) -> None:
+    """A form posted to a server that is gone lands on Chromium's error page: unavailable."""
+    app = registry()
+    _login(driver, app.url)
+    driver.goto(f"{app.url}/entry", 10_000)
+    _fill_case(driver, EXPECTED["valid"][0])
+    app.stop()
+    driver.click(MAP.get("form.confirm"), 5_000)
+    with pytest.raises(SystemUnavailable, match=r"cannot be reached .*net::ERR_CONNECTION_"):
+        driver.wait_any([MAP.get("confirm.message")], 10_000)
+    with pytest.raises(SystemUnavailable, match=r"net::ERR_CONNECTION_REFUSED"):
+        driver.goto(f"{app.url}/menu", 5_000)
+
+
+@pytest.mark.timeout(60)
+def test_a_page_busy_in_its_own_script_ends_a_look_and_stays_usable(driver: WebDriver) -> None:
+    """is_visible() on a page stuck in a script loop ends as NoResponse; the page recovers."""
+    driver.page.set_content('<p id="a">入力</p>')
+    driver.page.evaluate("setTimeout(() => { while (true) {} }, 50)")
+    time.sleep(0.3)
+    target = _css("x.a", "#a")
+    started = time.monotonic()
+    with pytest.raises(NoResponse, match=r"page stayed busy"):
+        driver.is_visible(target)
+    assert time.monotonic() - started < 10
+    assert driver.is_visible(target), "the stuck script was stopped; the page answers again"

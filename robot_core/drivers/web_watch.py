@@ -1,0 +1,100 @@
+"""What the web driver knows about the page's navigations: is the application answering?
+
+A frozen legacy server (it accepts the connection and never answers) and a target that is
+simply not on screen look the same to a wait: nothing shows. What tells them apart is a
+document request (of the page or of any of its frames) that was sent and got no answer.
+``NavigationWatch`` follows those requests through Playwright's page events, and notices
+Chromium's own error documents (``chrome-error://``) that a refused or reset connection
+leaves in a frame, so both end a step as the system failure they are.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Frame, Page, Request, Response
+
+from robot_core.errors import NoResponse, SystemUnavailable
+
+NO_RESPONSE = "no response from the application"
+_ERROR_DOCUMENT = "chrome-error://"
+_NET_ERROR = re.compile(r"net::(ERR_[A-Z_]+)")
+# A navigation another one replaced, or one the page itself cancelled: no fault of the server.
+_NOT_A_FAULT = frozenset({"ERR_ABORTED"})
+# A document request younger than this at the end of a wait may just have started.
+_STALL_MIN_S = 0.5
+
+
+def net_error(message: str) -> str | None:
+    """The ``ERR_…`` code in a Playwright error that means the server cannot be reached."""
+    match = _NET_ERROR.search(message or "")
+    if match is None or match.group(1) in _NOT_A_FAULT:
+        return None
+    return match.group(1)
+
+
+class NavigationWatch:
+    """Document requests in flight and failed, for one page (events only: no round trip)."""
+
+    def __init__(self, page: Page) -> None:
+        self._pending: dict[Request, float] = {}
+        self._failure = ""
+        page.on("request", self._sent)
+        page.on("response", self._answered)
+        page.on("requestfailed", self._failed)
+        page.on("framedetached", self._detached)
+
+    def _sent(self, request: Request) -> None:
+        if request.is_navigation_request():
+            self._pending[request] = time.monotonic()
+
+    def _answered(self, response: Response) -> None:
+        if self._pending.pop(response.request, None) is not None:
+            self._failure = ""
+
+    def _failed(self, request: Request) -> None:
+        if self._pending.pop(request, None) is None:
+            return
+        code = net_error(request.failure or "")
+        if code is not None:
+            self._failure = f"{request.method} {_path(request.url)}: net::{code}"
+
+    def _detached(self, frame: Frame) -> None:
+        # A removed frame's requests may never report back: forget them.
+        for request in [r for r in self._pending if _frame_of(r) is frame]:
+            del self._pending[request]
+
+    def stalled(self) -> str | None:
+        """The oldest unanswered document request, described, if one is waiting."""
+        now = time.monotonic()
+        waiting = [(sent, r) for r, sent in self._pending.items() if now - sent >= _STALL_MIN_S]
+        if not waiting:
+            return None
+        sent, request = min(waiting, key=lambda pair: pair[0])
+        return f"{request.method} {_path(request.url)} unanswered after {now - sent:.1f} s"
+
+    def raise_if_stalled(self, doing: str) -> None:
+        """``NoResponse`` when a document request is waiting for the server."""
+        stalled = self.stalled()
+        if stalled is not None:
+            raise NoResponse(f"{NO_RESPONSE} ({doing}; {stalled})")
+
+    def raise_if_error_page(self, page: Page) -> None:
+        """``SystemUnavailable`` when Chromium shows its own error page in any frame."""
+        if any(frame.url.startswith(_ERROR_DOCUMENT) for frame in page.frames):
+            what = self._failure or "the connection failed"
+            raise SystemUnavailable(f"the application cannot be reached ({what})")
+
+
+def _frame_of(request: Request) -> Frame | None:
+    try:
+        return request.frame
+    except PlaywrightError:
+        return None  # a request of a page already gone has no frame
+
+
+def _path(url: str) -> str:
+    # The path is enough to say which screen; the host is the same for every request.
+    return re.sub(r"^[a-z]+://[^/]+", "", url) or url
