@@ -76,18 +76,21 @@ def dotted(path: Sequence[str | int]) -> str:
     return out
 
 
+TOO_BIG = f"file is larger than {MAX_BYTES / (1 << 20):g} MiB; no bot script or map is that long"
+
+
 def load_yaml(path: Path) -> YamlSource:
     """Read ``path``; too big, unreadable or broken YAML becomes a located ``BotScriptError``."""
     here = Location(str(path), 1, 1)
     try:
         with path.open("rb") as handle:
             if path.stat().st_size > MAX_BYTES:
-                raise BotScriptError(f"file is larger than {MAX_BYTES // 1024} KiB", here)
+                raise BotScriptError(TOO_BIG, here)
             raw = handle.read(MAX_BYTES + 1)  # a file still growing is not read on and on
     except OSError as exc:
         raise BotScriptError(f"cannot read file: {exc.strerror}", here) from exc
     if len(raw) > MAX_BYTES:
-        raise BotScriptError(f"file is larger than {MAX_BYTES // 1024} KiB", here)
+        raise BotScriptError(TOO_BIG, here)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -98,7 +101,7 @@ def load_yaml(path: Path) -> YamlSource:
 def parse_yaml(text: str, file: str) -> YamlSource:
     """Parse YAML text from ``file`` (used in messages) into a ``YamlSource``."""
     if len(text) > MAX_BYTES:
-        raise BotScriptError(f"file is larger than {MAX_BYTES // 1024} KiB",
+        raise BotScriptError(TOO_BIG,
                              Location(file, 1, 1))
     try:
         loader = _GuardedLoader(text, file)

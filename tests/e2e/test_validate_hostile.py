@@ -31,7 +31,7 @@ def _hostile(shipped: str) -> dict[str, tuple[str, str]]:
         "alias_bomb": (shipped + _bomb(), "an alias bomb?"),
         "deep": (shipped + "deep: " + "[" * 10_000 + "]" * 10_000 + "\n",
                  "nested deeper than 50 levels"),
-        "huge": (shipped + "# " + "x" * (2 * MIB) + "\n", ":1:1: file is larger than 1024 KiB"),
+        "huge": (shipped + "# " + "x" * (2 * MIB) + "\n", ":1:1: file is larger than 1 MiB; no bot script or map is that long"),
         "pytag": (shipped.replace("description: Enter",
                                   'description: !!python/object/apply:os.system ["touch /tmp/'
                                   'pwned-robot"]\n# Enter'),
