@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from helpers import MY_NUMBER, MY_NUMBER_ZERO, SHIPPED_BOTS, SHIPPED_SELECTORS
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from robot_core.audit import MASK
 from robot_core.intake import CaseRow, Intake, read_cases
 from robot_core.outcome import CaseResult, RunOutcome, Status
-from robot_core.results import EXTRA_HEADERS, escape_formula, write_results
+from robot_core.results import EXTRA_HEADERS, escape_formula, write_outcome
 from robot_core.script.loader import load_bot
 
 HEADERS = ["受付番号", "氏名", "郵便番号", "電話番号", "備考", "個人番号", "金額", "転入日", ""]
@@ -50,7 +51,7 @@ def _intake(tmp_path: Path) -> Intake:
 
 def _write(tmp_path: Path, results: list[CaseResult] = RESULTS) -> Path:
     outcome = RunOutcome("20250716-090000-demo-abcd", "demo", list(results))
-    return write_results(tmp_path / "out" / "results.xlsx", _intake(tmp_path), outcome,
+    return write_outcome(tmp_path / "out" / "results.xlsx", _intake(tmp_path), outcome,
                          OUTPUTS, {"個人番号"})
 
 
@@ -171,7 +172,7 @@ def test_header_frozen_and_filtered(book: Any) -> None:
     """The header row is frozen and the whole table has an auto-filter."""
     sheet = book["結果"]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:M5"
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(sheet.max_column)}5"
 
 
 def test_rows_coloured_by_status(book: Any) -> None:
@@ -248,7 +249,7 @@ def test_header_text_from_the_file_is_escaped(tmp_path: Path) -> None:
     """A header cell of the input that looks like a formula is escaped too."""
     rows = [CaseRow(2, "U1", {}, {"受付番号": "U1", "=SUM(A1:A9)": "x"})]
     intake = Intake(tmp_path / "c.xlsx", "s", ["受付番号", "=SUM(A1:A9)"], rows)
-    path = write_results(tmp_path / "r.xlsx", intake, RunOutcome("r", "b", []), [], set())
+    path = write_outcome(tmp_path / "r.xlsx", intake, RunOutcome("r", "b", []), [], set())
     assert scan(path) == []
     assert load_workbook(path)["結果"]["B1"].value == "'=SUM(A1:A9)"
 
@@ -258,7 +259,7 @@ def test_secret_masked_under_any_header_form_intake_accepts(tmp_path: Path, head
     """A secret column is masked whether its header is padded, full-width, or 親/子."""
     rows = [CaseRow(2, "U1", {}, {"受付番号": "U1", header: MY_NUMBER})]
     intake = Intake(tmp_path / "c.xlsx", "s", ["受付番号", header], rows)
-    path = write_results(tmp_path / "r.xlsx", intake, RunOutcome("r", "b", []), [],
+    path = write_outcome(tmp_path / "r.xlsx", intake, RunOutcome("r", "b", []), [],
                          {"個人番号", "my_number"})
     assert load_workbook(path)["結果"]["B2"].value == MASK
 
@@ -268,7 +269,7 @@ def test_secret_masked_from_the_intake_alone(tmp_path: Path) -> None:
     rows = [CaseRow(2, "U1", {}, {"受付番号": "U1", "番号（秘）": MY_NUMBER})]
     intake = Intake(tmp_path / "c.xlsx", "s", ["受付番号", "番号（秘）"], rows,
                     secret_headers=frozenset({"番号（秘）"}))
-    path = write_results(tmp_path / "r.xlsx", intake, RunOutcome("r", "b", []), [], set())
+    path = write_outcome(tmp_path / "r.xlsx", intake, RunOutcome("r", "b", []), [], set())
     assert load_workbook(path)["結果"]["B2"].value == MASK
 
 
@@ -284,7 +285,7 @@ def test_results_of_every_export(tmp_path: Path, name: str) -> None:
     results = [CaseResult(c.key, c.row_number, Status.DONE if c.valid else Status.BUSINESS_FAILED,
                           outputs={"registration_number": "0000123"}) for c in intake.rows]
     secret = {h for n in bot.secret_columns() for h in (*bot.input.columns[n].header, n)}
-    path = write_results(tmp_path / "r.xlsx", intake, RunOutcome("r", bot.name, results),
+    path = write_outcome(tmp_path / "r.xlsx", intake, RunOutcome("r", bot.name, results),
                          bot.outputs, secret)
     assert scan(path) == []
     sheet = load_workbook(path)["結果"]
