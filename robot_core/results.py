@@ -12,33 +12,37 @@
 - Secret columns are masked, whatever form of their header the file used.
 - Rows are coloured by status, the header is frozen, the table has an auto-filter, and a
   summary sheet counts the outcome.
-- Memory is flat for any number of rows: the workbook is written in openpyxl's write-only
-  mode from a stream of (row, result) pairs, into a temporary file beside the target that
-  replaces it only once complete, so a stop never leaves half a workbook.
+- Memory is flat for any number of rows: the rows stream from (row, result) pairs into an
+  unnamed temporary file as XML (``results_rows.py``), then into a temporary workbook beside
+  the target that replaces it only once complete, so a stop never leaves half a workbook.
 """
 
 from __future__ import annotations
 
-import contextlib
-import math
 import os
-import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from robot_core.audit import MASK
 from robot_core.intake import CaseRow, Intake, header_matches
 from robot_core.outcome import CaseResult, RunOutcome, Status
+from robot_core.results_rows import (
+    FORMULA_STARTS,
+    RowWriter,
+    escape_controls,
+    escape_formula,
+    splice,
+    style_ids,
+)
 
 FILLS = {
     Status.DONE: PatternFill("solid", fgColor="E2EFDA"),
@@ -48,12 +52,11 @@ FILLS = {
 }
 EXTRA_HEADERS = ["状態 (status)", "エラー (error)", "警告 (warnings)", "証跡 (screenshot)",
                  "試行 (attempts)"]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-# What XML 1.0 (so openpyxl) refuses: C0 controls other than tab, LF and CR.
-ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-BOLD = Font(bold=True)
+KINDS = {"text": "@", "date": "yyyy/mm/dd", "plain": "General"}
 STOP_EVERY = 256  # rows between two looks at the stop flag
 Pair = tuple[CaseRow, CaseResult]
+__all__ = ["EXTRA_HEADERS", "FORMULA_STARTS", "Layout", "StopRequested", "escape_controls",
+           "escape_formula", "write_outcome", "write_results"]
 
 
 class StopRequested(KeyboardInterrupt):
@@ -91,21 +94,30 @@ def write_results(path: Path, layout: Layout, pairs: Iterable[Pair],
     """Stream ``pairs`` into the workbook at ``path``, atomically.
 
     ``stop`` is asked every few hundred rows; when it says so, ``StopRequested`` is raised,
-    the temporary file is removed and whatever workbook was at ``path`` stays.
+    the temporary files are removed and whatever workbook was at ``path`` stays.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    book = Workbook(write_only=True)
-    try:
-        counts = _fill(book, layout, pairs, stop)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "結果"
+    headers = layout.columns()
+    _header_row(sheet, headers)
+    # Unnamed: gone with the process, however it ends; beside the target, not in /tmp.
+    with tempfile.TemporaryFile(dir=path.parent) as rows:
+        counts = _rows(RowWriter(rows, len(headers), _styles(sheet)), layout, pairs, stop)
+        last = f"{get_column_letter(len(headers))}{sum(counts.values()) + 1}"
+        sheet.auto_filter.ref = f"A1:{last}"
         _summary(book, layout, counts)
-        book.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        _discard(book)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        skeleton = BytesIO()
+        book.save(skeleton)
+        fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".xlsx", dir=path.parent)
+        os.close(fd)
+        try:
+            splice(skeleton, sheet.path.lstrip("/"), rows, last, tmp)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
     return path
 
 
@@ -125,78 +137,44 @@ def paired(rows: Iterable[CaseRow], results: Iterable[CaseResult]) -> Iterator[P
                                                                Status.PENDING)
 
 
-def _fill(book: Workbook, layout: Layout, pairs: Iterable[Pair],
+def _styles(sheet: Any) -> dict[tuple[Any, str], int]:
+    return style_ids(sheet, {(status, kind): {"fill": fill, "number_format": number_format}
+                             for status, fill in FILLS.items()
+                             for kind, number_format in KINDS.items()})
+
+
+def _header_row(sheet: Any, headers: list[str]) -> None:
+    for i, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=1, column=i)
+        set_text(cell, header)
+        cell.font = Font(bold=True)
+        sheet.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(header) * 2))
+    sheet.freeze_panes = "A2"
+
+
+def _rows(writer: RowWriter, layout: Layout, pairs: Iterable[Pair],
           stop: Callable[[], bool]) -> Counter[Status]:
-    sheet = book.create_sheet("結果")
-    book.create_sheet("集計")  # second tab; filled once the counts are known
     headers = layout.columns()
     inputs = headers[: len(headers) - len(layout.outputs) - len(EXTRA_HEADERS)]
     secret = layout.secret()
-    for i, header in enumerate(headers, start=1):  # widths must come before the first row
-        sheet.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(header) * 2))
-    sheet.freeze_panes = "A2"
-    sheet.append([_text(sheet, h, font=BOLD) for h in headers])
     counts: Counter[Status] = Counter()
     for n, (case, result) in enumerate(pairs, start=1):
         if n % STOP_EVERY == 0 and stop():
             raise StopRequested
         counts[result.status] += 1
-        fill = FILLS[result.status]
-        sheet.append([_cell(sheet, v, fill)
-                      for v in _row_values(case, result, inputs, secret, layout.outputs)])
-    last = sum(counts.values()) + 1
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{last}"
+        writer.write(_row_values(case, result, inputs, secret, layout.outputs), result.status)
     return counts
 
 
 def _row_values(case: CaseRow, result: CaseResult, inputs: list[str], secret: set[str],
                 outputs: Sequence[str]) -> list[Any]:
-    values = [MASK if h in secret and case.raw.get(h) not in (None, "") else case.raw.get(h)
+    raw = case.raw
+    values = [MASK if h in secret and raw.get(h) not in (None, "") else raw.get(h)
               for h in inputs]
     values += [result.outputs.get(o, "") for o in outputs]
     warnings = "\n".join(str(w) for w in case.warnings)
     return [*values, result.status.ja + f" ({result.status.value})", result.error, warnings,
             result.screenshot, result.attempts]
-
-
-def _cell(sheet: Any, value: Any, fill: PatternFill) -> WriteOnlyCell:
-    if isinstance(value, datetime | date):
-        cell = WriteOnlyCell(sheet, _naive(value))
-        cell.number_format = "yyyy/mm/dd"
-    elif isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        cell = WriteOnlyCell(sheet, value)
-    elif value is None or value == "":
-        cell = WriteOnlyCell(sheet)
-    else:
-        return _text(sheet, str(value), fill=fill)
-    cell.fill = fill
-    return cell
-
-
-def _naive(value: date) -> date:
-    """Excel has no time zones: an aware time is written as its wall-clock reading."""
-    return value.replace(tzinfo=None) if isinstance(value, datetime) else value
-
-
-def _text(sheet: Any, text: str, font: Font | None = None,
-          fill: PatternFill | None = None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet)
-    set_text(cell, text)
-    if font is not None:
-        cell.font = font
-    if fill is not None:
-        cell.fill = fill
-    return cell
-
-
-def escape_formula(text: str) -> str:
-    """``text``, behind an apostrophe if a spreadsheet would read it as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def escape_controls(text: str) -> str:
-    """``text`` with each character XML cannot hold written as ``\\xNN``."""
-    return ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def set_text(cell: Any, text: str) -> None:
@@ -207,9 +185,7 @@ def set_text(cell: Any, text: str) -> None:
 
 
 def _summary(book: Workbook, layout: Layout, counts: Counter[Status]) -> None:
-    sheet = book["集計"]
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 40
+    sheet = book.create_sheet("集計")
     rows: list[tuple[str, Any]] = [
         ("ボット (bot)", layout.bot), ("実行ID (run)", layout.run_id),
         ("入力ファイル (input)", Path(layout.source).name),
@@ -217,17 +193,12 @@ def _summary(book: Workbook, layout: Layout, counts: Counter[Status]) -> None:
     ]
     rows += [(f"{s.ja} ({s.value})", counts.get(s, 0)) for s in Status]
     for label, value in rows:
-        sheet.append([_text(sheet, label),
-                      WriteOnlyCell(sheet, value) if isinstance(value, int)
-                      else _text(sheet, str(value))])
-
-
-def _discard(book: Workbook) -> None:
-    """Remove openpyxl's own temporary sheet files (case data) if saving did not."""
-    for sheet in book.worksheets:
-        writer: Any = getattr(sheet, "_writer", None)
-        out = getattr(writer, "out", None)
-        if isinstance(out, str) and os.path.exists(out):
-            with contextlib.suppress(Exception):  # a half-written stream: only remove it
-                writer.close()
-            os.unlink(out)
+        sheet.append([label, None])
+        set_text(sheet.cell(row=sheet.max_row, column=1), label)
+        cell = sheet.cell(row=sheet.max_row, column=2)
+        if isinstance(value, int):
+            cell.value = value
+        else:
+            set_text(cell, str(value))
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 40
