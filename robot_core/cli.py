@@ -4,7 +4,7 @@ Exit codes of ``robot run``: 0 every case done · 1 some business failures · 2 
 failures remain · 3 the bot script, input or set-up is invalid (nothing was entered).
 Of every command: 2 for an unexpected error (one line; the traceback goes to a report under
 ``ROBOT_HOME/logs/``, see ``crash.py``), 3 for invalid input, 130 (SIGINT) or 143 (SIGTERM)
-when a signal stopped it before it could finish, 141 when its output pipe closed. No
+when a signal stopped it before it could finish, 1 (quietly) when its reader went away. No
 traceback reaches the terminal, whatever the input.
 """
 
@@ -46,7 +46,7 @@ from robot_core.script.model import BotScript, InputSpec
 
 EXIT_INVALID = 3
 EXIT_SYSTEM = 2
-EXIT_PIPE = 128 + signal.SIGPIPE
+EXIT_PIPE = 1  # as rich, click and the Python docs do for a reader that went away
 # Piped output (logs, CI) gets a wide table instead of rich's 80-column default.
 _WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140
 console = Console(width=_WIDTH, emoji=False)
@@ -76,7 +76,7 @@ class GracefulStop:
     ``GRACE`` seconds); a second stops at once.
     """
 
-    GRACE = 1.5
+    GRACE = 1.0
 
     def __init__(self) -> None:
         self.count = 0

@@ -147,7 +147,7 @@ def cancel(ids: tuple[int, ...], states: tuple[str, ...], bot_name: str | None,
 def export(batch: int, target: Path) -> None:
     """Write the results workbook of a batch to TARGET.xlsx, as things stand now.
 
-    A first SIGTERM or Ctrl-C lets a short export finish (1.5 s of grace); a longer one
+    A first SIGTERM or Ctrl-C lets a short export finish (a second of grace); a longer one
     is dropped, and so is any at a second signal: TARGET is then left as it was.
     """
     store = _store()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from robot_core.home import robot_home
 
-SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE|CREDENTIAL|ROBOT_DB|_KEY$",
+SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE|CREDENTIAL|_KEY$",
                          re.IGNORECASE)
 URL_PASSWORD = re.compile(r"(://[^/\s:@]*:)[^@\s/]+@")
 MASKED = "***"

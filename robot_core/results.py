@@ -113,12 +113,17 @@ def write_results(path: Path, layout: Layout, pairs: Iterable[Pair],
         fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".xlsx", dir=path.parent)
         os.close(fd)
         try:
-            splice(skeleton, sheet.path.lstrip("/"), rows, last, tmp)
+            splice(skeleton, sheet.path.lstrip("/"), rows, last, tmp, lambda: _check(stop))
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
     return path
+
+
+def _check(stop: Callable[[], bool]) -> None:
+    if stop():
+        raise StopRequested
 
 
 def write_outcome(path: Path, intake: Intake, outcome: RunOutcome, outputs: Sequence[str],
@@ -159,8 +164,8 @@ def _rows(writer: RowWriter, layout: Layout, pairs: Iterable[Pair],
     secret = layout.secret()
     counts: Counter[Status] = Counter()
     for n, (case, result) in enumerate(pairs, start=1):
-        if n % STOP_EVERY == 0 and stop():
-            raise StopRequested
+        if n % STOP_EVERY == 0:
+            _check(stop)
         counts[result.status] += 1
         writer.write(_row_values(case, result, inputs, secret, layout.outputs), result.status)
     return counts

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from io import BytesIO
 from typing import IO, Any
@@ -96,8 +95,11 @@ def style_ids(sheet: Any, styles: dict[tuple[Any, str], dict[str, Any]]) -> dict
 
 
 def splice(skeleton: BytesIO, sheet_part: str, rows: IO[bytes], last_ref: str,
-           target: str) -> None:
-    """Write ``target``: ``skeleton``'s parts, with ``rows`` streamed into ``sheet_part``."""
+           target: str, check: Callable[[], None] = lambda: None) -> None:
+    """Write ``target``: ``skeleton``'s parts, with ``rows`` streamed into ``sheet_part``.
+
+    ``check`` is called between two megabytes (it raises to stop).
+    """
     rows.seek(0)
     with zipfile.ZipFile(skeleton) as source, \
             zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
@@ -111,5 +113,7 @@ def splice(skeleton: BytesIO, sheet_part: str, rows: IO[bytes], last_ref: str,
                           head, count=1)
             with out.open(info.filename, "w", force_zip64=True) as part:
                 part.write(head.encode())
-                shutil.copyfileobj(rows, part, 1 << 20)
+                while chunk := rows.read(1 << 20):
+                    check()
+                    part.write(chunk)
                 part.write(("</sheetData>" + tail).encode())
