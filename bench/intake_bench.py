@@ -268,17 +268,22 @@ def scale_table(lines: list[dict[str, Any]], sizes: list[int],
                 ) -> tuple[Table, list[dict[str, Any]], bool]:
     """One line per format and size, each target judged; whether all were met."""
     grid = Table(title="intake at scale: queueing and the results workbook, one process each",
-                 caption=f"targets: queue ≥ {QUEUE_TARGET}x raw rows/s · peak ≤ "
+                 caption=f"targets: queue ≥ {QUEUE_TARGET}x openpyxl's read-only rows/s (a CSV"
+                         " against the same rows as .xlsx) · peak ≤ "
                          f"{PEAK_TARGET_MB:.0f} MB and flat · results < {RESULTS_TARGET_S:.0f} s"
-                         f" at {max(sizes):,} rows. raw: openpyxl read-only (.xlsx), csv module")
-    for column in ("format", "rows", "raw rows/s", "queue rows/s", "queue / raw",
+                         f" at {max(sizes):,} rows. raw: openpyxl read-only (.xlsx), the csv "
+                         "module (CSV)")
+    for column in ("format", "rows", "raw rows/s", "queue rows/s", "queue / openpyxl",
                    "results rows/s", "results s", "peak MB raw", "peak MB ours", "flat"):
         grid.add_column(column, justify="left" if column == "format" else "right")
     ok, records = True, []
     for line in lines:
         raw, ours, size = line["raw"], line["ours"], line["size"]
         first = next(x for x in lines if x["format"] == line["format"])
-        ratio = (size / ours["seconds"]) / (size / raw["seconds"])
+        # The 0.7x target is against openpyxl: a CSV's against the same rows as .xlsx.
+        xlsx = next((x for x in lines if x["size"] == size and x["format"].startswith("xlsx")),
+                    line)
+        ratio = (size / ours["seconds"]) / (size / xlsx["raw"]["seconds"])
         flat = ours["peak_mb"] / first["ours"]["peak_mb"]
         checks = {"queue": ratio >= QUEUE_TARGET, "peak": ours["peak_mb"] <= PEAK_TARGET_MB,
                   "flat": flat <= 1.25,
@@ -291,7 +296,7 @@ def scale_table(lines: list[dict[str, Any]], sizes: list[int],
                      f"{ours['results_s']:.1f}{mark['results']}", f"{raw['peak_mb']:.0f}",
                      f"{ours['peak_mb']:.0f}{mark['peak']}", f"{flat:.2f}x{mark['flat']}")
         records.append({"format": line["format"], "rows": size, "raw": raw, "ours": ours,
-                        "queue_over_raw": round(ratio, 3), **checks})
+                        "queue_over_openpyxl": round(ratio, 3), **checks})
     return grid, records, ok
 
 

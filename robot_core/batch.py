@@ -45,7 +45,7 @@ class Stopper(Protocol):
     def requested(self) -> bool:
         """A stop was asked for: finish the case in hand, start no other."""
 
-    def graceful(self, doing: str = "the case in hand") -> AbstractContextManager[None]:
+    def graceful(self, doing: str = "the current case") -> AbstractContextManager[None]:
         """Within: the first signal only sets ``requested`` (``doing`` goes on); a second
         stops at once."""
 

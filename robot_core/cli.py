@@ -79,13 +79,18 @@ class GracefulStop:
     GRACE = 1.0
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """No signal seen yet; outside ``graceful()``."""
         self.count = 0
         self.signum = 0
         self.first_at = 0.0
         self._doing = ""  # "" outside graceful(): stop at once
 
     def install(self) -> None:
-        """Handle SIGINT and SIGTERM from now on."""
+        """Handle SIGINT and SIGTERM from now on (a fresh count: one per command)."""
+        self.reset()
         signal.signal(signal.SIGINT, self._handle)
         signal.signal(signal.SIGTERM, self._handle)
 
@@ -103,7 +108,7 @@ class GracefulStop:
         return self.count > 0
 
     @contextmanager
-    def graceful(self, doing: str = "the case in hand") -> Iterator[None]:
+    def graceful(self, doing: str = "the current case") -> Iterator[None]:
         """Within: the first signal lets ``doing`` finish."""
         before, self._doing = self._doing, doing
         try:
