@@ -12,8 +12,13 @@ fixture registry:
 Every run is checked against the registry's dump: all cases exactly once with exactly the
 generated values. A run that entered wrong data voids the bench (exit 1).
 
+3. intake at scale (``--intake-sizes``, default 10,000 and 100,000 rows; ``0`` skips it):
+   .xlsx and CSV through queueing and the results workbook, beside openpyxl's own
+   read-only iteration of the same file (``bench/intake_bench.py``, ``--scale``).
+
 Prints a table and writes ``bench/out/results.json`` (time series and logs beside it).
-``--quick``: 20 cases, latency 0, no long night: a smoke test of the bench itself.
+``--quick``: 20 cases, latency 0, no long night, no intake at scale: a smoke test of the
+bench itself.
 """
 
 from __future__ import annotations
@@ -64,9 +69,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rss-cap-mb", type=float, default=round(total_mb * 0.5),
                         help="stop a run gracefully above this tree RSS (half the RAM)")
     parser.add_argument("--out", type=Path, default=OUT, help="output folder (bench/out)")
+    parser.add_argument("--intake-sizes", default="10000,100000",
+                        help="rows of the intake-at-scale files (10000,100000); 0 skips it")
     args = parser.parse_args(argv)
     if args.quick:
         args.cases, args.long, args.latencies, args.warmup = 20, 0, "0", 1
+        args.intake_sizes = "0"
+    args.intake_list = [n for n in (int(x) for x in str(args.intake_sizes).split(",")
+                                    if x.strip()) if n > 0]
     args.latency_list = [int(x) for x in str(args.latencies).split(",") if x.strip()]
     if args.cases < 2 or args.long < 0 or args.repeat < 1 or not args.latency_list:
         parser.error("need --cases >= 2, --long >= 0, --repeat >= 1 and some latencies")
@@ -132,9 +142,20 @@ def main(argv: list[str] | None = None) -> int:
             measure(contender, long_cases, 0, f"{contender}-L0-n{args.long}")
         report["long"] = long_night(runs, args.cases, args.long)
 
+    intake_table = None
+    if args.intake_list:
+        from bench.intake_bench import scale  # noqa: PLC0415 - only when asked for
+
+        note.print(f"[dim]{_clock(started)}[/dim] intake at scale: "
+                   f"{', '.join(f'{n:,}' for n in args.intake_list)} rows ...", highlight=False)
+        intake_table, report["intake"], report["intake_meets_targets"] = scale(
+            args.intake_list, note)
+
     report["meta"]["bench_seconds"] = round(time.monotonic() - started, 1)
     write(out, report, runs)
     render(runs, report, args)
+    if intake_table is not None:
+        console.print(intake_table)
     console.print(f"results: {out / 'results.json'}", highlight=False)
     return 0
 

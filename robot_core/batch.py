@@ -3,15 +3,23 @@
 ``run_file`` is what ``robot run`` does: ingest the file as a batch, work that batch, write
 its results workbook. ``work_queue`` is ``robot work``: work whatever the queue holds.
 ``run_direct`` skips the queue (the benches compare the two).
+
+A stop (SIGTERM, Ctrl-C) is honoured in each phase of ``run_file`` (see ``Stopper``):
+queueing is abandoned at once (its one transaction rolls back: nothing half-queued); while
+entering, the case in hand is finished first; a results workbook that cannot be finished
+within a short grace is dropped (the one already there stays; ``robot queue export`` writes
+it later from the queue, where everything done stays done).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from robot_core import credentials as creds
 from robot_core.audit import AuditTrail
@@ -23,13 +31,54 @@ from robot_core.outcome import CaseResult, RunOutcome, Status
 from robot_core.queue import Batch, Store, open_store
 from robot_core.queue.export import batch_outcome, export_batch
 from robot_core.queue.ingest import enqueue_file
-from robot_core.results import write_results
+from robot_core.results import StopRequested, write_outcome
 from robot_core.runner import Runner
 from robot_core.script.model import BotScript
 from robot_core.vault import Vault
 from robot_core.worker import Worker
 
 Progress = Callable[[CaseRow, CaseResult], None]
+
+
+class Stopper(Protocol):
+    """How a run learns that the operator wants it to stop (the CLI's signal handler)."""
+
+    def requested(self) -> bool:
+        """A stop was asked for: finish the case in hand, start no other."""
+
+    def graceful(self, doing: str = "the current case") -> AbstractContextManager[None]:
+        """Within: the first signal only sets ``requested`` (``doing`` goes on); a second
+        stops at once."""
+
+    def abortable(self) -> AbstractContextManager[None]:
+        """Within: a signal stops at once (``StopRequested`` is raised where the code is)."""
+
+    def deadline(self) -> Callable[[], bool]:
+        """From now: true once a stop asked for has had its short grace (or a second came)."""
+
+
+class NoStop:
+    """A ``Stopper`` that is never asked (library callers, tests)."""
+
+    def requested(self) -> bool:
+        """Never."""
+        return False
+
+    @contextmanager
+    def _same(self) -> Iterator[None]:
+        yield
+
+    def graceful(self, doing: str = "") -> AbstractContextManager[None]:
+        """Nothing changes."""
+        return self._same()
+
+    def abortable(self) -> AbstractContextManager[None]:
+        """Nothing changes."""
+        return self._same()
+
+    def deadline(self) -> Callable[[], bool]:
+        """Never due."""
+        return lambda: False
 
 
 @dataclass(frozen=True)
@@ -72,27 +121,53 @@ def open_session(bot: BotScript, options: RunOptions, driver: Driver | None = No
 
 
 def run_file(bot: BotScript, source: Path, options: RunOptions,
-             progress: Progress | None = None, stop: Callable[[], bool] = lambda: False,
+             progress: Progress | None = None, stop: Stopper | None = None,
              on_batch: Callable[[Batch], None] | None = None,
              ) -> tuple[RunOutcome, RunPaths, Batch]:
     """Ingest ``source`` as a batch, work it, write its results workbook."""
+    stop = stop or NoStop()
     session = open_session(bot, options)  # checks the environment before writing anything
     store = open_store(options.home)
     try:
-        batch = enqueue_file(store, bot, source, vault=Vault(options.home))
-        session.audit.event("batch_ingested", batch=batch.id, source=str(source),
-                            new=batch.new, already_queued=batch.duplicates)
+        batch = _ingest(bot, store, session, source, stop, options)
         if on_batch:
             on_batch(batch)
         try:
-            _work(bot, store, session, options, batch.id, progress, stop)
+            with stop.graceful():
+                _work(bot, store, session, options, batch.id, progress, stop.requested)
         finally:
-            export_batch(store, bot, batch.id, session.paths.results, session.run_id)
-            _, outcome = batch_outcome(store, batch.id, session.run_id)
-            _finished(session, outcome)
-        return outcome, session.paths, batch
+            _export(bot, store, session, batch, stop)
+        return batch_outcome(store, batch.id, session.run_id), session.paths, batch
     finally:
         store.close()
+
+
+def _ingest(bot: BotScript, store: Store, session: Session, source: Path,
+            stop: Stopper, options: RunOptions) -> Batch:
+    try:
+        with stop.abortable():
+            batch = enqueue_file(store, bot, source, vault=Vault(options.home))
+    except BaseException as exc:  # a stop or an unreadable file: nothing was queued
+        session.audit.event("run_finished", stopped_in="queue", reason=type(exc).__name__)
+        session.audit.close()
+        raise
+    session.audit.event("batch_ingested", batch=batch.id, source=str(source),
+                        new=batch.new, already_queued=batch.duplicates)
+    return batch
+
+
+def _export(bot: BotScript, store: Store, session: Session, batch: Batch,
+            stop: Stopper) -> None:
+    try:
+        with stop.graceful("the results workbook"):
+            export_batch(store, bot, batch.id, session.paths.results, session.run_id,
+                         stop.deadline())
+    except StopRequested:
+        session.audit.event("results_dropped", batch=batch.id,
+                            reason="stopped while writing; robot queue export writes them")
+        session.audit.close()
+        raise
+    _finished(session, batch_outcome(store, batch.id, session.run_id))
 
 
 def work_queue(bot: BotScript, options: RunOptions, progress: Progress | None = None,
@@ -139,7 +214,7 @@ def run_direct(bot: BotScript, intake: Intake, options: RunOptions,
         outcome.results += [CaseResult(c.key, c.row_number, Status.PENDING) for c in cases
                             if c.row_number not in done]
         shown = dataclasses.replace(intake, rows=cases)
-        write_results(session.paths.results, shown, outcome, bot.outputs, bot.secret_headers())
+        write_outcome(session.paths.results, shown, outcome, bot.outputs, bot.secret_headers())
         _finished(session, outcome)
     return outcome, session.paths
 

@@ -11,7 +11,7 @@ from robot_core.batch import RunOptions, work_queue
 from robot_core.cli import (
     EXIT_INVALID,
     EXIT_SYSTEM,
-    GracefulStop,
+    STOP,
     ProgressReport,
     _load,
     console,
@@ -49,11 +49,10 @@ def work(bot_name: str, batch: int | None, limit: int | None, headed: bool) -> N
                   for s, n in counts.items() if s in (State.PENDING, State.UNCERTAIN,
                                                        State.IN_PROGRESS))
     store.close()
-    stopper = GracefulStop()
     try:
-        with ProgressReport(min(waiting, limit or waiting)) as report:
+        with ProgressReport(min(waiting, limit or waiting)) as report, STOP.graceful():
             worked, paths = work_queue(bot, RunOptions(robot_home(), headed, limit), report,
-                                       stopper.requested, batch)
+                                       STOP.requested, batch)
     except (ConfigError, QueueError) as exc:
         fail(exc, EXIT_INVALID)
     except ApplicationError as exc:
@@ -148,7 +147,11 @@ def cancel(ids: tuple[int, ...], states: tuple[str, ...], bot_name: str | None,
 @click.option("--batch", type=int, required=True, help="The batch to export.")
 @click.argument("target", type=click.Path(path_type=Path))
 def export(batch: int, target: Path) -> None:
-    """Write the results workbook of a batch to TARGET.xlsx, as things stand now."""
+    """Write the results workbook of a batch to TARGET.xlsx, as things stand now.
+
+    A first SIGTERM or Ctrl-C lets a short export finish (a second of grace); a longer one
+    is dropped, and so is any at a second signal: TARGET is then left as it was.
+    """
     store = _store()
     try:
         try:
@@ -156,7 +159,8 @@ def export(batch: int, target: Path) -> None:
         except KeyError:
             fail(QueueError(f"no batch {batch}"), EXIT_INVALID)
         bot = _load(found.bot)
-        path = export_batch(store, bot, batch, target)
+        with STOP.graceful("the results workbook"):
+            path = export_batch(store, bot, batch, target, stop=STOP.deadline())
     except BotScriptError as exc:
         fail(exc, EXIT_INVALID)
     finally:

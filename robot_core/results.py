@@ -7,17 +7,24 @@
   (or their full-width forms) is written behind an apostrophe, ``'=1+1``: the OWASP escape.
   A string cell alone is safe inside this file, but staff re-save results as CSV, and there
   ``=HYPERLINK(...)`` would come back to life; ``'=HYPERLINK(...)`` does not.
+- No control character breaks the file: XML cannot hold C0 controls, so ``ESC`` is written
+  as the four characters ``\\x1b`` (intake refuses such values; this is the backstop).
 - Secret columns are masked, whatever form of their header the file used.
 - Rows are coloured by status, the header is frozen, the table has an auto-filter, and a
   summary sheet counts the outcome.
+- Memory is flat for any number of rows: the rows stream from (row, result) pairs into an
+  unnamed temporary file as XML (``results_rows.py``), then into a temporary workbook beside
+  the target that replaces it only once complete, so a stop never leaves half a workbook.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +35,14 @@ from openpyxl.utils import get_column_letter
 from robot_core.audit import MASK
 from robot_core.intake import CaseRow, Intake, header_matches
 from robot_core.outcome import CaseResult, RunOutcome, Status
+from robot_core.results_rows import (
+    FORMULA_STARTS,
+    RowWriter,
+    escape_controls,
+    escape_formula,
+    splice,
+    style_ids,
+)
 
 FILLS = {
     Status.DONE: PatternFill("solid", fgColor="E2EFDA"),
@@ -35,39 +50,102 @@ FILLS = {
     Status.FAILED: PatternFill("solid", fgColor="F8CBAD"),
     Status.PENDING: PatternFill("solid", fgColor="EDEDED"),
 }
-EXTRA_HEADERS = ["状態 (status)", "エラー (error)", "証跡 (screenshot)", "試行 (attempts)"]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+EXTRA_HEADERS = ["状態 (status)", "エラー (error)", "警告 (warnings)", "証跡 (screenshot)",
+                 "試行 (attempts)"]
+KINDS = {"text": "@", "date": "yyyy/mm/dd", "plain": "General"}
+STOP_EVERY = 256  # rows between two looks at the stop flag
+Pair = tuple[CaseRow, CaseResult]
+__all__ = ["EXTRA_HEADERS", "FORMULA_STARTS", "Layout", "StopRequested", "escape_controls",
+           "escape_formula", "write_outcome", "write_results"]
 
 
-def write_results(path: Path, intake: Intake, outcome: RunOutcome, outputs: Sequence[str],
-                  secret_headers: set[str]) -> Path:
-    """Write the workbook atomically (a half-written file never replaces a good one).
+class StopRequested(KeyboardInterrupt):
+    """The operator asked to stop now: the workbook being written is dropped."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the workbook shows besides the rows: columns, masking, and the summary's labels.
 
     ``secret_headers`` are the secret columns' names and aliases; a header matching one of
-    them (as intake matches headers) or listed in ``intake.secret_headers`` is masked.
+    them (as intake matches headers) or listed in ``marked_secret`` is masked.
     """
-    by_row = {r.row_number: r for r in outcome.results}
-    secret = {h for h in intake.headers if h and _is_secret(h, intake, secret_headers)}
-    written: list[CaseResult] = []
+
+    headers: Sequence[str]
+    outputs: Sequence[str]
+    secret_headers: set[str]
+    source: str
+    run_id: str
+    bot: str
+    marked_secret: frozenset[str] = field(default_factory=frozenset)
+
+    def columns(self) -> list[str]:
+        """The sheet's header row: input headers (blanks dropped), outputs, then ours."""
+        return [h for h in self.headers if h] + [*self.outputs, *EXTRA_HEADERS]
+
+    def secret(self) -> set[str]:
+        """The input headers whose values are masked."""
+        return {h for h in self.headers if h and (h in self.marked_secret or any(
+            header_matches(h, s) for s in self.secret_headers))}
+
+
+def write_results(path: Path, layout: Layout, pairs: Iterable[Pair],
+                  stop: Callable[[], bool] = lambda: False) -> Path:
+    """Stream ``pairs`` into the workbook at ``path``, atomically.
+
+    ``stop`` is asked every few hundred rows; when it says so, ``StopRequested`` is raised,
+    the temporary files are removed and whatever workbook was at ``path`` stays.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
     book = Workbook()
     sheet = book.active
     sheet.title = "結果"
-    headers = [h for h in intake.headers if h] + [*outputs, *EXTRA_HEADERS]
+    headers = layout.columns()
     _header_row(sheet, headers)
-    for case in intake.rows:
-        result = by_row.get(case.row_number) or CaseResult(case.key, case.row_number,
-                                                           Status.PENDING)
-        written.append(result)
-        _append_row(sheet, _row_values(case, result, headers, secret, outputs),
-                    FILLS[result.status])
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{sheet.max_row}"
-    _summary(book, RunOutcome(outcome.run_id, outcome.bot, written), intake)
-    return _save_atomically(book, path)
+    # Unnamed: gone with the process, however it ends; beside the target, not in /tmp.
+    with tempfile.TemporaryFile(dir=path.parent) as rows:
+        counts = _rows(RowWriter(rows, len(headers), _styles(sheet)), layout, pairs, stop)
+        last = f"{get_column_letter(len(headers))}{sum(counts.values()) + 1}"
+        sheet.auto_filter.ref = f"A1:{last}"
+        _summary(book, layout, counts)
+        skeleton = BytesIO()
+        book.save(skeleton)
+        fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".xlsx", dir=path.parent)
+        os.close(fd)
+        try:
+            splice(skeleton, sheet.path.lstrip("/"), rows, last, tmp, lambda: _check(stop))
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return path
 
 
-def _is_secret(header: str, intake: Intake, secret_headers: set[str]) -> bool:
-    return header in intake.secret_headers or any(header_matches(header, s)
-                                                  for s in secret_headers)
+def _check(stop: Callable[[], bool]) -> None:
+    if stop():
+        raise StopRequested
+
+
+def write_outcome(path: Path, intake: Intake, outcome: RunOutcome, outputs: Sequence[str],
+                  secret_headers: set[str]) -> Path:
+    """``write_results`` for rows and results held in lists (``robot run --direct``)."""
+    layout = Layout(intake.headers, outputs, secret_headers, intake.path.name,
+                    outcome.run_id, outcome.bot, intake.secret_headers)
+    return write_results(path, layout, paired(intake.rows, outcome.results))
+
+
+def paired(rows: Iterable[CaseRow], results: Iterable[CaseResult]) -> Iterator[Pair]:
+    """Each row with its result by row number; a row without one is pending."""
+    by_row = {r.row_number: r for r in results}
+    for case in rows:
+        yield case, by_row.get(case.row_number) or CaseResult(case.key, case.row_number,
+                                                               Status.PENDING)
+
+
+def _styles(sheet: Any) -> dict[tuple[Any, str], int]:
+    return style_ids(sheet, {(status, kind): {"fill": fill, "number_format": number_format}
+                             for status, fill in FILLS.items()
+                             for kind, number_format in KINDS.items()})
 
 
 def _header_row(sheet: Any, headers: list[str]) -> None:
@@ -79,49 +157,44 @@ def _header_row(sheet: Any, headers: list[str]) -> None:
     sheet.freeze_panes = "A2"
 
 
-def _row_values(case: CaseRow, result: CaseResult, headers: list[str], secret: set[str],
+def _rows(writer: RowWriter, layout: Layout, pairs: Iterable[Pair],
+          stop: Callable[[], bool]) -> Counter[Status]:
+    headers = layout.columns()
+    inputs = headers[: len(headers) - len(layout.outputs) - len(EXTRA_HEADERS)]
+    secret = layout.secret()
+    counts: Counter[Status] = Counter()
+    for n, (case, result) in enumerate(pairs, start=1):
+        if n % STOP_EVERY == 0:
+            _check(stop)
+        counts[result.status] += 1
+        writer.write(_row_values(case, result, inputs, secret, layout.outputs), result.status)
+    return counts
+
+
+def _row_values(case: CaseRow, result: CaseResult, inputs: list[str], secret: set[str],
                 outputs: Sequence[str]) -> list[Any]:
-    inputs = headers[: len(headers) - len(outputs) - len(EXTRA_HEADERS)]
-    values = [MASK if h in secret and case.raw.get(h) not in (None, "") else case.raw.get(h)
+    raw = case.raw
+    values = [MASK if h in secret and raw.get(h) not in (None, "") else raw.get(h)
               for h in inputs]
     values += [result.outputs.get(o, "") for o in outputs]
-    return [*values, result.status.ja + f" ({result.status.value})", result.error,
+    warnings = "\n".join(str(w) for w in case.warnings)
+    return [*values, result.status.ja + f" ({result.status.value})", result.error, warnings,
             result.screenshot, result.attempts]
-
-
-def _append_row(sheet: Any, values: list[Any], fill: PatternFill) -> None:
-    sheet.append([None] * len(values))
-    row = sheet.max_row
-    for column, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=column)
-        cell.fill = fill
-        if isinstance(value, datetime | date):
-            cell.value = value
-            cell.number_format = "yyyy/mm/dd"
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            cell.value = value
-        elif value is not None:
-            set_text(cell, str(value))
-
-
-def escape_formula(text: str) -> str:
-    """``text``, behind an apostrophe if a spreadsheet would read it as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def set_text(cell: Any, text: str) -> None:
     """Store ``text`` as a text cell: never a formula, zeros kept, shown as text in Excel."""
-    cell.value = escape_formula(text)
+    cell.value = escape_formula(escape_controls(text))
     cell.data_type = "s"  # openpyxl would store "=..." as a formula; "s" keeps it a string
     cell.number_format = "@"  # and Excel keeps what staff type into it later as text too
 
 
-def _summary(book: Workbook, outcome: RunOutcome, intake: Intake) -> None:
+def _summary(book: Workbook, layout: Layout, counts: Counter[Status]) -> None:
     sheet = book.create_sheet("集計")
-    counts = outcome.counts()
     rows: list[tuple[str, Any]] = [
-        ("ボット (bot)", outcome.bot), ("実行ID (run)", outcome.run_id),
-        ("入力ファイル (input)", intake.path.name), ("件数 (cases)", len(intake.rows)),
+        ("ボット (bot)", layout.bot), ("実行ID (run)", layout.run_id),
+        ("入力ファイル (input)", Path(layout.source).name),
+        ("件数 (cases)", sum(counts.values())),
     ]
     rows += [(f"{s.ja} ({s.value})", counts.get(s, 0)) for s in Status]
     for label, value in rows:
@@ -134,16 +207,3 @@ def _summary(book: Workbook, outcome: RunOutcome, intake: Intake) -> None:
             set_text(cell, str(value))
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 40
-
-
-def _save_atomically(book: Workbook, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        book.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path

@@ -21,7 +21,7 @@ them. ``retry`` refuses an item whose secrets were erased (it would type blanks)
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -170,6 +170,12 @@ class Store(Protocol):
     def items(self, bot: str | None = None, batch: int | None = None,
               states: Sequence[State] = ()) -> list[Item]:
         """Items in id order, filtered."""
+
+    def iter_items(self, batch: int, chunk: int = 500) -> Iterator[Item]:
+        """The batch's items in its file's row order, read ``chunk`` at a time.
+
+        One consistent reading however long the batch; memory holds one chunk. Read-only.
+        """
 
     def batches(self, bot: str | None = None) -> list[Batch]:
         """Batches, newest first."""

@@ -1,39 +1,49 @@
-"""A batch's results workbook, from the queue, at any time (``robot queue export``)."""
+"""A batch's results workbook, from the queue, at any time (``robot queue export``).
+
+The rows stream from the store a chunk at a time into the workbook writer, so a batch of
+any length is exported in flat memory.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from robot_core.intake import CaseRow, Intake
 from robot_core.outcome import CaseResult, RunOutcome, Status
 from robot_core.queue.base import Item, State, Store
 from robot_core.queue.payload import from_payload
-from robot_core.results import write_results
+from robot_core.results import Layout, Pair, write_results
 from robot_core.script.model import BotScript
 
 STATUS_OF = {State.DONE: Status.DONE, State.BUSINESS_FAILED: Status.BUSINESS_FAILED,
              State.FAILED: Status.FAILED}
+CHUNK = 500  # items per read from the store
 
 
-def batch_outcome(store: Store, batch_id: int, run_id: str = "") -> tuple[Intake, RunOutcome]:
-    """The batch's rows as an ``Intake`` and each item's state as a ``CaseResult``."""
+def batch_pairs(store: Store, batch_id: int) -> Iterator[Pair]:
+    """Each item of the batch, in row order, as its case row and its result so far."""
+    for item in store.iter_items(batch_id, CHUNK):
+        row = from_payload(item.key, item.row_number, item.payload)
+        yield row, _result(item)
+
+
+def batch_outcome(store: Store, batch_id: int, run_id: str = "") -> RunOutcome:
+    """Each item's state as a ``CaseResult`` (its case data is not kept)."""
     batch = store.batch(batch_id)
-    items = store.items(batch=batch_id)
-    rows = [from_payload(i.key, i.row_number, i.payload) for i in items]
-    intake = Intake(Path(batch.source), batch.sheet, batch.headers, rows)
-    outcome = RunOutcome(run_id or f"batch {batch_id}", batch.bot,
-                         [_result(i, row) for i, row in zip(items, rows, strict=True)])
-    return intake, outcome
+    return RunOutcome(run_id or f"batch {batch_id}", batch.bot,
+                      [_result(i) for i in store.iter_items(batch_id, CHUNK)])
 
 
-def _result(item: Item, row: CaseRow) -> CaseResult:
-    return CaseResult(row.key, row.row_number, STATUS_OF.get(item.state, Status.PENDING),
+def _result(item: Item) -> CaseResult:
+    return CaseResult(item.key, item.row_number, STATUS_OF.get(item.state, Status.PENDING),
                       outputs=item.outputs, error=item.error, error_kind=item.error_kind,
                       screenshot=item.screenshot, attempts=item.tries)
 
 
 def export_batch(store: Store, bot: BotScript, batch_id: int, path: Path,
-                 run_id: str = "") -> Path:
-    """Write the results workbook of ``batch_id`` to ``path``."""
-    intake, outcome = batch_outcome(store, batch_id, run_id)
-    return write_results(path, intake, outcome, bot.outputs, bot.secret_headers())
+                 run_id: str = "", stop: Callable[[], bool] = lambda: False) -> Path:
+    """Write the results workbook of ``batch_id`` to ``path``; ``stop`` as ``write_results``."""
+    batch = store.batch(batch_id)
+    layout = Layout(batch.headers, bot.outputs, bot.secret_headers(), batch.source,
+                    run_id or f"batch {batch_id}", batch.bot)
+    return write_results(path, layout, batch_pairs(store, batch_id), stop)

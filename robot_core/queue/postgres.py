@@ -314,6 +314,24 @@ class PostgresStore:
             params = [batch, *params]
         return [to_item(r) for r in self._read(sql, params)]
 
+    def iter_items(self, batch: int, chunk: int = 500) -> Iterator[Item]:
+        """A batch's items in row order, one short read per chunk (keyset: never OFFSET).
+
+        Each chunk is its own statement, so the shared connection is never held between
+        two; an item's state may move on between chunks, as between two exports.
+        """
+        after = (-1, -1)
+        while True:
+            rows = self._read(
+                "SELECT items.*, b.row_number AS batch_row FROM (SELECT item, row_number"
+                " FROM batch_items WHERE batch = %s AND (row_number, item) > (%s, %s)"
+                " ORDER BY row_number, item LIMIT %s) b JOIN items ON items.id = b.item"
+                " ORDER BY b.row_number, b.item", (batch, *after, chunk))
+            yield from (to_item(r) for r in rows)
+            if len(rows) < chunk:
+                return
+            after = (rows[-1]["batch_row"], rows[-1]["id"])
+
     def batch(self, batch_id: int) -> Batch:
         """One batch by id."""
         rows = self._read("SELECT * FROM batches WHERE id = %s", (batch_id,))

@@ -10,11 +10,19 @@ from typing import Any
 import pytest
 from helpers import MY_NUMBER, MY_NUMBER_ZERO, SHIPPED_BOTS, SHIPPED_SELECTORS
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from robot_core.audit import MASK
-from robot_core.intake import CaseRow, Intake, read_cases
+from robot_core.intake import CaseRow, Intake, Problem, read_cases
 from robot_core.outcome import CaseResult, RunOutcome, Status
-from robot_core.results import EXTRA_HEADERS, escape_formula, write_results
+from robot_core.results import (
+    EXTRA_HEADERS,
+    Layout,
+    StopRequested,
+    escape_formula,
+    write_outcome,
+    write_results,
+)
 from robot_core.script.loader import load_bot
 
 HEADERS = ["受付番号", "氏名", "郵便番号", "電話番号", "備考", "個人番号", "金額", "転入日", ""]
@@ -50,7 +58,7 @@ def _intake(tmp_path: Path) -> Intake:
 
 def _write(tmp_path: Path, results: list[CaseResult] = RESULTS) -> Path:
     outcome = RunOutcome("20250716-090000-demo-abcd", "demo", list(results))
-    return write_results(tmp_path / "out" / "results.xlsx", _intake(tmp_path), outcome,
+    return write_outcome(tmp_path / "out" / "results.xlsx", _intake(tmp_path), outcome,
                          OUTPUTS, {"個人番号"})
 
 
@@ -171,7 +179,7 @@ def test_header_frozen_and_filtered(book: Any) -> None:
     """The header row is frozen and the whole table has an auto-filter."""
     sheet = book["結果"]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:M5"
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(sheet.max_column)}5"
 
 
 def test_rows_coloured_by_status(book: Any) -> None:
@@ -248,7 +256,7 @@ def test_header_text_from_the_file_is_escaped(tmp_path: Path) -> None:
     """A header cell of the input that looks like a formula is escaped too."""
     rows = [CaseRow(2, "U1", {}, {"受付番号": "U1", "=SUM(A1:A9)": "x"})]
     intake = Intake(tmp_path / "c.xlsx", "s", ["受付番号", "=SUM(A1:A9)"], rows)
-    path = write_results(tmp_path / "r.xlsx", intake, RunOutcome("r", "b", []), [], set())
+    path = write_outcome(tmp_path / "r.xlsx", intake, RunOutcome("r", "b", []), [], set())
     assert scan(path) == []
     assert load_workbook(path)["結果"]["B1"].value == "'=SUM(A1:A9)"
 
@@ -258,7 +266,7 @@ def test_secret_masked_under_any_header_form_intake_accepts(tmp_path: Path, head
     """A secret column is masked whether its header is padded, full-width, or 親/子."""
     rows = [CaseRow(2, "U1", {}, {"受付番号": "U1", header: MY_NUMBER})]
     intake = Intake(tmp_path / "c.xlsx", "s", ["受付番号", header], rows)
-    path = write_results(tmp_path / "r.xlsx", intake, RunOutcome("r", "b", []), [],
+    path = write_outcome(tmp_path / "r.xlsx", intake, RunOutcome("r", "b", []), [],
                          {"個人番号", "my_number"})
     assert load_workbook(path)["結果"]["B2"].value == MASK
 
@@ -268,7 +276,7 @@ def test_secret_masked_from_the_intake_alone(tmp_path: Path) -> None:
     rows = [CaseRow(2, "U1", {}, {"受付番号": "U1", "番号（秘）": MY_NUMBER})]
     intake = Intake(tmp_path / "c.xlsx", "s", ["受付番号", "番号（秘）"], rows,
                     secret_headers=frozenset({"番号（秘）"}))
-    path = write_results(tmp_path / "r.xlsx", intake, RunOutcome("r", "b", []), [], set())
+    path = write_outcome(tmp_path / "r.xlsx", intake, RunOutcome("r", "b", []), [], set())
     assert load_workbook(path)["結果"]["B2"].value == MASK
 
 
@@ -284,7 +292,7 @@ def test_results_of_every_export(tmp_path: Path, name: str) -> None:
     results = [CaseResult(c.key, c.row_number, Status.DONE if c.valid else Status.BUSINESS_FAILED,
                           outputs={"registration_number": "0000123"}) for c in intake.rows]
     secret = {h for n in bot.secret_columns() for h in (*bot.input.columns[n].header, n)}
-    path = write_results(tmp_path / "r.xlsx", intake, RunOutcome("r", bot.name, results),
+    path = write_outcome(tmp_path / "r.xlsx", intake, RunOutcome("r", bot.name, results),
                          bot.outputs, secret)
     assert scan(path) == []
     sheet = load_workbook(path)["結果"]
@@ -301,3 +309,58 @@ def test_results_of_every_export(tmp_path: Path, name: str) -> None:
         blob = b"".join(archive.read(n) for n in archive.namelist())
     numbers = {str(c.raw.get(h)).lstrip("0") for c in intake.rows for h in intake.secret_headers}
     assert all(n.encode() not in blob for n in numbers if n not in ("", "None"))
+
+
+# --- streaming, control characters, warnings, stops -----------------------------------------
+
+def _layout(tmp_path: Path) -> Layout:
+    return Layout(["受付番号", "備考"], [], set(), str(tmp_path / "c.csv"), "r", "b")
+
+
+def test_control_characters_never_break_the_workbook(tmp_path: Path) -> None:
+    """C0 controls, lone surrogates and U+FFFF are written as visible escapes, never raised."""
+    rows = [CaseRow(2, "U1", {}, {"受付番号": "U1", "備考": "a\x1bb\x00c\x07\udc80\uffff"})]
+    path = write_results(tmp_path / "r.xlsx", _layout(tmp_path),
+                         zip(rows, [CaseResult("U1", 2, Status.FAILED, error="e\x1b")],
+                             strict=True))
+    sheet = load_workbook(path)["結果"]
+    assert sheet["B2"].value == "a\\x1bb\\x00c\\x07\\udc80\\uffff"
+    assert _column(sheet, "エラー (error)")[0].value == "e\\x1b"
+
+
+def test_warnings_column_lists_each_warning(tmp_path: Path) -> None:
+    """A row's warnings appear, one per line, in the warnings column; others stay empty."""
+    warn = Problem("郵便番号", "a number read as text", "数値を文字列として読みました")
+    rows = [CaseRow(2, "U1", {}, {"受付番号": "U1"}, warnings=[warn, warn]),
+            CaseRow(3, "U2", {}, {"受付番号": "U2"})]
+    path = write_results(tmp_path / "r.xlsx", _layout(tmp_path),
+                         ((r, CaseResult(r.key, r.row_number, Status.DONE)) for r in rows))
+    cells = _column(load_workbook(path)["結果"], "警告 (warnings)")
+    assert cells[0].value == f"{warn}\n{warn}"
+    assert cells[1].value is None
+
+
+def test_rows_are_taken_from_a_stream_once(tmp_path: Path) -> None:
+    """A generator of pairs is consumed once, in order, and the summary counts what it gave."""
+    def pairs() -> Any:
+        for i in range(1000):
+            yield (CaseRow(i + 2, f"U{i}", {}, {"受付番号": f"U{i}"}),
+                   CaseResult(f"U{i}", i + 2, Status.DONE if i % 2 else Status.FAILED))
+    book = load_workbook(write_results(tmp_path / "r.xlsx", _layout(tmp_path), pairs()))
+    assert [c.value for c in _column(book["結果"], "受付番号")][::333] == ["U0", "U333", "U666",
+                                                                       "U999"]
+    summary = dict(book["集計"].iter_rows(values_only=True))
+    assert (summary["件数 (cases)"], summary["完了 (done)"]) == (1000, 500)
+    assert book["結果"].auto_filter.ref == "A1:G1001"
+
+
+def test_a_stop_keeps_the_old_workbook_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """When ``stop`` says so mid-way, StopRequested is raised and the old workbook stays."""
+    old = _write(tmp_path)
+    before = old.read_bytes()
+    rows = ((CaseRow(i, f"U{i}", {}, {"受付番号": f"U{i}"}), CaseResult(f"U{i}", i, Status.DONE))
+            for i in range(2, 5000))
+    with pytest.raises(StopRequested):
+        write_results(old, _layout(tmp_path), rows, stop=lambda: True)
+    assert old.read_bytes() == before
+    assert [p.name for p in old.parent.iterdir()] == ["results.xlsx"]
