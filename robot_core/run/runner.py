@@ -1,0 +1,306 @@
+"""Run cases through a bot's steps: retries, recovery, screenshots and audit events.
+
+One ``Runner`` is one worker session: it starts the driver once, runs ``setup`` (log in),
+then takes cases one at a time. For each case:
+
+* a ``TransientError`` repeats the step (tenacity, bounded exponential backoff);
+* a ``BusinessError`` (red text on the form) ends the case: screenshot, no retry;
+* any other ``ApplicationError``: screenshot, ``recover`` steps, ``setup`` again (log in),
+  then the case again, up to ``retry.case`` attempts. Before every attempt after the
+  first, ``verify`` asks the legacy system whether the case already landed, so a save that
+  went through behind a timeout is never typed twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from robot_core.credentials import Credentials
+from robot_core.drivers.base import Driver
+from robot_core.errors import (
+    ApplicationError,
+    BotScriptError,
+    BusinessError,
+    SessionExpired,
+    SystemUnavailable,
+    TargetNotFound,
+    TransientError,
+)
+from robot_core.evidence.audit import AuditTrail
+from robot_core.evidence.cards import HtmlRenderer, rejection_card
+from robot_core.evidence.outcome import CaseResult, Status
+from robot_core.home import RunPaths
+from robot_core.intake import CaseRow
+from robot_core.run.steps import RUN, StepContext
+from robot_core.script.actions import ACTIONS
+from robot_core.script.model import BotScript, Step
+
+WATCH_ERRORS: dict[str, type[ApplicationError]] = {
+    "session_expired": SessionExpired,
+    "system_unavailable": SystemUnavailable,
+}
+
+
+class Runner:
+    """One worker session of one bot."""
+
+    def __init__(self, bot: BotScript, driver: Driver, audit: AuditTrail, paths: RunPaths,
+                 env: Mapping[str, str], credentials: Credentials | None) -> None:
+        self.bot = bot
+        self.driver = driver
+        self.audit = audit
+        self.paths = paths
+        self.env = dict(env)
+        self.credentials = credentials
+        self.cases_since_recycle = 0
+        self.on_step: Callable[[Step], None] = lambda _step: None
+        self._mask_targets = bot.selectors.secret_targets()
+        self._secret_columns = bot.secret_columns()
+        self._secret_headers = bot.secret_headers()
+        if credentials is not None:
+            audit.masker.add([credentials.password])
+
+    # -- session -----------------------------------------------------------------------------
+    def open(self) -> None:
+        """Start the application and log in."""
+        self.driver.start()
+        self.audit.event("session_started", driver=self.bot.driver, app=self.bot.app)
+        self._setup_with_retries()
+
+    def close(self) -> None:
+        """Stop the application."""
+        self.driver.stop()
+        self.audit.event("session_stopped")
+
+    def _watching(self, all_watches: bool) -> None:
+        # Setup and recovery start from the login page, which a session watch may well
+        # name; error pages are watched throughout.
+        self.driver.set_interrupts([
+            (self.bot.selectors.get(w.target), WATCH_ERRORS[w.means])
+            for w in self.bot.watch if all_watches or w.means != "session_expired"])
+
+    def _setup_with_retries(self) -> None:
+        """Log in; a failure retries, and from the second failure on restarts the app."""
+        for attempt in range(1, self.bot.retry.case + 1):
+            try:
+                self._watching(False)
+                self._run_block(self._context(None), self.bot.setup, key="", attempt=attempt)
+                self._watching(True)
+                return
+            except ApplicationError as exc:
+                self.audit.event("setup_failed", attempt=attempt, error=exc.reason)
+                if attempt == self.bot.retry.case:
+                    raise
+                self._sleep_backoff(attempt)
+                if attempt >= 2:
+                    self.driver.restart()
+
+    # -- cases -------------------------------------------------------------------------------
+    def run_case(self, case: CaseRow, *, uncertain: bool = False) -> CaseResult:
+        """Enter one case; never raises for a case-level failure."""
+        started = time.monotonic()
+        self.audit.masker.add(self._secret_values(case))
+        if not case.valid:
+            return self._rejected(case)
+        self._maybe_recycle()
+        result = self._attempts(case, uncertain)
+        result.duration_ms = int((time.monotonic() - started) * 1000)
+        self.audit.event("case_finished", case=case.key, outcome=result.status.value,
+                         attempts=result.attempts, duration_ms=result.duration_ms,
+                         error=result.error, screenshot=result.screenshot,
+                         outputs=result.outputs, verified=result.verified)
+        self.cases_since_recycle += 1
+        return result
+
+    def _attempts(self, case: CaseRow, uncertain: bool) -> CaseResult:
+        result = CaseResult(case.key, case.row_number, Status.FAILED)
+        # Without a `commit: true` click we cannot tell how far a failed attempt got.
+        maybe_saved = uncertain
+        for attempt in range(1, self.bot.retry.case + 1):
+            result.attempts = attempt
+            self.audit.event("case_started", case=case.key, row=case.row_number,
+                             attempt=attempt, uncertain=maybe_saved)
+            ctx = self._context(case)
+            try:
+                if maybe_saved and self.bot.verify and self._verify(ctx, case, attempt):
+                    return self._done(result, ctx, verified=True)
+                self._run_block(ctx, self.bot.steps, key=case.key, attempt=attempt)
+                return self._done(result, ctx, verified=False)
+            except BusinessError as exc:
+                return self._fail(result, Status.BUSINESS_FAILED, exc, attempt)
+            except BotScriptError as exc:
+                return self._fail(result, Status.FAILED, exc, attempt)
+            except ApplicationError as exc:
+                self._fail(result, Status.FAILED, exc, attempt)
+                maybe_saved = maybe_saved or ctx.committed or not self.bot.marks_commit
+                if attempt < self.bot.retry.case:
+                    self._sleep_backoff(attempt)
+                    self.recover(exc)
+        return result
+
+    def _verify(self, ctx: StepContext, case: CaseRow, attempt: int) -> bool:
+        self._run_block(ctx, self.bot.verify, key=case.key, attempt=attempt)
+        self.audit.event("case_verified", case=case.key, found=bool(ctx.found),
+                         outputs=ctx.outputs)
+        return bool(ctx.found)
+
+    def _done(self, result: CaseResult, ctx: StepContext, *, verified: bool) -> CaseResult:
+        result.status = Status.DONE
+        result.outputs = dict(ctx.outputs)
+        result.verified = verified
+        result.error = result.error_kind = result.screenshot = ""
+        return result
+
+    def _fail(self, result: CaseResult, status: Status, exc: Exception, attempt: int,
+              ) -> CaseResult:
+        result.status = status
+        result.error_kind = type(exc).__name__
+        result.error = self.audit.masker.mask(getattr(exc, "reason", str(exc)))
+        result.screenshot = self._screenshot(result.key, attempt, result.error_kind)
+        return result
+
+    def _rejected(self, case: CaseRow) -> CaseResult:
+        reason = " / ".join(str(p) for p in case.problems)
+        picture = self._rejection_card(case)
+        self.audit.event("case_rejected", case=case.key, row=case.row_number, error=reason,
+                         screenshot=picture)
+        return CaseResult(case.key, case.row_number, Status.BUSINESS_FAILED, error=reason,
+                          error_kind="CaseDataError", screenshot=picture)
+
+    def _rejection_card(self, case: CaseRow) -> str:
+        if not isinstance(self.driver, HtmlRenderer):
+            return ""
+        document = rejection_card(self.bot.name, case.key, case.row_number, "input",
+                                  [(p.column, p.ja, p.en) for p in case.problems])
+        path = self.paths.screenshot(case.key or f"row{case.row_number}", 0, "rejected")
+        try:
+            self.driver.render_html(document, path)
+        except Exception as exc:
+            self.audit.event("screenshot_failed", case=case.key, error=str(exc))
+            return ""
+        return str(path.relative_to(self.paths.root))
+
+    # -- recovery ----------------------------------------------------------------------------
+    def recover(self, cause: Exception) -> None:
+        """``recover`` steps, then ``setup`` (which restarts the app if it keeps failing)."""
+        self.audit.event("recover", cause=type(cause).__name__, error=str(cause))
+        try:
+            self._watching(False)
+            self._run_block(self._context(None), self.bot.recover, key="", attempt=1)
+        except ApplicationError as exc:
+            self.audit.event("recover_failed", error=exc.reason)  # setup starts afresh anyway
+        self._setup_with_retries()
+
+    def _maybe_recycle(self) -> None:
+        every = self.bot.session.recycle_every
+        if every and self.cases_since_recycle >= every:
+            self.audit.event("recycle", after_cases=self.cases_since_recycle)
+            self.driver.recycle()
+            self.cases_since_recycle = 0
+            self._setup_with_retries()
+
+    # -- steps -------------------------------------------------------------------------------
+    def _context(self, case: CaseRow | None) -> StepContext:
+        variables: dict[str, Any] = {
+            "case": dict(case.values) if case else {},
+            "env": self.env,
+            "secret": self.credentials.as_template_values() if self.credentials else {},
+        }
+        key = case.key if case else "session"
+        return StepContext(self.bot, self.driver, variables,
+                           capture=lambda name: self._screenshot(key, 0, name))
+
+    def _run_block(self, ctx: StepContext, steps: tuple[Step, ...], *, key: str,
+                   attempt: int) -> None:
+        for step in steps:
+            self._run_step(ctx, step, key, attempt)
+            if step.action == "found_when" and not ctx.found:
+                return  # verify: the case is not in the system; nothing more to read
+
+    def _run_step(self, ctx: StepContext, step: Step, key: str, case_attempt: int) -> None:
+        action = ACTIONS[step.action]
+        # The saving click is never repeated blindly: its faults go to verify-then-retry.
+        repeatable = action.repeatable and not getattr(step.args, "commit", False)
+        retrying = Retrying(
+            stop=stop_after_attempt(self.bot.retry.step if repeatable else 1),
+            wait=wait_exponential(multiplier=self.bot.retry.backoff_s,
+                                  max=self.bot.retry.backoff_max_s),
+            retry=retry_if_exception(lambda e: isinstance(e, action.retry_on)),
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                self._attempt_step(ctx, step, key, case_attempt,
+                                   attempt.retry_state.attempt_number, RUN[step.action])
+
+    def _attempt_step(self, ctx: StepContext, step: Step, key: str, case_attempt: int,
+                      step_attempt: int, run: Callable[[StepContext, Step], None]) -> None:
+        ctx.matched = ctx.shown_value = ""
+        self.on_step(step)
+        started = time.monotonic()
+        fields: dict[str, Any] = {"case": key, "step": step.label, "action": step.action,
+                                  "target": step.target_name(), "attempt": case_attempt,
+                                  "step_attempt": step_attempt}
+        try:
+            run(ctx, step)
+        except BusinessError as exc:
+            # Red text on a login or error page is not a verdict on the data.
+            interrupted = self._watch_shown(exc.reason)
+            if interrupted is not None:
+                self._step_event(fields, ctx, step, started, "error",
+                                 error=f"{type(interrupted).__name__}: {interrupted.reason}")
+                raise interrupted from None
+            self._step_event(fields, ctx, step, started, "business_error", error=exc.reason)
+            raise
+        except ApplicationError as exc:
+            exc = self._classify(exc)
+            self._step_event(fields, ctx, step, started, "error",
+                             error=f"{type(exc).__name__}: {exc.reason}")
+            raise exc from None
+        self._step_event(fields, ctx, step, started, "ok")
+
+    def _step_event(self, fields: dict[str, Any], ctx: StepContext, step: Step, started: float,
+                    outcome: str, **extra: Any) -> None:
+        self.audit.event("step", **fields, value=ctx.shown_value, secret=step.secret,
+                         matched=ctx.matched, outcome=outcome,
+                         duration_ms=int((time.monotonic() - started) * 1000), **extra)
+
+    def _classify(self, exc: ApplicationError) -> ApplicationError:
+        """A missing target may really be a logged-out or error page: say which."""
+        if not isinstance(exc, TargetNotFound | TransientError):
+            return exc
+        return self._watch_shown(exc.reason) or exc
+
+    def _watch_shown(self, detail: str) -> ApplicationError | None:
+        """The error of the first watch target on screen now, if any."""
+        for watch in self.bot.watch:
+            try:
+                shown = self.driver.is_visible(self.bot.selectors.get(watch.target))
+            except ApplicationError:
+                continue
+            if shown:
+                return WATCH_ERRORS[watch.means](f"{watch.target} shown ({detail})")
+        return None
+
+    # -- evidence ----------------------------------------------------------------------------
+    def _screenshot(self, key: str, attempt: int, kind: str) -> str:
+        path = self.paths.screenshot(key or "session", attempt, kind)
+        try:
+            self.driver.screenshot(path, self._mask_targets, self.audit.masker.values())
+        except ApplicationError as exc:
+            self.audit.event("screenshot_failed", case=key, error=exc.reason)
+            return ""
+        self.audit.event("screenshot", case=key, path=str(path.relative_to(self.paths.root)))
+        return str(path.relative_to(self.paths.root))
+
+    def _secret_values(self, case: CaseRow) -> list[str]:
+        return [str(v) for k, v in case.values.items() if k in self._secret_columns and v] + \
+            [str(v) for k, v in case.raw.items() if v and k in self._secret_headers]
+
+    def _sleep_backoff(self, attempt: int) -> None:
+        policy = self.bot.retry
+        time.sleep(min(policy.backoff_max_s, policy.backoff_s * (2 ** (attempt - 1))))
