@@ -4,7 +4,7 @@
 ``fixtures/cases/sample.xlsx``; more than the sample holds, or ``--generate``, makes an
 all-valid file with ``fixtures.cases.generate``) into the Tk ledger client, on an Xvfb of its
 own (one for all ``--repeat`` runs, each with a fresh client and ledger), in this process
-through ``robot_core.batch.run_direct`` (no queue). The ledger is then dumped: every case
+through ``robot_core.run.session.run_direct`` (no queue). The ledger is then dumped: every case
 must be in it exactly once, or the bench is void (exit 1). The machine's load average is
 recorded with each run: on a busy machine the numbers wander, so ``--repeat`` and the median.
 
@@ -47,10 +47,10 @@ from rich.console import Console
 from rich.table import Table
 
 from fixtures.legacy_desktop.db import dump_records
-from robot_core.batch import RunOptions, run_direct
 from robot_core.drivers import make_driver
+from robot_core.evidence.outcome import CaseResult, Status
 from robot_core.intake import CaseRow, read_cases
-from robot_core.outcome import CaseResult, Status
+from robot_core.run.session import RunOptions, run_direct
 from robot_core.script.loader import load_bot
 from tests.integration.desktop_env import desktop_environment, xvfb
 
@@ -72,31 +72,31 @@ KINDS = {
 
 #: (module, class, method) -> label of its self time inside the driver
 TIMED = {
-    ("robot_core.drivers.desktop", "DesktopDriver", "start"): "program start (its window)",
-    ("robot_core.drivers.desktop", "DesktopDriver", "stop"): "program stop",
-    ("robot_core.drivers.desktop", "DesktopDriver", "_resolve"): "polling for targets",
-    ("robot_core.drivers.desktop", "DesktopDriver", "_state"): "polling for targets",
-    ("robot_core.drivers.desktop", "DesktopDriver", "wait_any"): "polling for targets",
-    ("robot_core.drivers.desktop", "DesktopDriver", "goto"): "polling for targets",
-    ("robot_core.drivers.desktop", "DesktopDriver", "set_checked"): "polling for targets",
-    ("robot_core.drivers.desktop", "DesktopDriver", "_dismiss_dialogs"): "closing dialogs",
-    ("robot_core.drivers.desktop_x11", "Display", "windows"): "X window list",
-    ("robot_core.drivers.desktop_x11", "Display", "focus"): "X focus",
-    ("robot_core.drivers.desktop_x11", "Display", "grab"): "screen grab",
-    ("robot_core.drivers.desktop_image", "Templates", "grey"): "template match",
-    ("robot_core.drivers.desktop_image", "Templates", "best"): "template match",
-    ("robot_core.drivers.desktop_input", "Input", "chord"): "keys, clicks (XTest)",
-    ("robot_core.drivers.desktop_input", "Input", "click"): "keys, clicks (XTest)",
-    ("robot_core.drivers.desktop_x11", "Display", "set_clipboard"): "clipboard: own for paste",
-    ("robot_core.drivers.desktop", "DesktopDriver", "_read_back"):
+    ("robot_core.drivers.desktop.driver", "DesktopDriver", "start"): "program start (its window)",
+    ("robot_core.drivers.desktop.driver", "DesktopDriver", "stop"): "program stop",
+    ("robot_core.drivers.desktop.locate", "Locator", "resolve"): "polling for targets",
+    ("robot_core.drivers.desktop.locate", "Locator", "state"): "polling for targets",
+    ("robot_core.drivers.desktop.driver", "DesktopDriver", "wait_any"): "polling for targets",
+    ("robot_core.drivers.desktop.driver", "DesktopDriver", "goto"): "polling for targets",
+    ("robot_core.drivers.desktop.driver", "DesktopDriver", "set_checked"): "polling for targets",
+    ("robot_core.drivers.desktop.driver", "DesktopDriver", "_dismiss_dialogs"): "closing dialogs",
+    ("robot_core.drivers.desktop.x11", "Display", "windows"): "X window list",
+    ("robot_core.drivers.desktop.x11", "Display", "focus"): "X focus",
+    ("robot_core.drivers.desktop.x11", "Display", "grab"): "screen grab",
+    ("robot_core.drivers.desktop.image", "Templates", "grey"): "template match",
+    ("robot_core.drivers.desktop.image", "Templates", "best"): "template match",
+    ("robot_core.drivers.desktop.input", "Input", "chord"): "keys, clicks (XTest)",
+    ("robot_core.drivers.desktop.input", "Input", "click"): "keys, clicks (XTest)",
+    ("robot_core.drivers.desktop.x11", "Display", "set_clipboard"): "clipboard: own for paste",
+    ("robot_core.drivers.desktop.clipboard", "Clipboard", "read_back"):
         "clipboard: copy back (fields, dialogs)",
-    ("robot_core.drivers.desktop", "DesktopDriver", "_read_field"):
+    ("robot_core.drivers.desktop.clipboard", "Clipboard", "read_field"):
         "clipboard: copy back (fields, dialogs)",
-    ("robot_core.drivers.desktop_x11", "Display", "wait_owner_change"):
+    ("robot_core.drivers.desktop.x11", "Display", "wait_owner_change"):
         "clipboard: copy back (fields, dialogs)",
-    ("robot_core.drivers.desktop_x11", "Display", "get_clipboard"):
+    ("robot_core.drivers.desktop.x11", "Display", "get_clipboard"):
         "clipboard: copy back (fields, dialogs)",
-    ("robot_core.drivers.desktop", "DesktopDriver", "screenshot"): "screenshots",
+    ("robot_core.drivers.desktop.driver", "DesktopDriver", "screenshot"): "screenshots",
 }
 
 

@@ -1,4 +1,4 @@
-"""Where robot's time goes: ``robot_core.batch.run_direct`` in-process, instrumented.
+"""Where robot's time goes: ``robot_core.run.session.run_direct`` in-process, instrumented.
 
     python -m bench.hotspots --cases 40 --latency 0 [--offset 0] [--top 25] [--save p.prof]
 
@@ -35,13 +35,13 @@ from typing import Any
 
 from bench.measure import PASSWORD, ROOT, USER, case_file
 from fixtures.legacy_web.process import LegacyWebApp
-from robot_core.audit import AuditTrail
-from robot_core.batch import RunOptions, run_direct
 from robot_core.drivers.web import WebDriver
+from robot_core.evidence.audit import AuditTrail
 from robot_core.intake import Intake, read_cases
-from robot_core.runner import Runner
+from robot_core.run.runner import Runner
+from robot_core.run.session import RunOptions, run_direct
+from robot_core.run.steps.context import StepContext
 from robot_core.script.loader import load_bot
-from robot_core.steps.context import StepContext
 
 HANDWRITTEN_CALLS_PER_CASE = 22  # goto + 16 field actions + 2 clicks + 2 waits + inner_text
 NOT_ROUND_TRIPS = {"first", "last", "nth", "locator", "frame_locator", "get_by_text",

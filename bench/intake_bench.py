@@ -156,9 +156,9 @@ def raw_read(path: Path) -> dict[str, Any]:
 
 def queue_and_export(path: Path) -> dict[str, Any]:
     """Queue ``path`` as one batch, then write its results workbook from the queue."""
-    from robot_core.queue.export import export_batch  # noqa: PLC0415 - after the baseline
-    from robot_core.queue.ingest import enqueue_file  # noqa: PLC0415
+    from robot_core.evidence.export import export_batch  # noqa: PLC0415 - after the baseline
     from robot_core.queue.sqlite import SQLiteStore  # noqa: PLC0415
+    from robot_core.run.ingest import enqueue_file  # noqa: PLC0415
     from robot_core.script.loader import load_bot  # noqa: PLC0415
 
     bot = load_bot(ROOT / "bots" / "resident_registration.yaml", ROOT / "selectors")
@@ -181,8 +181,8 @@ def queue_and_export(path: Path) -> dict[str, Any]:
 def measure(path: Path, mode: str) -> dict[str, Any]:
     """Stream, collect or enqueue every case of ``path``; runs inside the measuring process."""
     from robot_core.intake import open_cases, read_cases  # noqa: PLC0415 - after the baseline
-    from robot_core.queue.ingest import enqueue_file  # noqa: PLC0415
     from robot_core.queue.sqlite import SQLiteStore  # noqa: PLC0415
+    from robot_core.run.ingest import enqueue_file  # noqa: PLC0415
     from robot_core.script.loader import load_bot  # noqa: PLC0415
 
     bot = load_bot(ROOT / "bots" / "resident_registration.yaml", ROOT / "selectors")

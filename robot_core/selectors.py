@@ -16,11 +16,32 @@
 
 A target is addressed as ``screen.target`` (``form.name``). A bare string is a CSS selector.
 (This module is named after the folder of maps; the folder itself must never be a package.)
+
+A desktop map also has a ``launch:`` block, parsed here (``LaunchSpec``) so that loading a
+map needs no display and the drivers depend on this module, never the reverse::
+
+    launch:
+      command: ["{python}", -m, fixtures.legacy_desktop, run, --db, "{env.LEDGER_DB}",
+                --busy-rate, "{env.LEDGER_BUSY_RATE:-0}"]
+      cwd: "{project}"                  # default: the project folder
+      ready: ログイン - 台帳管理システム   # the window that says the program is up
+      window: 台帳管理システム           # targets without a window (frame:) live here
+      ready_timeout_ms: 30000
+      images: selectors/images          # image templates, relative to the project
+      env: {LANG: ja_JP.UTF-8}          # extra environment of the program
+      log: "{env.ROBOT_HOME:-var}/ledger-client.log"   # its stdout/stderr (default: dropped)
+
+Placeholders: ``{python}`` (this interpreter), ``{project}`` (``ROBOT_PROJECT`` or the current
+folder), ``{env.NAME}`` (must be set) and ``{env.NAME:-default}``. Without ``command`` the
+driver attaches to a program that is already running (it waits for ``ready``) and never
+stops or restarts it.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,11 +168,6 @@ def load_selector_map(path: Path) -> SelectorMap:
 
 def _check_launch(src: YamlSource, launch: Mapping[str, Any]) -> None:
     """A desktop map's ``launch:`` is checked at load, not first when the program starts."""
-    from robot_core.drivers.desktop_launch import (  # noqa: PLC0415 - no display needed
-        images_dir,
-        parse_launch,
-    )
-
     try:
         spec = parse_launch(launch)
     except BotScriptError as exc:
@@ -245,3 +261,82 @@ def _alternative(src: YamlSource, path: PathKey, item: Any, frame: str | None,
             from None
     return Alternative(strategy, str(value), item.get("frame", frame), item.get("name"),
                        bool(item.get("exact", True)), confidence)
+
+
+# -- the launch: block of a desktop map -----------------------------------------------------
+LAUNCH_KEYS = frozenset({"command", "cwd", "ready", "window", "ready_timeout_ms", "images",
+                         "env", "log"})
+_PLACEHOLDER = re.compile(r"\{(python|project|env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?)\}")
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    """What to start and how to know it is up (placeholders still unexpanded)."""
+
+    window: str
+    ready: str
+    command: tuple[str, ...] = ()
+    cwd: str = "{project}"
+    ready_timeout_ms: int = 30_000
+    images: str = "selectors/images"
+    env: Mapping[str, str] = field(default_factory=dict)
+    log: str | None = None
+
+    @property
+    def attach(self) -> bool:
+        """True when the program is started by someone else."""
+        return not self.command
+
+
+def parse_launch(data: Mapping[str, Any]) -> LaunchSpec:
+    """Check a ``launch:`` mapping (no display needed: the loader may call this too)."""
+    unknown = sorted(set(data) - LAUNCH_KEYS)
+    if unknown:
+        raise BotScriptError(f"launch: unknown key {unknown[0]!r} (expected "
+                             f"{', '.join(sorted(LAUNCH_KEYS))})")
+    window = data.get("window")
+    if not isinstance(window, str) or not window:
+        raise BotScriptError("launch: `window:` must name the program's main window title")
+    command = data.get("command", [])
+    if isinstance(command, str):
+        command = command.split()
+    if not isinstance(command, list) or not all(isinstance(c, str | int | float)
+                                                for c in command):
+        raise BotScriptError("launch: `command:` must be a list of arguments")
+    timeout = data.get("ready_timeout_ms", 30_000)
+    if not isinstance(timeout, int) or timeout <= 0:
+        raise BotScriptError("launch: ready_timeout_ms must be a positive whole number")
+    env = data.get("env", {})
+    if not isinstance(env, dict):
+        raise BotScriptError("launch: `env:` must be a mapping")
+    return LaunchSpec(window=window, ready=str(data.get("ready") or window),
+                      command=tuple(str(c) for c in command),
+                      cwd=str(data.get("cwd", "{project}")), ready_timeout_ms=timeout,
+                      images=str(data.get("images", "selectors/images")),
+                      env={str(k): str(v) for k, v in env.items()},
+                      log=str(data["log"]) if data.get("log") else None)
+
+
+def expand(text: str) -> str:
+    """Fill ``{python}``, ``{project}`` and ``{env.NAME[:-default]}`` in ``text``."""
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(1) == "python":
+            return sys.executable
+        if match.group(1) == "project":
+            return str(project_dir())
+        name, default = match.group(2), match.group(3)
+        value = os.environ.get(name)
+        if value:
+            return value
+        if default is not None:
+            return default
+        raise ConfigError(f"launch: set the environment variable {name}")
+
+    return _PLACEHOLDER.sub(one, text)
+
+
+def images_dir(spec: LaunchSpec) -> Path:
+    """Folder of the image templates."""
+    path = Path(expand(spec.images))
+    return path if path.is_absolute() else project_dir() / path

@@ -33,6 +33,8 @@ from robot_core.errors import ConfigError
 from robot_core.home import robot_home
 from robot_core.private import FILE_MODE, private_dir
 
+#: What a secret shows as wherever it is not sealed: audit lines, the queue, the results.
+MASK = "********"
 ENV = "ROBOT_KEY"
 KEYRING_SERVICE = "robot"
 KEYRING_NAME = "queue-key"

@@ -14,8 +14,8 @@ from robot_core.daemon.context import RunContext
 from robot_core.daemon.ledger import Entry
 from robot_core.daemon.notify import notify
 from robot_core.daemon.paths import unique
+from robot_core.evidence.export import export_batch
 from robot_core.queue import State
-from robot_core.queue.export import export_batch
 
 
 def finished_counts(ctx: RunContext, batch: int) -> dict[str, int] | None:

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from robot_core.audit import AuditTrail
 from robot_core.daemon.context import RunContext
 from robot_core.daemon.ledger import Ledger
 from robot_core.daemon.log import DaemonLog, Events, HeldBack, Tee
@@ -23,6 +22,7 @@ from robot_core.daemon.night import NightReport, NightRun
 from robot_core.daemon.paths import DaemonPaths
 from robot_core.daemon.schedule import Schedule, bot_path, load_schedules
 from robot_core.errors import BotScriptError, RobotError
+from robot_core.evidence.audit import AuditTrail
 from robot_core.home import new_run_id, project_dir, robot_home
 from robot_core.queue import open_store
 from robot_core.script.loader import load_bot

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from robot_core.batch import environment
 from robot_core.daemon.context import RunContext
 from robot_core.daemon.crew import Crew
 from robot_core.daemon.delivery import deliver_finished
@@ -27,7 +26,8 @@ from robot_core.daemon.inbox import Inbox
 from robot_core.daemon.receive import Receiver
 from robot_core.errors import ConfigError
 from robot_core.queue import State
-from robot_core.worker import owner_alive
+from robot_core.run.session import environment
+from robot_core.run.worker import owner_alive
 
 POLL_S = 1.0
 PATIENCE_S = 60.0

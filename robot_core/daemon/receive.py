@@ -17,7 +17,7 @@ from robot_core.daemon.paths import unique
 from robot_core.daemon.rejection import duplicate_text, error_text, explain
 from robot_core.errors import CaseDataError
 from robot_core.intake import read_cases
-from robot_core.queue.ingest import checksum, enqueue_file
+from robot_core.run.ingest import checksum, enqueue_file
 
 
 class Receiver:

@@ -32,7 +32,6 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from robot_core.batch import environment
 from robot_core.daemon import job
 from robot_core.daemon.log import DaemonLog
 from robot_core.daemon.paths import DaemonPaths
@@ -40,6 +39,7 @@ from robot_core.daemon.schedule import Schedule, bot_path, load_schedules
 from robot_core.daemon.triggers import make_trigger
 from robot_core.errors import BotScriptError, ConfigError, RobotError
 from robot_core.private import private_file
+from robot_core.run.session import environment
 from robot_core.script.loader import load_bot
 
 

@@ -19,11 +19,11 @@ import threading
 from datetime import UTC, datetime
 from types import FrameType
 
-from robot_core.batch import RunOptions, work_queue
 from robot_core.errors import ApplicationError, BotScriptError, ConfigError
+from robot_core.evidence.outcome import CaseResult
 from robot_core.home import project_dir, robot_home
-from robot_core.outcome import CaseResult
 from robot_core.queue import QueueError
+from robot_core.run.session import RunOptions, work_queue
 from robot_core.script.loader import load_bot
 
 

@@ -7,7 +7,7 @@ Nothing here imports a backend at import time: the CLI starts, and web bots run,
 from __future__ import annotations
 
 from robot_core.drivers.base import Driver
-from robot_core.drivers.desktop_extra import require_desktop
+from robot_core.drivers.desktop.extra import require_desktop
 from robot_core.errors import BotScriptError
 
 __all__ = ["Driver", "make_driver"]

@@ -23,7 +23,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from robot_core.drivers.web_busy import LOOK_S, BusyGuard
 from robot_core.drivers.web_locate import MARK_SECRETS_JS, READ_JS, locator_for
-from robot_core.drivers.web_watch import NavigationWatch, net_error
+from robot_core.drivers.web_watch import NavigationWatch, net_error, playwright_error
 from robot_core.errors import (
     ApplicationError,
     ConfigError,
@@ -38,9 +38,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
     "--disable-dev-shm-usage",
 ]
-_TRANSIENT_MARKERS = ("detached", "not attached", "Execution context was destroyed",
-                      "Target page, context or browser has been closed", "net::ERR_",
-                      "frame was detached", "Navigation failed because page crashed")
 _POLL_S = 0.05
 _SLICE_MS = 500
 _FAST_PATH_MS = 150
@@ -403,12 +400,5 @@ class WebDriver:
             self._raise_if_frozen(name)
             raise TargetNotFound(f"{name}: {exc.message.splitlines()[0]}") from exc
         except PlaywrightError as exc:
-            first = exc.message.splitlines()[0] if exc.message else str(exc)
-            code = net_error(exc.message)
-            if code is not None:
-                raise SystemUnavailable(f"{name}: the application cannot be reached "
-                                        f"(net::{code})") from exc
-            if any(marker in exc.message for marker in _TRANSIENT_MARKERS):
-                raise TransientError(f"{name}: {first}") from exc
-            raise TargetNotFound(f"{name}: {first}") from exc
+            raise playwright_error(name, exc) from exc
 

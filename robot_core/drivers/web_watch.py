@@ -16,13 +16,23 @@ import time
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Page, Request, Response
 
-from robot_core.errors import NoResponse, SystemUnavailable
+from robot_core.errors import (
+    ApplicationError,
+    NoResponse,
+    SystemUnavailable,
+    TargetNotFound,
+    TransientError,
+)
 
 NO_RESPONSE = "no response from the application"
 _ERROR_DOCUMENT = "chrome-error://"
 _NET_ERROR = re.compile(r"net::(ERR_[A-Z_]+)")
 # A navigation another one replaced, or one the page itself cancelled: no fault of the server.
 _NOT_A_FAULT = frozenset({"ERR_ABORTED"})
+# Playwright errors that pass: the page moved on under the step, which may simply repeat.
+_TRANSIENT_MARKERS = ("detached", "not attached", "Execution context was destroyed",
+                      "Target page, context or browser has been closed", "net::ERR_",
+                      "frame was detached", "Navigation failed because page crashed")
 # A document request younger than this at the end of a wait may just have started.
 _STALL_MIN_S = 0.5
 
@@ -33,6 +43,17 @@ def net_error(message: str) -> str | None:
     if match is None or match.group(1) in _NOT_A_FAULT:
         return None
     return match.group(1)
+
+
+def playwright_error(name: str, exc: PlaywrightError) -> ApplicationError:
+    """What a Playwright error (not a timeout) in a step on ``name`` means for the runner."""
+    first = exc.message.splitlines()[0] if exc.message else str(exc)
+    code = net_error(exc.message)
+    if code is not None:
+        return SystemUnavailable(f"{name}: the application cannot be reached (net::{code})")
+    if any(marker in exc.message for marker in _TRANSIENT_MARKERS):
+        return TransientError(f"{name}: {first}")
+    return TargetNotFound(f"{name}: {first}")
 
 
 class NavigationWatch:

@@ -3,10 +3,10 @@
 The flow, one module a step::
 
     file ─ stream.open_source ─┬ xlsx.py       .xlsx/.xlsm: openpyxl read-only, flat memory
-                               └ delimited.py  .csv/.tsv/.txt: UTF-8 (BOM or not), CP932, UTF-16
+              (a base.Source)  └ delimited.py  .csv/.tsv/.txt: UTF-8 (BOM or not), CP932, UTF-16
          ─ layout.py     find the header row: title rows, aliases, merged and two-row headers
          ─ cells.py      each cell to its typed value: transforms, checks, bounds
-         ─ robot_core.rules   rules across columns (a moving-in date not before the birth date)
+         ─ script.rules  rules across columns (a moving-in date not before the birth date)
          ─ rows.py       CaseRow (values, raw cells, problems) and Intake
 
 A file that cannot be read at all raises ``CaseDataError``. A row that is wrong becomes a

@@ -21,8 +21,9 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from robot_core import rules, transforms
+from robot_core import transforms
 from robot_core.intake import policy
+from robot_core.script import rules
 from robot_core.script.model import Column
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "○", "〇", "◯", "はい", "有", "済", "✓", "x"})

@@ -16,17 +16,18 @@ postal code zero-padded) is kept, with a warning on its row.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from robot_core import rules, transforms
+from robot_core import transforms
 from robot_core.errors import CaseDataError
 from robot_core.intake import policy
+from robot_core.intake.base import Row, Source
 from robot_core.intake.cells import CellError, convert_cell, is_blank, is_number, plain, shown
 from robot_core.intake.compact import KeyIndex
 from robot_core.intake.delimited import Record, TextSource, open_text
@@ -35,33 +36,15 @@ from robot_core.intake.ole import OLE_MAGIC, is_encrypted_workbook
 from robot_core.intake.rows import CaseRow, Problem
 from robot_core.intake.xlsx import open_workbook
 from robot_core.intake.zipguard import Limits, check_archive
+from robot_core.script import rules
 from robot_core.script.model import Column, InputSpec
 
-Row = Sequence[Any]
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 ZIP_MAGIC = b"PK\x03\x04"
 #: What cells outside the bot's columns may hold: they are only written to the results.
 UNBOUND = Column(allow=("newline", "private_use", "formula_prefix"),
                  max_length=policy.EXCEL_MAX_LENGTH)
-
-
-class Source(Protocol):
-    """An open case file: the tables to search for the header, in order."""
-
-    @property
-    def names(self) -> list[str]:
-        """Every table (sheet) name."""
-
-    @property
-    def hidden(self) -> list[str]:
-        """Tables not searched because they are hidden."""
-
-    def tables(self) -> Iterator[tuple[str, Iterator[Row]]]:
-        """(name, rows from row 1) for each table to search."""
-
-    def close(self) -> None:
-        """Release the file."""
 
 
 class CaseStream:

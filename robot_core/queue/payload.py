@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from robot_core.audit import MASK
 from robot_core.intake import CaseRow, Problem
 from robot_core.intake.layout import header_matches
 from robot_core.queue.base import QueueError
 from robot_core.script.model import BotScript
-from robot_core.vault import Vault
+from robot_core.vault import MASK, Vault
 
 SEALED = "sealed"
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from robot_core import transforms
 from robot_core.errors import ConfigError
 from robot_core.home import contained
-from robot_core.rules import COMPARISONS, Rule
+from robot_core.script.actions import ACTIONS, Action
 from robot_core.script.model import (
     BotScript,
     InputSpec,
@@ -28,10 +28,10 @@ from robot_core.script.model import (
     Timeouts,
     Watch,
 )
+from robot_core.script.rules import COMPARISONS, Rule
+from robot_core.script.templating import ROOTS, Template, TemplateProblem, compile_template
 from robot_core.script.yamlsource import IDENTIFIER, PathKey, YamlSource, load_yaml
 from robot_core.selectors import SelectorMap, load_selector_map
-from robot_core.steps import ACTIONS, Action
-from robot_core.templating import ROOTS, Template, TemplateProblem, compile_template
 
 M = TypeVar("M", bound=BaseModel)
 #: Step arguments that become names of things (outputs, screenshot files): plain names only.

@@ -1,4 +1,4 @@
-"""The bot script model: what a bot *says*. What happened lives in ``robot_core.results``."""
+"""The bot script model: what a bot *says*. What happened lives in ``robot_core.evidence``."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from pydantic import (
 )
 
 from robot_core.errors import Location
-from robot_core.rules import Bound, Rule, check_bound, check_order
+from robot_core.script.rules import Bound, Rule, check_bound, check_order
+from robot_core.script.templating import Template
 from robot_core.selectors import SelectorMap
-from robot_core.templating import Template
 
 
 class _Strict(BaseModel):

@@ -20,13 +20,13 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageDraw
 
-from robot_core.capture import CaptureError, Edit, capture, parse_region, plan_edit
 from robot_core.cli import main
 from robot_core.drivers.desktop import DesktopDriver
-from robot_core.drivers.desktop_image import Templates
-from robot_core.drivers.desktop_x11 import Display
+from robot_core.drivers.desktop.image import Templates
+from robot_core.drivers.desktop.x11 import Display
 from robot_core.script.yamlsource import parse_yaml
 from robot_core.selectors import SelectorMap, load_selector_map
+from robot_core.tools.capture import CaptureError, Edit, capture, parse_region, plan_edit
 from tests.integration.desktop_env import ROOT, desktop_environment, xvfb
 
 MAP = Path("selectors/ledger_desktop.yaml")
@@ -205,7 +205,7 @@ def test_capture_is_undone_when_the_map_would_not_load(project: Path, tmp_path: 
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """An edit that breaks the map puts both files back: the map byte for byte, and the
     template that --force replaced."""
-    import robot_core.capture as module  # noqa: PLC0415
+    import robot_core.tools.capture.command as module  # noqa: PLC0415
 
     shot = tmp_path / "shot.png"
     picture(shot, marks=[(20, 20)])

@@ -258,7 +258,7 @@ def test_driver_attaches_types_kanji_and_masks(display: str, tmp_path: Path,
 
 def test_key_names_and_paths() -> None:
     """Bot-script key names and selector-map keyboard paths become pyautogui keys."""
-    from robot_core.drivers.desktop_input import Chord, key_names, key_path  # noqa: PLC0415
+    from robot_core.drivers.desktop.input import Chord, key_names, key_path  # noqa: PLC0415
     from robot_core.errors import BotScriptError  # noqa: PLC0415
 
     assert key_names("Control+S") == ["ctrl", "s"]
@@ -272,8 +272,8 @@ def test_key_names_and_paths() -> None:
 
 def test_launch_block() -> None:
     """``launch:`` is checked without a display; placeholders expand from the environment."""
-    from robot_core.drivers.desktop_launch import expand, parse_launch  # noqa: PLC0415
     from robot_core.errors import BotScriptError, ConfigError  # noqa: PLC0415
+    from robot_core.selectors import expand, parse_launch  # noqa: PLC0415
 
     spec = parse_launch({"command": ["{python}", "-m", "x", "{env.NO_SUCH_VAR:-7}"],
                          "window": "台帳管理システム"})
@@ -288,12 +288,12 @@ def test_launch_block() -> None:
 
 def test_message_box_text() -> None:
     """A message box copied with Ctrl+C reads as its message only."""
-    from robot_core.drivers.desktop import _message_of  # noqa: PLC0415
+    from robot_core.drivers.desktop.clipboard import message_of  # noqa: PLC0415
 
     copied = ("---------------------------\n入力エラー\n---------------------------\n"
               "入力内容に誤りがあります。\n郵便番号が存在しません。\n"
               "---------------------------\nOK   \n---------------------------\n")
-    assert _message_of(copied) == "入力内容に誤りがあります。\n郵便番号が存在しません。"
+    assert message_of(copied) == "入力内容に誤りがあります。\n郵便番号が存在しません。"
 
 
 def test_ledger_rules() -> None:

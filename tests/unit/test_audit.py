@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from helpers import MY_NUMBER
 
-from robot_core.audit import GENESIS, MASK, AuditTrail, SecretMasker, verify_chain
+from robot_core.evidence.audit import GENESIS, AuditTrail, SecretMasker, verify_chain
+from robot_core.vault import MASK
 
 PASSWORD = "s3cret-Pa55"
 

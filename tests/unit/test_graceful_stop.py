@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from robot_core.cli import GracefulStop
-from robot_core.results import StopRequested
+from robot_core.cli.app import GracefulStop
+from robot_core.evidence.results import StopRequested
 
 
 @pytest.fixture

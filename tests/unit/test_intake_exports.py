@@ -15,7 +15,6 @@ import pytest
 from helpers import REPO, SHIPPED_BOTS, SHIPPED_SELECTORS
 
 from fixtures.exports import make
-
 from robot_core.errors import CaseDataError
 from robot_core.intake import CaseRow, Intake, open_cases, read_cases
 from robot_core.intake.delimited import detect_encoding

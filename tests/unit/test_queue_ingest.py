@@ -12,9 +12,9 @@ from helpers import MY_NUMBER, SHIPPED_BOTS, SHIPPED_SELECTORS
 
 from robot_core.errors import CaseDataError
 from robot_core.queue.base import NewItem, State
-from robot_core.queue.ingest import enqueue_file
 from robot_core.queue.payload import Sealer, from_payload
 from robot_core.queue.sqlite import SQLiteStore
+from robot_core.run.ingest import enqueue_file
 from robot_core.script.loader import load_bot
 from robot_core.vault import Vault
 

@@ -17,7 +17,7 @@ import pytest
 from helpers import SHIPPED_BOTS, SHIPPED_SELECTORS
 
 from fixtures.pg_server import PostgresServer
-from robot_core.audit import MASK
+from robot_core.evidence.audit import MASK
 from robot_core.intake import CaseRow
 from robot_core.queue import open_store
 from robot_core.queue.base import NewItem, Outcome, QueueError, State, Store

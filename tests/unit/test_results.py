@@ -12,10 +12,8 @@ from helpers import MY_NUMBER, MY_NUMBER_ZERO, SHIPPED_BOTS, SHIPPED_SELECTORS
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from robot_core.audit import MASK
-from robot_core.intake import CaseRow, Intake, Problem, read_cases
-from robot_core.outcome import CaseResult, RunOutcome, Status
-from robot_core.results import (
+from robot_core.evidence.outcome import CaseResult, RunOutcome, Status
+from robot_core.evidence.results import (
     EXTRA_HEADERS,
     Layout,
     StopRequested,
@@ -23,7 +21,9 @@ from robot_core.results import (
     write_outcome,
     write_results,
 )
+from robot_core.intake import CaseRow, Intake, Problem, read_cases
 from robot_core.script.loader import load_bot
+from robot_core.vault import MASK
 
 HEADERS = ["受付番号", "氏名", "郵便番号", "電話番号", "備考", "個人番号", "金額", "転入日", ""]
 OUTPUTS = ["registration_number"]

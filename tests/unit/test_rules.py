@@ -7,13 +7,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import MY_NUMBER, SHIPPED_BOTS, SHIPPED_SELECTORS, dedent, write_project, write_workbook
+from helpers import (
+    MY_NUMBER,
+    SHIPPED_BOTS,
+    SHIPPED_SELECTORS,
+    dedent,
+    write_project,
+    write_workbook,
+)
 from pydantic import ValidationError
 
-from robot_core import rules
 from robot_core.errors import BotScriptError
 from robot_core.intake import CaseRow, Problem, convert_cell, read_cases
 from robot_core.intake.cells import CellError
+from robot_core.script import rules
 from robot_core.script.loader import load_bot
 from robot_core.script.model import Column, InputSpec
 

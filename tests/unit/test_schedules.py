@@ -29,8 +29,8 @@ from robot_core.daemon.schedule import NotifySpec
 from robot_core.daemon.service import Daemon
 from robot_core.daemon.triggers import crontab_weekdays, next_fire
 from robot_core.errors import BotScriptError, CaseDataError
-from robot_core.queue.ingest import checksum
 from robot_core.queue.sqlite import SQLiteStore
+from robot_core.run.ingest import checksum
 from robot_core.script.loader import load_bot
 
 TOKYO = ZoneInfo("Asia/Tokyo")

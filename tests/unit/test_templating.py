@@ -9,7 +9,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from robot_core import transforms
-from robot_core.templating import ENV, TemplateProblem, compile_template
+from robot_core.script.templating import ENV, TemplateProblem, compile_template
 
 
 def _render(source: str, **case: object) -> str:

@@ -17,7 +17,7 @@ from helpers import MY_NUMBER, SHIPPED_BOTS, SHIPPED_SELECTORS
 from keyring.backend import KeyringBackend
 
 from robot_core import vault
-from robot_core.audit import MASK
+from robot_core.evidence.audit import MASK
 from robot_core.intake import CaseRow
 from robot_core.queue.payload import Sealer, SecretsErased, from_payload, to_payload
 from robot_core.script.loader import load_bot

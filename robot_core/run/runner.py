@@ -19,7 +19,6 @@ from typing import Any
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from robot_core.audit import AuditTrail
 from robot_core.credentials import Credentials
 from robot_core.drivers.base import Driver
 from robot_core.errors import (
@@ -31,13 +30,14 @@ from robot_core.errors import (
     TargetNotFound,
     TransientError,
 )
-from robot_core.evidence import HtmlRenderer, rejection_card
+from robot_core.evidence.audit import AuditTrail
+from robot_core.evidence.cards import HtmlRenderer, rejection_card
+from robot_core.evidence.outcome import CaseResult, Status
 from robot_core.home import RunPaths
 from robot_core.intake import CaseRow
-from robot_core.outcome import CaseResult, Status
+from robot_core.run.steps import RUN, StepContext
+from robot_core.script.actions import ACTIONS
 from robot_core.script.model import BotScript, Step
-from robot_core.steps import ACTIONS
-from robot_core.steps.context import StepContext
 
 WATCH_ERRORS: dict[str, type[ApplicationError]] = {
     "session_expired": SessionExpired,
@@ -235,7 +235,7 @@ class Runner:
         for attempt in retrying:
             with attempt:
                 self._attempt_step(ctx, step, key, case_attempt,
-                                   attempt.retry_state.attempt_number, action.run)
+                                   attempt.retry_state.attempt_number, RUN[step.action])
 
     def _attempt_step(self, ctx: StepContext, step: Step, key: str, case_attempt: int,
                       step_attempt: int, run: Callable[[StepContext, Step], None]) -> None:

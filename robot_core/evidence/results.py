@@ -32,10 +32,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from robot_core.audit import MASK
-from robot_core.intake import CaseRow, Intake, header_matches
-from robot_core.outcome import CaseResult, RunOutcome, Status
-from robot_core.results_rows import (
+from robot_core.evidence.outcome import CaseResult, RunOutcome, Status
+from robot_core.evidence.results_rows import (
     FORMULA_STARTS,
     RowWriter,
     escape_controls,
@@ -43,6 +41,8 @@ from robot_core.results_rows import (
     splice,
     style_ids,
 )
+from robot_core.intake import CaseRow, Intake, header_matches
+from robot_core.vault import MASK
 
 FILLS = {
     Status.DONE: PatternFill("solid", fgColor="E2EFDA"),

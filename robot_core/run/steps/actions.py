@@ -1,107 +1,53 @@
-"""The actions bot scripts are written in. One small function each; see docs/writing-bots.md."""
+"""What the actions do. One small function each; see docs/writing-bots.md.
+
+The names, arguments and rules of the actions are their specs in ``robot_core.script.actions``;
+each function here is registered under its spec's name with ``@implements``.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TypeVar
 
-from pydantic import Field, field_validator, model_validator
-
-from robot_core.errors import BusinessError, SystemUnavailable, TargetNotFound, TransientError
+from robot_core.errors import BusinessError, TargetNotFound
+from robot_core.run.steps.context import StepContext
+from robot_core.script.actions import (
+    ACTIONS,
+    Args,
+    BusinessErrorArgs,
+    CheckArgs,
+    ChooseArgs,
+    ClickArgs,
+    ExtractArgs,
+    FillArgs,
+    PressArgs,
+    ScreenshotArgs,
+    SelectArgs,
+    TargetArgs,
+    WaitArgs,
+)
 from robot_core.script.model import Step
-from robot_core.steps.context import StepContext
-from robot_core.steps.registry import Args, action
 
 A = TypeVar("A", bound=Args)
+ActionFn = Callable[[StepContext, Step], None]
 TRUTHY = frozenset({"true", "1", "yes", "y", "on", "○", "〇", "はい", "有", "✓", "x"})
+RUN: dict[str, ActionFn] = {}
 
 
-class UrlArgs(Args):
-    url: str
-    TEMPLATES = ("url",)
+def implements(name: str) -> Callable[[ActionFn], ActionFn]:
+    """Register the decorated function as what the action ``name`` (a spec) does."""
+
+    def register(fn: ActionFn) -> ActionFn:
+        if name not in ACTIONS:
+            raise KeyError(f"no action spec named {name!r}")
+        RUN[name] = fn
+        return fn
+
+    return register
 
 
-class TargetArgs(Args):
-    target: str
-    timeout_ms: int | None = Field(default=None, ge=1)
-    TARGETS = ("target",)
-
-
-class ClickArgs(TargetArgs):
-    commit: bool = False  # this click saves the case: a retry after it must verify first
-
-
-class FillArgs(TargetArgs):
-    value: str
-    TEMPLATES = ("value",)
-
-
-class SelectArgs(TargetArgs):
-    value: str | None = None
-    label: str | None = None
-    TEMPLATES = ("value", "label")
-
-    @model_validator(mode="after")
-    def _one_of(self) -> SelectArgs:
-        if (self.value is None) == (self.label is None):
-            raise ValueError("give exactly one of value or label")
-        return self
-
-
-class CheckArgs(TargetArgs):
-    value: str = "true"
-    TEMPLATES = ("value",)
-
-
-class ChooseArgs(TargetArgs):
-    value: str
-    TEMPLATES = ("value",)
-
-
-class PressArgs(Args):
-    key: str
-    target: str | None = None
-    TARGETS = ("target",)
-
-
-class WaitArgs(Args):
-    target: str | None = None
-    any: tuple[str, ...] = ()
-    timeout_ms: int | None = Field(default=None, ge=1)
-    TARGETS = ("target", "any")
-
-    @model_validator(mode="after")
-    def _something(self) -> WaitArgs:
-        if self.target is None and not self.any:
-            raise ValueError("name a target, or any: [targets]")
-        return self
-
-
-class ExtractArgs(TargetArgs):
-    into: str
-    pattern: str | None = None
-
-    @field_validator("pattern")
-    @classmethod
-    def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a regular expression: {exc}") from None
-        return value
-
-
-class BusinessErrorArgs(TargetArgs):
-    reason: str = "{{ text }}"
-    TEMPLATES = ("reason",)
-
-
-class ScreenshotArgs(Args):
-    name: str = "evidence"
-
-
-@action("goto", UrlArgs, shorthand="url", retry_on=(TransientError, SystemUnavailable))
+@implements("goto")
 def goto(ctx: StepContext, step: Step) -> None:
     """Open a URL (web) or bring a window forward (desktop)."""
     url = ctx.render(step, "url")
@@ -109,7 +55,7 @@ def goto(ctx: StepContext, step: Step) -> None:
     ctx.driver.goto(url, ctx.bot.timeouts.navigation_ms)
 
 
-@action("click", ClickArgs, shorthand="target")
+@implements("click")
 def click(ctx: StepContext, step: Step) -> None:
     """Click a target (a button, a link, an image); ``commit: true`` marks the saving click."""
     args = _args(step, ClickArgs)
@@ -119,7 +65,7 @@ def click(ctx: StepContext, step: Step) -> None:
     ctx.matched = ctx.driver.click(target, ctx.timeout(target, args.timeout_ms))
 
 
-@action("fill", FillArgs)
+@implements("fill")
 def fill(ctx: StepContext, step: Step) -> None:
     """Type a value into a field, replacing what is there."""
     args = _args(step, FillArgs)
@@ -129,7 +75,7 @@ def fill(ctx: StepContext, step: Step) -> None:
     ctx.matched = ctx.driver.fill(target, value, ctx.timeout(target, args.timeout_ms))
 
 
-@action("select", SelectArgs)
+@implements("select")
 def select(ctx: StepContext, step: Step) -> None:
     """Pick an option of a drop-down list, by ``value`` or by visible ``label``."""
     args = _args(step, SelectArgs)
@@ -140,7 +86,7 @@ def select(ctx: StepContext, step: Step) -> None:
     ctx.matched = ctx.driver.select(target, value, label, ctx.timeout(target, args.timeout_ms))
 
 
-@action("check", CheckArgs)
+@implements("check")
 def check(ctx: StepContext, step: Step) -> None:
     """Tick a checkbox when ``value`` is true-ish (true, 1, ○, はい), untick it otherwise."""
     args = _args(step, CheckArgs)
@@ -150,7 +96,7 @@ def check(ctx: StepContext, step: Step) -> None:
     ctx.matched = ctx.driver.set_checked(target, wanted, ctx.timeout(target, args.timeout_ms))
 
 
-@action("choose", ChooseArgs)
+@implements("choose")
 def choose(ctx: StepContext, step: Step) -> None:
     """Pick the radio button of a target's ``options:`` that matches ``value`` (男 → 男's)."""
     args = _args(step, ChooseArgs)
@@ -160,7 +106,7 @@ def choose(ctx: StepContext, step: Step) -> None:
     ctx.matched = ctx.driver.set_checked(target, True, ctx.timeout(target, args.timeout_ms))
 
 
-@action("press", PressArgs, shorthand="key")
+@implements("press")
 def press(ctx: StepContext, step: Step) -> None:
     """Press a key (Enter, Tab, Control+S), on a target when one is named."""
     args = _args(step, PressArgs)
@@ -168,7 +114,7 @@ def press(ctx: StepContext, step: Step) -> None:
     ctx.driver.press(target, args.key, ctx.timeout(target))
 
 
-@action("wait_for", WaitArgs, shorthand="target")
+@implements("wait_for")
 def wait_for(ctx: StepContext, step: Step) -> None:
     """Wait until a target (or ``any`` of several) is on screen; never a fixed sleep."""
     args = _args(step, WaitArgs)
@@ -177,7 +123,7 @@ def wait_for(ctx: StepContext, step: Step) -> None:
     ctx.matched = shown.name
 
 
-@action("extract", ExtractArgs)
+@implements("extract")
 def extract(ctx: StepContext, step: Step) -> None:
     """Read a target's text into an output (``into:``), optionally through a regex ``pattern``."""
     args = _args(step, ExtractArgs)
@@ -192,7 +138,7 @@ def extract(ctx: StepContext, step: Step) -> None:
     ctx.shown_value = text
 
 
-@action("business_error_if", BusinessErrorArgs, shorthand="target", repeatable=False)
+@implements("business_error_if")
 def business_error_if(ctx: StepContext, step: Step) -> None:
     """If the target shows (a red validation message), the case is a business failure."""
     args = _args(step, BusinessErrorArgs)
@@ -203,14 +149,14 @@ def business_error_if(ctx: StepContext, step: Step) -> None:
     raise BusinessError(ctx.render(step, "reason", text=text) or f"{args.target} shown")
 
 
-@action("found_when", TargetArgs, shorthand="target", blocks=frozenset({"verify"}))
+@implements("found_when")
 def found_when(ctx: StepContext, step: Step) -> None:
     """In ``verify``: the case is already in the system when this target shows."""
     args = _args(step, TargetArgs)
     ctx.found = ctx.driver.is_visible(ctx.target(args.target))
 
 
-@action("screenshot", ScreenshotArgs, shorthand="name")
+@implements("screenshot")
 def screenshot(ctx: StepContext, step: Step) -> None:
     """Keep a screenshot as evidence of the case (secret targets masked)."""
     args = _args(step, ScreenshotArgs)

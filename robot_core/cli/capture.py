@@ -9,10 +9,10 @@ from typing import NoReturn
 import click
 from rich.markup import escape
 
-from robot_core.capture import CaptureReport, capture, parse_region
-from robot_core.cli import EXIT_INVALID, EXIT_SYSTEM, console, err, main
+from robot_core.cli.app import EXIT_INVALID, EXIT_SYSTEM, console, err, main
 from robot_core.errors import ApplicationError, BotScriptError, ConfigError
 from robot_core.home import project_dir
+from robot_core.tools.capture import CaptureReport, capture, parse_region
 
 
 @main.command("capture")

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from robot_core.outcome import CaseResult, RunOutcome, Status
+from robot_core.evidence.outcome import CaseResult, RunOutcome, Status
+from robot_core.evidence.results import Layout, Pair, write_results
 from robot_core.queue.base import Item, State, Store
 from robot_core.queue.payload import from_payload
-from robot_core.results import Layout, Pair, write_results
 from robot_core.script.model import BotScript
 
 STATUS_OF = {State.DONE: Status.DONE, State.BUSINESS_FAILED: Status.BUSINESS_FAILED,

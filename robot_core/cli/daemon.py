@@ -14,7 +14,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from robot_core.cli import EXIT_INVALID, EXIT_SYSTEM, console, err, fail, main
+from robot_core.cli.app import EXIT_INVALID, EXIT_SYSTEM, console, err, fail, main
 from robot_core.daemon import DaemonPaths, Schedule, job, load_schedules
 from robot_core.daemon.job import AlreadyRunningError, find_schedule, fire
 from robot_core.daemon.log import DaemonLog

@@ -22,20 +22,20 @@ from pathlib import Path
 from typing import Protocol
 
 from robot_core import credentials as creds
-from robot_core.audit import AuditTrail
 from robot_core.drivers import Driver, make_driver
 from robot_core.errors import ConfigError
+from robot_core.evidence.audit import AuditTrail
+from robot_core.evidence.export import batch_outcome, export_batch
+from robot_core.evidence.outcome import CaseResult, RunOutcome, Status
+from robot_core.evidence.results import StopRequested, write_outcome
 from robot_core.home import RunPaths, new_run_id
 from robot_core.intake import CaseRow, Intake
-from robot_core.outcome import CaseResult, RunOutcome, Status
 from robot_core.queue import Batch, Store, open_store
-from robot_core.queue.export import batch_outcome, export_batch
-from robot_core.queue.ingest import enqueue_file
-from robot_core.results import StopRequested, write_outcome
-from robot_core.runner import Runner
+from robot_core.run.ingest import enqueue_file
+from robot_core.run.runner import Runner
+from robot_core.run.worker import Worker
 from robot_core.script.model import BotScript
 from robot_core.vault import Vault
-from robot_core.worker import Worker
 
 Progress = Callable[[CaseRow, CaseResult], None]
 

@@ -9,8 +9,8 @@ from typing import Any
 from robot_core.drivers.base import Driver
 from robot_core.errors import BotScriptError
 from robot_core.script.model import BotScript, Step
+from robot_core.script.templating import TemplateProblem
 from robot_core.selectors import Target
-from robot_core.templating import TemplateProblem
 
 
 @dataclass

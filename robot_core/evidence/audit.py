@@ -19,8 +19,8 @@ from typing import IO, Any
 import structlog
 
 from robot_core.private import open_append, private_dir
+from robot_core.vault import MASK
 
-MASK = "********"
 GENESIS = "0" * 64
 EventDict = MutableMapping[str, Any]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import socket
 import threading
 from collections.abc import Callable
@@ -18,19 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from robot_core.audit import AuditTrail
+from robot_core.evidence.audit import AuditTrail
+from robot_core.evidence.outcome import CaseResult, Status
 from robot_core.intake import CaseRow
-from robot_core.outcome import CaseResult, Status
 from robot_core.queue.base import Item, Outcome, State, Store
 from robot_core.queue.payload import Sealer, SecretsErased, from_payload
-from robot_core.runner import Runner
+from robot_core.run.crash_points import CRASH_ENV, CrashPoints
+from robot_core.run.runner import Runner
 from robot_core.script.model import BotScript
 from robot_core.vault import Vault, VaultError
 
 STATE_OF = {Status.DONE: State.DONE, Status.BUSINESS_FAILED: State.BUSINESS_FAILED,
             Status.FAILED: State.FAILED}
 DEFAULT_LEASE_S = float(os.environ.get("ROBOT_LEASE_S", "60"))
-CRASH_ENV = "ROBOT_CRASH_AT"
 
 
 def worker_id() -> str:
@@ -62,23 +61,6 @@ def _zombie(pid: int) -> bool:
     except OSError:
         return False  # no /proc (not Linux): trust the signal check
     return stat.rsplit(")", 1)[-1].split()[0] in {"Z", "X"}
-
-
-class CrashPoints:
-    """Fault injection for crash tests: ``ROBOT_CRASH_AT=before_complete@3`` SIGKILLs this
-    process the third time it passes that point. Unset (always, outside tests), a no-op."""
-
-    def __init__(self, spec: str | None) -> None:
-        self.point, _, count = (spec or "").partition("@")
-        self.left = int(count or 1)
-
-    def passed(self, point: str) -> None:
-        """Mark ``point``; die here if it is the chosen one."""
-        if not self.point or point != self.point:
-            return
-        self.left -= 1
-        if self.left == 0:
-            os.kill(os.getpid(), signal.SIGKILL)
 
 
 class Heartbeat:

@@ -7,21 +7,21 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from robot_core.batch import RunOptions, work_queue
-from robot_core.cli import (
+from robot_core.cli.app import (
     EXIT_INVALID,
     EXIT_SYSTEM,
     STOP,
-    ProgressReport,
-    _load,
     console,
     fail,
+    load_named,
     main,
 )
+from robot_core.cli.render import ProgressReport
 from robot_core.errors import ApplicationError, BotScriptError, ConfigError
+from robot_core.evidence.export import export_batch
 from robot_core.home import robot_home
 from robot_core.queue import QueueError, State, Store, open_store
-from robot_core.queue.export import export_batch
+from robot_core.run.session import RunOptions, work_queue
 
 STATES = click.Choice([s.value for s in State])
 
@@ -41,7 +41,7 @@ def _store() -> Store:
 def work(bot_name: str, batch: int | None, limit: int | None, headed: bool) -> None:
     """Work BOT_NAME's queue until it is empty (items of crashed workers included)."""
     try:
-        bot = _load(bot_name)
+        bot = load_named(bot_name)
     except BotScriptError as exc:
         fail(exc, EXIT_INVALID)
     store = _store()
@@ -158,7 +158,7 @@ def export(batch: int, target: Path) -> None:
             found = store.batch(batch)
         except KeyError:
             fail(QueueError(f"no batch {batch}"), EXIT_INVALID)
-        bot = _load(found.bot)
+        bot = load_named(found.bot)
         with STOP.graceful("the results workbook"):
             path = export_batch(store, bot, batch, target, stop=STOP.deadline())
     except BotScriptError as exc:

@@ -1,0 +1,212 @@
+"""What every ``robot`` command shares: the group, the consoles, exit codes, signals, failing.
+
+The command modules (``run``, ``queue``, ``daemon``, ``capture``) import this module and
+register their commands on ``main``; ``robot_core.cli`` imports them, so nothing here
+imports a command module.
+
+Exit codes of ``robot run``: 0 every case done · 1 some business failures · 2 system
+failures remain · 3 the bot script, input or set-up is invalid (nothing was entered).
+Of every command: 2 for an unexpected error (one line; the traceback goes to a report under
+``ROBOT_HOME/logs/``, see ``crash.py``), 3 for invalid input, 130 (SIGINT) or 143 (SIGTERM)
+when a signal stopped it before it could finish, 1 (quietly) when its reader went away. No
+traceback reaches the terminal, whatever the input.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from robot_core import __version__
+from robot_core.cli.crash import summary, write_report
+from robot_core.errors import (
+    BotScriptError,
+    CaseDataError,
+    ConfigError,
+    RobotError,
+)
+from robot_core.evidence.results import StopRequested
+from robot_core.home import project_dir
+from robot_core.script.loader import load_bot
+from robot_core.script.model import BotScript
+
+EXIT_INVALID = 3
+EXIT_SYSTEM = 2
+EXIT_PIPE = 1  # as rich, click and the Python docs do for a reader that went away
+# Piped output (logs, CI) gets a wide table instead of rich's 80-column default.
+_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140
+console = Console(width=_WIDTH, emoji=False)
+err = Console(stderr=True, width=_WIDTH, emoji=False)
+
+
+def bots_dir() -> Path:
+    """The project's ``bots/`` folder."""
+    return project_dir() / "bots"
+
+
+def load_named(name: str) -> BotScript:
+    """The bot ``name`` (a file path, or a name under the project's ``bots/``), loaded."""
+    path = Path(name) if name.endswith((".yaml", ".yml")) else bots_dir() / f"{name}.yaml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in bots_dir().glob("*.yaml"))) or "none"
+        raise BotScriptError(f"no bot named {name!r} (bots: {known})")
+    return load_bot(path, project_dir() / "selectors")
+
+
+class GracefulStop:
+    """SIGINT and SIGTERM, for the whole process.
+
+    By default a signal stops the command at once (``StopRequested`` where the code is: a
+    transaction rolls back, a temporary file is removed). Within ``graceful()`` the first
+    signal only asks to stop (the case in hand is finished; a results workbook gets
+    ``GRACE`` seconds); a second stops at once.
+    """
+
+    GRACE = 1.0
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """No signal seen yet; outside ``graceful()``."""
+        self.count = 0
+        self.signum = 0
+        self.first_at = 0.0
+        self._doing = ""  # "" outside graceful(): stop at once
+
+    def install(self) -> None:
+        """Handle SIGINT and SIGTERM from now on (a fresh count: one per command)."""
+        self.reset()
+        signal.signal(signal.SIGINT, self._handle)
+        signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        self.count += 1
+        if not self.signum:
+            self.signum, self.first_at = signum, time.monotonic()
+        if self.count > 1 or not self._doing:
+            raise StopRequested
+        err.print(f"[yellow]{signal.Signals(signum).name}: finishing {self._doing}, "
+                  "then stopping (again to stop now)[/yellow]", highlight=False)
+
+    def requested(self) -> bool:
+        """A stop was asked for."""
+        return self.count > 0
+
+    @contextmanager
+    def graceful(self, doing: str = "the current case") -> Iterator[None]:
+        """Within: the first signal lets ``doing`` finish."""
+        before, self._doing = self._doing, doing
+        try:
+            yield
+        finally:
+            self._doing = before
+
+    @contextmanager
+    def abortable(self) -> Iterator[None]:
+        """Within: any signal stops at once (one that came before, too)."""
+        before, self._doing = self._doing, ""
+        try:
+            if self.count:
+                raise StopRequested
+            yield
+        finally:
+            self._doing = before
+
+    def deadline(self) -> Callable[[], bool]:
+        """From now: true once a stop has had ``GRACE`` seconds, or at a second signal."""
+        started = time.monotonic()
+        return lambda: self.count > 1 or (
+            self.count > 0 and time.monotonic() - max(started, self.first_at) > self.GRACE)
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal's number, as a shell reports a program the signal ended."""
+        return 128 + (self.signum or signal.SIGINT)
+
+
+STOP = GracefulStop()
+
+
+class RobotGroup(click.Group):
+    """The top command: every exception of every subcommand ends as one line and a code."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command line with private file modes and a quiet broken pipe."""
+        os.umask(0o077)  # files 0600, folders 0700: case data belongs to this user alone
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            _flush_quietly()
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Invoke the subcommand; turn whatever escapes it into one line and an exit code."""
+        STOP.install()
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise  # click's own: usage errors keep click's message and code
+        except KeyboardInterrupt:
+            err.print(f"[yellow]stopped ({_signal_name()}); what was done is kept[/yellow]",
+                      highlight=False)
+            sys.exit(STOP.exit_code)
+        except BrokenPipeError:
+            _flush_quietly()
+            sys.exit(EXIT_PIPE)
+        except (BotScriptError, CaseDataError, ConfigError) as exc:
+            fail(exc, EXIT_INVALID)
+        except RobotError as exc:  # expected, named failures (queue, application): no report
+            fail(exc, EXIT_SYSTEM)
+        except Exception as exc:  # the one place every other error ends
+            crashed(exc)
+
+
+def _signal_name() -> str:
+    return signal.Signals(STOP.signum).name if STOP.signum else "SIGINT"
+
+
+def _flush_quietly() -> None:
+    """Flush stdout; if its reader is gone, point it at /dev/null so exit stays quiet."""
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+
+
+def crashed(exc: BaseException) -> NoReturn:
+    """One line naming the error and its report; exit 2."""
+    report = write_report(exc)
+    where = f"full report: {report}" if report else "no report could be written"
+    err.print(f"[red]error:[/red] {escape(summary(exc))} ({escape(where)})", highlight=False,
+              soft_wrap=True, emoji=False)
+    sys.exit(EXIT_SYSTEM)
+
+
+@click.group(cls=RobotGroup)
+@click.version_option(__version__, prog_name="robot")
+def main() -> None:
+    """robot: declarative RPA for back-office data entry."""
+    os.umask(0o077)  # everything a run writes (queue, evidence, logs) is this user's alone
+
+
+def fail(exc: Exception, code: int) -> NoReturn:
+    """Print ``exc`` as an error and exit with ``code``."""
+    err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+

@@ -1,0 +1,68 @@
+"""What a run looks like on the terminal: the progress of the cases, the table at the end."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from robot_core.cli.app import console
+from robot_core.evidence.outcome import CaseResult, RunOutcome, Status
+from robot_core.intake import CaseRow
+
+STYLE = {Status.DONE: "green", Status.BUSINESS_FAILED: "yellow", Status.FAILED: "red",
+         Status.PENDING: "dim"}
+
+
+class ProgressReport:
+    """A rich progress bar on a terminal; one plain line per case otherwise."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.seen = 0
+        self.counts = {s: 0 for s in Status}
+        self.bar: Progress | None = None
+
+    def __enter__(self) -> ProgressReport:
+        if console.is_terminal:
+            self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                                MofNCompleteColumn(), TextColumn("{task.fields[tally]}"),
+                                TimeRemainingColumn(), console=console)
+            self.bar.start()
+            self.task = self.bar.add_task("entering", total=self.total, tally="")
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def __call__(self, case: CaseRow, result: CaseResult) -> None:
+        self.seen += 1
+        self.counts[result.status] += 1
+        tally = (f"done {self.counts[Status.DONE]} · business "
+                 f"{self.counts[Status.BUSINESS_FAILED]} · failed {self.counts[Status.FAILED]}")
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, tally=tally)
+            return
+        extra = " ".join(result.outputs.values()) or result.error
+        console.print(escape(f"[{self.seen}/{self.total}] {case.key} {result.status.value} "
+                             f"{extra}"),
+                      highlight=False, soft_wrap=True)
+
+
+SHOWN = 200  # cases in the table at the end of a run; the results workbook has every one
+
+
+def render(outcome: RunOutcome) -> None:
+    """The results table (the first ``SHOWN`` cases) and the counts."""
+    table = Table("case", "status", "outputs", "error", "attempts", title=f"run {outcome.run_id}",
+                  caption=f"the first {SHOWN} of {len(outcome.results)} cases: every one is "
+                          "in the results workbook" if len(outcome.results) > SHOWN else None)
+    for r in outcome.results[:SHOWN]:
+        style = STYLE[r.status]
+        table.add_row(escape(r.key), f"[{style}]{r.status.value}[/{style}]",
+                      escape(" ".join(r.outputs.values())), escape(r.error[:80]),
+                      str(r.attempts))
+    console.print(table)
+    counts = outcome.counts()
+    console.print(" · ".join(f"{s.value}: {counts.get(s, 0)}" for s in Status))
