@@ -15,9 +15,9 @@ any entry path (``run_file``, ``work_queue``, ``run_direct``); see docs/writing-
 
 from robot_core.testing.app import FakeApp
 from robot_core.testing.crashes import CrashAt, Crashed, CrashPoints
-from robot_core.testing.driver import PNG, Call, FakeDriver, Handler
+from robot_core.testing.driver import PNG, Call, FakeDriver, Handler, Result
 from robot_core.testing.events import capture_events, named
 from robot_core.testing.store import MemoryStore
 
 __all__ = ["PNG", "Call", "CrashAt", "CrashPoints", "Crashed", "FakeApp", "FakeDriver",
-           "Handler", "MemoryStore", "capture_events", "named"]
+           "Handler", "MemoryStore", "Result", "capture_events", "named"]

@@ -2,8 +2,9 @@
 
 It keeps a little screen state: which targets are ``shown`` (``is_visible`` and ``wait_any``
 answer from it), what ``read_text`` returns (``texts``, else what was typed), a ``form`` that
-stores every fill, select and tick, and a ``save`` target whose click appends the form to
-``saved``: what "landed" in the legacy system, as the fixture registry's database is::
+stores every fill, select and tick since the last ``goto``, and a ``save`` target whose click
+appends the form to ``saved``: what "landed" in the legacy system, as the fixture registry's
+database is::
 
     app = FakeApp(shown={"menu.entry", "done.message"}, texts={"done.regno": "RG-1"},
                   save="confirm.register")
@@ -61,8 +62,9 @@ class FakeApp:
 
     # -- one method per verb; subclasses override what their application does differently --
     def goto(self, call: Call) -> Result:
-        """Remember where the application is."""
+        """A new page: remember where, and start with an empty form."""
         self.url = call.value or ""
+        self.form.clear()
         return None
 
     def click(self, call: Call) -> Result:
