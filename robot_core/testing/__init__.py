@@ -7,6 +7,7 @@
 * ``capture_events()``: the audit events of a block, masked as written.
 * ``CrashPoints`` (the worker's fault injection) and ``CrashAt``, which raises ``Crashed``
   instead of killing the process.
+* ``run_bot(bot, cases, driver, home=...)``: ``robot run`` with all of the above.
 
 Inject them through ``RunOptions(home, driver_factory=lambda bot: driver, store=store)`` on
 any entry path (``run_file``, ``work_queue``, ``run_direct``); see docs/writing-bots.md,
@@ -17,7 +18,8 @@ from robot_core.testing.app import FakeApp
 from robot_core.testing.crashes import CrashAt, Crashed, CrashPoints
 from robot_core.testing.driver import PNG, Call, FakeDriver, Handler, Result
 from robot_core.testing.events import capture_events, named
+from robot_core.testing.run import BotRun, run_bot
 from robot_core.testing.store import MemoryStore
 
-__all__ = ["PNG", "Call", "CrashAt", "CrashPoints", "Crashed", "FakeApp", "FakeDriver",
-           "Handler", "MemoryStore", "Result", "capture_events", "named"]
+__all__ = ["PNG", "BotRun", "Call", "CrashAt", "CrashPoints", "Crashed", "FakeApp", "FakeDriver",
+           "Handler", "MemoryStore", "Result", "capture_events", "named", "run_bot"]

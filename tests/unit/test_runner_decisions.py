@@ -11,20 +11,23 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from fake_registry import PASSWORD, Registry, Sessions, case, make_bot, saved_keys
 from helpers import MY_NUMBER
 
 from robot_core.audit import MASK
+from robot_core.drivers.base import Driver
 from robot_core.errors import NoResponse, TargetNotFound, TransientError
+from robot_core.evidence import HtmlRenderer
 from robot_core.intake import Problem
 from robot_core.outcome import Status
 from robot_core.runner import Runner
 from robot_core.testing import PNG, Call, FakeDriver, Result, capture_events, named
 
+Start = Callable[[FakeDriver], Runner]
+
 
 @pytest.fixture
-def runner(tmp_path: Path) -> Iterator[Callable[[FakeDriver], Runner]]:
+def runner(tmp_path: Path) -> Iterator[Start]:
     """A runner of the tiny bot on a given fake driver; its audit trail closed afterwards."""
     sessions = Sessions(tmp_path / "home")
     bot = make_bot(tmp_path)
@@ -40,7 +43,7 @@ def _fills(driver: FakeDriver, target: str) -> int:
     return sum(1 for name, _ in driver.typed() if name == target)
 
 
-def test_a_case_lands_once_with_its_outputs(runner: Callable[[FakeDriver], Runner]) -> None:
+def test_a_case_lands_once_with_its_outputs(runner: Start) -> None:
     """A good case is typed once, saved once, and done with the number the registry gave."""
     app = Registry()
     driver = FakeDriver(app)
@@ -54,7 +57,7 @@ def test_a_case_lands_once_with_its_outputs(runner: Callable[[FakeDriver], Runne
     assert _gotos(driver) == ["http://registry/login", "http://registry/entry"]
 
 
-def test_a_business_error_ends_the_case_with_a_screenshot_and_no_retry(runner: Callable[[FakeDriver], Runner]) -> None:
+def test_a_business_error_ends_the_case_with_a_screenshot_and_no_retry(runner: Start) -> None:
     """Red text on the form makes the case business_failed at once, with a real screenshot."""
     app = Registry(refuse={"U-0001": "生年月日が不正です"})
     driver = FakeDriver(app)
@@ -69,7 +72,7 @@ def test_a_business_error_ends_the_case_with_a_screenshot_and_no_retry(runner: C
     assert app.saved == []
 
 
-def test_a_transient_error_repeats_only_the_step(runner: Callable[[FakeDriver], Runner]) -> None:
+def test_a_transient_error_repeats_only_the_step(runner: Start) -> None:
     """Two hiccups on one field repeat that fill, not the case: one attempt, one save."""
     app = Registry(fail={"form.name": [TransientError("detached"), TransientError("detached")]})
     driver = FakeDriver(app)
@@ -81,7 +84,7 @@ def test_a_transient_error_repeats_only_the_step(runner: Callable[[FakeDriver], 
     assert saved_keys(app) == ["U-0001"]
 
 
-def test_step_repeats_are_bounded_by_retry_step(runner: Callable[[FakeDriver], Runner]) -> None:
+def test_step_repeats_are_bounded_by_retry_step(runner: Start) -> None:
     """A hiccup that outlasts retry.step fails the attempt; the next attempt types the case."""
     app = Registry(fail={"form.name": [TransientError("detached")] * 3})
     driver = FakeDriver(app)
@@ -111,7 +114,7 @@ def test_a_missing_target_recovers_logs_in_again_and_retries_up_to_retry_case(
     assert "http://registry/search" not in _gotos(driver) and app.saved == []
 
 
-def test_a_failure_after_the_commit_click_verifies_before_typing_again(runner: Callable[[FakeDriver], Runner]) -> None:
+def test_a_failure_after_the_commit_click_verifies_before_typing_again(runner: Start) -> None:
     """No answer after the saving click: the next attempt searches first, finds the case and
     finishes it as done (verified) without typing it a second time."""
     app = Registry(fail={"done.regno": [NoResponse("no response from the application")]})
@@ -124,7 +127,7 @@ def test_a_failure_after_the_commit_click_verifies_before_typing_again(runner: C
     assert saved_keys(app) == ["U-0001"] and _fills(driver, "form.key") == 1
 
 
-def test_an_uncertain_case_found_by_verify_is_done_without_typing(runner: Callable[[FakeDriver], Runner]) -> None:
+def test_an_uncertain_case_found_by_verify_is_done_without_typing(runner: Start) -> None:
     """An uncertain case already in the registry is done from verify: no form field is typed."""
     app = Registry(saved=[{"form.key": "U-0001"}])
     driver = FakeDriver(app)
@@ -137,7 +140,7 @@ def test_an_uncertain_case_found_by_verify_is_done_without_typing(runner: Callab
     assert len(app.saved) == 1
 
 
-def test_an_uncertain_case_not_found_is_typed(runner: Callable[[FakeDriver], Runner]) -> None:
+def test_an_uncertain_case_not_found_is_typed(runner: Start) -> None:
     """An uncertain case verify does not find is typed and saved, once."""
     app = Registry()
     driver = FakeDriver(app)
@@ -149,7 +152,7 @@ def test_an_uncertain_case_not_found_is_typed(runner: Callable[[FakeDriver], Run
     assert saved_keys(app) == ["U-0001"]
 
 
-def test_a_rejected_row_never_touches_the_application(runner: Callable[[FakeDriver], Runner]) -> None:
+def test_a_rejected_row_never_touches_the_application(runner: Start) -> None:
     """A row with intake problems is business_failed with an evidence card, and the only
     driver call it makes is rendering that card."""
     driver = FakeDriver(Registry())
@@ -163,7 +166,7 @@ def test_a_rejected_row_never_touches_the_application(runner: Callable[[FakeDriv
     assert (run.paths.root / result.screenshot).read_bytes() == PNG
 
 
-def test_session_expiry_mid_case_logs_in_again(runner: Callable[[FakeDriver], Runner]) -> None:
+def test_session_expiry_mid_case_logs_in_again(runner: Start) -> None:
     """Logged out mid-case: the wait ends as SessionExpired, the robot logs in again and the
     case goes through on the next attempt."""
     app = Registry()
@@ -188,7 +191,7 @@ def test_session_expiry_mid_case_logs_in_again(runner: Callable[[FakeDriver], Ru
     assert saved_keys(app) == ["U-0001"]
 
 
-def test_setup_watches_error_pages_but_not_the_login_page(runner: Callable[[FakeDriver], Runner]) -> None:
+def test_setup_watches_error_pages_but_not_the_login_page(runner: Start) -> None:
     """While logging in only the error-page watch interrupts; during the case both do."""
     app = Registry()
     seen: dict[str, list[str]] = {}
@@ -207,7 +210,7 @@ def test_setup_watches_error_pages_but_not_the_login_page(runner: Callable[[Fake
                     "form.name": ["login.expired", "page.unavailable"]}
 
 
-def test_an_error_page_ends_a_wait_and_the_case_is_verified(runner: Callable[[FakeDriver], Runner]) -> None:
+def test_an_error_page_ends_a_wait_and_the_case_is_verified(runner: Start) -> None:
     """An error page while waiting after the save ends the wait as SystemUnavailable; the
     next attempt verifies and finds the case, typed once."""
     app = Registry()
@@ -232,7 +235,7 @@ def test_an_error_page_ends_a_wait_and_the_case_is_verified(runner: Callable[[Fa
     assert saved_keys(app) == ["U-0001"]
 
 
-def test_secrets_never_reach_the_audit_events(runner: Callable[[FakeDriver], Runner]) -> None:
+def test_secrets_never_reach_the_audit_events(runner: Start) -> None:
     """The password and the My Number (typed, and quoted in an error) are masked in every
     event, exactly as written to audit.jsonl."""
     app = Registry(refuse={"U-0001": f"個人番号 {MY_NUMBER} は登録済みです"})
@@ -261,3 +264,11 @@ def test_a_fake_screenshot_is_a_valid_png(tmp_path: Path) -> None:
     start = data.index(b"IDAT") + 4
     assert zlib.decompress(data[start:start + int.from_bytes(data[start - 8:start - 4],
                                                              "big")]) == b"\x00\x80"
+
+
+def test_the_fake_driver_implements_the_whole_seam() -> None:
+    """FakeDriver has every method of the Driver protocol, and renders rejection cards."""
+    driver = FakeDriver()
+    assert isinstance(driver, Driver) and isinstance(driver, HtmlRenderer)
+    seam = {name for name in vars(Driver) if not name.startswith("_")}
+    assert seam <= set(dir(driver))
