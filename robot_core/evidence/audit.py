@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -23,6 +23,8 @@ from robot_core.vault import MASK
 
 GENESIS = "0" * 64
 EventDict = MutableMapping[str, Any]
+#: Called with every event as written (masked, chained): ``robot_core.testing.capture_events``.
+LISTENERS: list[Callable[[dict[str, Any]], None]] = []
 
 
 class SecretMasker:
@@ -132,6 +134,8 @@ class _LineWriter:
         with self._lock:
             self._stream.write(line + "\n")
             self._stream.flush()
+        for listener in tuple(LISTENERS):  # none outside tests: no cost but this check
+            listener(json.loads(line))
 
     info = warning = error = msg
 

@@ -83,11 +83,14 @@ class NoStop:
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Knobs of one run."""
+    """Knobs of one run, and its parts when a caller brings its own (tests do:
+    ``robot_core.testing.FakeDriver`` and ``MemoryStore``)."""
 
     home: Path
     headed: bool = False
     limit: int | None = None
+    driver_factory: Callable[[BotScript], Driver] | None = None  # default: the bot's driver
+    store: Store | None = None  # default: open_store(home); a store given here is not closed
 
 
 @dataclass
@@ -115,9 +118,24 @@ def open_session(bot: BotScript, options: RunOptions, driver: Driver | None = No
     run_id = new_run_id(bot.name)
     paths = RunPaths.create(options.home, run_id)
     audit = AuditTrail(paths.audit, run_id=run_id, bot=bot.name)
-    driver = driver or make_driver(bot.driver, headed=options.headed,
-                                   launch=dict(bot.selectors.launch))
+    driver = driver or _driver_for(bot, options)
     return Session(run_id, paths, audit, Runner(bot, driver, audit, paths, env, secrets))
+
+
+def _driver_for(bot: BotScript, options: RunOptions) -> Driver:
+    """The caller's driver (``driver_factory``), else the one the bot names."""
+    if options.driver_factory is not None:
+        return options.driver_factory(bot)
+    return make_driver(bot.driver, headed=options.headed, launch=dict(bot.selectors.launch))
+
+
+def _open_store(options: RunOptions) -> Store:
+    return options.store if options.store is not None else open_store(options.home)
+
+
+def _close_store(options: RunOptions, store: Store) -> None:
+    if options.store is None:
+        store.close()
 
 
 def run_file(bot: BotScript, source: Path, options: RunOptions,
@@ -127,7 +145,7 @@ def run_file(bot: BotScript, source: Path, options: RunOptions,
     """Ingest ``source`` as a batch, work it, write its results workbook."""
     stop = stop or NoStop()
     session = open_session(bot, options)  # checks the environment before writing anything
-    store = open_store(options.home)
+    store = _open_store(options)
     try:
         batch = _ingest(bot, store, session, source, stop, options)
         if on_batch:
@@ -139,7 +157,7 @@ def run_file(bot: BotScript, source: Path, options: RunOptions,
             _export(bot, store, session, batch, stop)
         return batch_outcome(store, batch.id, session.run_id), session.paths, batch
     finally:
-        store.close()
+        _close_store(options, store)
 
 
 def _ingest(bot: BotScript, store: Store, session: Session, source: Path,
@@ -175,7 +193,7 @@ def work_queue(bot: BotScript, options: RunOptions, progress: Progress | None = 
                ) -> tuple[int, RunPaths]:
     """Work the bot's queue (or one batch of it) until it is empty."""
     session = open_session(bot, options)
-    store = open_store(options.home)
+    store = _open_store(options)
     try:
         try:
             worked = _work(bot, store, session, options, batch, progress, stop)
@@ -184,7 +202,7 @@ def work_queue(bot: BotScript, options: RunOptions, progress: Progress | None = 
             session.audit.close()
         return worked, session.paths
     finally:
-        store.close()
+        _close_store(options, store)
 
 
 def _work(bot: BotScript, store: Store, session: Session, options: RunOptions,

@@ -11,14 +11,17 @@ from fixtures.pg_server import PostgresServer
 from robot_core.queue.base import NewItem, Outcome, State, Store
 from robot_core.queue.postgres import PostgresStore
 from robot_core.queue.sqlite import SQLiteStore
+from robot_core.testing import MemoryStore
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", "postgres", "memory"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A fresh store of each backend."""
-    if request.param == "postgres":
+    """A fresh store of each backend, robot_core.testing's MemoryStore included."""
+    if request.param == "memory":
+        made: Store = MemoryStore()
+    elif request.param == "postgres":
         server: PostgresServer = request.getfixturevalue("pg_server")
-        made: Store = PostgresStore(server.new_database())
+        made = PostgresStore(server.new_database())
     else:
         made = SQLiteStore(tmp_path / "queue.db")
     yield made

@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import sqlite3
 import stat
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,18 +27,23 @@ from robot_core.queue.postgres import MIGRATIONS as PG_MIGRATIONS
 from robot_core.queue.postgres import PostgresStore
 from robot_core.queue.sqlite import SQLiteStore
 from robot_core.script.loader import load_bot
+from robot_core.testing import MemoryStore
 from robot_core.vault import Vault
 
-BACKENDS = ["sqlite", "postgres"]
+BACKENDS = ["sqlite", "postgres"]  # backends with a database beside them (files, processes)
+
+
+def _where(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
+    if backend == "postgres":
+        server: PostgresServer = request.getfixturevalue("pg_server")
+        return server.new_database()
+    return str(tmp_path / "queue.db")
 
 
 @pytest.fixture(params=BACKENDS)
 def where(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Where a fresh queue of each backend lives: a file path, or a new PostgreSQL database."""
-    if request.param == "postgres":
-        server: PostgresServer = request.getfixturevalue("pg_server")
-        return server.new_database()
-    return str(tmp_path / "queue.db")
+    return _where(request, request.param, tmp_path)
 
 
 def _open(where: str, **options: Any) -> Store:
@@ -46,10 +52,11 @@ def _open(where: str, **options: Any) -> Store:
     return SQLiteStore(Path(where), **options)
 
 
-@pytest.fixture
-def store(where: str) -> Iterator[Store]:
-    """A fresh store of each backend."""
-    made = _open(where)
+@pytest.fixture(params=[*BACKENDS, "memory"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store of each backend, robot_core.testing's MemoryStore included."""
+    made = MemoryStore() if request.param == "memory" else \
+        _open(_where(request, request.param, tmp_path))
     yield made
     made.close()
 
@@ -176,6 +183,39 @@ def test_counts_per_batch(store: Store) -> None:
     assert item is not None
     store.complete(item.id, "w:1:a", Outcome(State.DONE))
     assert store.counts("bot") == {("bot", first.id): {State.DONE: 1, State.PENDING: 1}}
+
+
+def test_two_threads_never_take_the_same_item(store: Store) -> None:
+    """Two threads sharing one store (a worker and its heartbeat, say) take each item once."""
+    store.add_batch("bot", "a", "x", "s", [], _items([f"K{i}" for i in range(200)]))
+    taken: dict[str, list[int]] = {"h:1:t": [], "h:2:t": []}
+
+    def drain(owner: str) -> None:
+        while (item := store.claim("bot", owner, 60)) is not None:
+            taken[owner].append(item.id)
+            store.heartbeat(item.id, owner, 60)
+            store.complete(item.id, owner, Outcome(State.DONE))
+
+    threads = [threading.Thread(target=drain, args=(owner,)) for owner in taken]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    everything = taken["h:1:t"] + taken["h:2:t"]
+    assert sorted(everything) == sorted({i.id for i in store.items("bot")})
+    assert len(everything) == 200
+
+
+def test_a_batch_that_fails_half_way_adds_nothing(store: Store) -> None:
+    """Rows that stop coming half-way (an unreadable row, a stop) leave no batch and no item."""
+    def rows() -> Iterator[NewItem]:
+        yield from _items(["A", "B"])
+        raise RuntimeError("row 6 unreadable")
+
+    with pytest.raises((RuntimeError, QueueError)):
+        store.add_batch("bot", "a", "x", "s", [], rows())
+    assert store.items("bot") == [] and store.batches("bot") == []
+    assert store.add_batch("bot", "a", "x", "s", [], _items(["A"])).new == 1
 
 
 def _claim_all(where: str, owner: str, out: multiprocessing.Queue, go: object) -> None:  # type: ignore[type-arg]
