@@ -9,7 +9,7 @@ look at the queue and run the next worker in the same process.
 
 from __future__ import annotations
 
-from robot_core.worker import CrashPoints
+from robot_core.run.crash_points import CrashPoints
 
 __all__ = ["CrashAt", "CrashPoints", "Crashed"]
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from robot_core.audit import LISTENERS
+from robot_core.evidence.audit import LISTENERS
 
 
 @contextmanager

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from helpers import MY_NUMBER, dedent, write_project
 
-from robot_core.audit import AuditTrail
 from robot_core.credentials import Credentials
+from robot_core.evidence.audit import AuditTrail
 from robot_core.home import RunPaths
 from robot_core.intake import CaseRow, Problem
-from robot_core.runner import Runner
+from robot_core.run.runner import Runner
 from robot_core.script.loader import load_bot
 from robot_core.script.model import BotScript
 from robot_core.testing import Call, FakeApp, FakeDriver, Result

@@ -39,7 +39,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("evidence", ("robot_core.evidence",)),
     ("run", ("robot_core.run",)),
     ("daemon", ("robot_core.daemon",)),
-    ("tools", ("robot_core.tools",)),
+    ("tools", ("robot_core.tools", "robot_core.testing")),  # beside the CLI: nothing imports them
     ("cli", ("robot_core.cli",)),
 )
 RANK = {name: rank for rank, (name, _) in enumerate(LAYERS)}

@@ -14,14 +14,14 @@ import pytest
 from fake_registry import PASSWORD, Registry, Sessions, case, make_bot, saved_keys
 from helpers import MY_NUMBER
 
-from robot_core.audit import MASK
 from robot_core.drivers.base import Driver
 from robot_core.errors import NoResponse, TargetNotFound, TransientError
-from robot_core.evidence import HtmlRenderer
+from robot_core.evidence.cards import HtmlRenderer
+from robot_core.evidence.outcome import Status
 from robot_core.intake import Problem
-from robot_core.outcome import Status
-from robot_core.runner import Runner
+from robot_core.run.runner import Runner
 from robot_core.testing import PNG, Call, FakeDriver, Result, capture_events, named
+from robot_core.vault import MASK
 
 Start = Callable[[FakeDriver], Runner]
 

@@ -95,7 +95,8 @@ def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
     bot = write_project(tmp_path, HEAD + STEPS + "# " + "x" * (2 * MIB) + "\n")
     done, _ = load_capped(bot, tmp_path)
     assert done.returncode == 3, done.stderr
-    assert done.stdout.strip() == f"{bot}:1:1: file is larger than 1 MiB; no bot script or map is that long"
+    assert done.stdout.strip() == (f"{bot}:1:1: file is larger than 1 MiB; "
+                                   "no bot script or map is that long")
 
 
 def test_python_tag_is_refused_and_never_runs(tmp_path: Path) -> None:

@@ -13,15 +13,15 @@ import pytest
 from fake_registry import Registry, make_bot, saved_keys
 from helpers import MY_NUMBER, MY_NUMBER_ZERO
 
-from robot_core.batch import RunOptions, open_session, run_direct, run_file, work_queue
+from robot_core.evidence.outcome import Status
 from robot_core.intake import read_cases
-from robot_core.outcome import Status
 from robot_core.queue.base import NewItem, State
-from robot_core.queue.ingest import enqueue_file
+from robot_core.run.ingest import enqueue_file
+from robot_core.run.session import RunOptions, open_session, run_direct, run_file, work_queue
+from robot_core.run.worker import Worker
 from robot_core.script.model import BotScript
 from robot_core.testing import CrashAt, Crashed, CrashPoints, FakeDriver, MemoryStore
 from robot_core.vault import Vault, new_key
-from robot_core.worker import Worker
 
 ROWS = [("U-0001", "山田 太郎", MY_NUMBER), ("U-0002", "佐藤 花子", MY_NUMBER_ZERO),
         ("U-0003", "鈴木 一郎", MY_NUMBER)]
