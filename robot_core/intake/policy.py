@@ -9,8 +9,11 @@ characters do harm there while staff cannot see them in Excel:
 - bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069, U+200E/U+200F,
   U+061C), which make a value read differently from what it holds;
 - zero-width characters (U+200B-U+200D, U+2060, U+FEFF), which make equal names unequal;
-- line breaks and separators (CR, LF, U+2028, U+2029) and tabs, which end a field or move
-  the focus to the next one when typed;
+- line breaks (CR, LF) and tabs, which end a field or move the focus to the next one when
+  typed;
+- Unicode's line and paragraph separators (U+2028, U+2029), which no office types: they come
+  from pasting out of a web page or a word processor, and legacy screens show them as
+  garbage; refused even where line breaks are allowed;
 - private-use characters (外字: U+E000-U+F8FF, planes 15 and 16), which mean a different
   glyph, or nothing, on every other machine;
 - text that begins with ``= + - @`` (or a tab, CR or space before one; the full-width forms
@@ -37,7 +40,8 @@ ALLOWANCES = ("newline", "private_use", "formula_prefix")
 
 _BIDI = frozenset({*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C})
 _ZERO_WIDTH = frozenset({0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF})
-_NEWLINE = frozenset({0x09, 0x0A, 0x0D, 0x2028, 0x2029})
+_NEWLINE = frozenset({0x09, 0x0A, 0x0D})
+_SEPARATORS = frozenset({0x2028, 0x2029})
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _FORMULA_START = frozenset("=+-@＝＋－＠﹦﹢﹣")
 _LEADING = " \t\r\n\u3000"
@@ -47,7 +51,8 @@ KINDS = {
     "control": ("a control character", "制御文字"),
     "bidi": ("a bidirectional control character", "文字の向きを変える制御文字"),
     "zero_width": ("a zero-width character", "幅のない不可視の文字"),
-    "newline": ("a line break, line separator or tab", "改行・区切り文字またはタブ"),
+    "newline": ("a line break or tab", "改行またはタブ"),
+    "separator": ("a Unicode line or paragraph separator", "Unicodeの行・段落区切り文字"),
     "private_use": ("a private-use character (外字)", "外字（私用領域の文字）"),
 }
 
@@ -65,6 +70,8 @@ def kind_of(char: str) -> str | None:
     point = ord(char)
     if point in _NEWLINE:
         return "newline"
+    if point in _SEPARATORS:
+        return "separator"
     if point in _BIDI:
         return "bidi"
     if point in _ZERO_WIDTH:

@@ -20,29 +20,51 @@ def robot(*args: str, home: Path, **extra: str) -> subprocess.CompletedProcess[s
     env.update(ROBOT_HOME=str(home), ROBOT_PROJECT=str(REPO), REGISTRY_PASSWORD=PASSWORD,
                COLUMNS="250", NO_COLOR="1", **extra)
     return subprocess.run([str(ROBOT), *args], cwd=REPO, env=env, text=True,
-                          capture_output=True, timeout=60)
+                          capture_output=True, timeout=60, check=False)
+
+
+PYTHON = REPO / ".venv" / "bin" / "python"
+# The console script, with the queue opener replaced by one that fails as no one expects: a
+# bug, which is what the handler is for (every real input now has an error of its own).
+BUGGY = f"""
+import sys
+import robot_core.cli.queue as commands
+def broken(*_args, **_kwargs):
+    raise ZeroDivisionError("a bug near {PASSWORD}")
+commands.open_store = broken
+from robot_core.cli import main
+sys.argv = ["robot", *sys.argv[1:]]
+main()
+"""
+
+
+def buggy_robot(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """``robot ARGS`` whose queue opener raises an unexpected exception."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROBOT_", "REGISTRY_"))}
+    env.update(ROBOT_HOME=str(home), ROBOT_PROJECT=str(REPO), REGISTRY_PASSWORD=PASSWORD,
+               COLUMNS="250", NO_COLOR="1")
+    return subprocess.run([str(PYTHON), "-c", BUGGY, *args], cwd=REPO, env=env, text=True,
+                          capture_output=True, timeout=60, check=False)
 
 
 def test_unexpected_error_is_one_line_exit_2_and_a_private_report(tmp_path: Path) -> None:
-    """A queue path under a plain file crashes ``robot queue status``: one line, exit 2, report."""
-    blocker = tmp_path / PASSWORD  # a file where a folder should be; its name is a secret
-    blocker.write_text("not a folder")
+    """A bug in ``robot queue status``: one line, exit 2, a private report with no secret."""
     home = tmp_path / "home"
-    done = robot("queue", "status", home=home, ROBOT_DB=str(blocker / "queue.db"))
+    done = buggy_robot("queue", "status", home=home)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     found = LINE.match(lines[0])
     assert found, lines[0]
-    assert found.group(1) == "FileExistsError"
+    assert found.group(1) == "ZeroDivisionError"
     report = Path(found.group(3))
     assert report.parent == home / "logs"
     assert stat.S_IMODE(report.stat().st_mode) == 0o600
     assert stat.S_IMODE(report.parent.stat().st_mode) == 0o700
     text = report.read_text(encoding="utf-8")
     assert "Traceback (most recent call last)" in text
-    assert "FileExistsError" in text and "sqlite.py" in text
+    assert "ZeroDivisionError" in text and "in broken" in text
     assert PASSWORD not in text + done.stderr
     assert "***" in text
 
@@ -51,7 +73,7 @@ def test_a_robot_home_that_is_a_file_still_gets_a_report(tmp_path: Path) -> None
     """When ROBOT_HOME itself is a file, the report goes to a private temporary folder."""
     home = tmp_path / "home"
     home.write_text("not a folder")
-    done = robot("queue", "list", home=home)
+    done = buggy_robot("queue", "list", home=home)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     found = LINE.match(done.stderr.strip())
@@ -60,6 +82,19 @@ def test_a_robot_home_that_is_a_file_still_gets_a_report(tmp_path: Path) -> None
     assert report.is_file() and "Traceback" in report.read_text(encoding="utf-8")
     assert stat.S_IMODE(report.parent.stat().st_mode) == 0o700
     report.unlink()
+
+
+def test_a_queue_path_under_a_file_is_one_named_line(tmp_path: Path) -> None:
+    """ROBOT_DB under a plain file: the queue's own error, exit 2, no report, no secret."""
+    blocker = tmp_path / PASSWORD
+    blocker.write_text("not a folder")
+    home = tmp_path / "home"
+    done = robot("queue", "status", home=home, ROBOT_DB=str(blocker / "queue.db"))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stderr.startswith("error: ") and "queue database" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (home / "logs").exists()
 
 
 def test_damaged_queue_is_one_line_without_a_report(tmp_path: Path) -> None:

@@ -191,11 +191,14 @@ def test_traversing_names_write_nothing_outside_home(corpus: Corpus, name: str) 
 def _results(home: Path) -> dict[str, dict[str, str]]:
     """The results workbook of the one run under ``home``, rows by case id."""
     [path] = home.glob("runs/*/results.xlsx")
-    sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    headers = [str(h) for h in next(rows)]
-    return {str(r[0]): {h: "" if v is None else str(v) for h, v in zip(headers, r, strict=False)}
-            for r in rows if r[0]}
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        headers = [str(h) for h in next(rows)]
+        return {str(r[0]): {h: "" if v is None else str(v)
+                            for h, v in zip(headers, r, strict=False)} for r in rows if r[0]}
+    finally:
+        book.close()
 
 
 @pytest.mark.browser

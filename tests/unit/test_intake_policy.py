@@ -93,11 +93,12 @@ def test_columns_opt_in(tmp_path: Path) -> None:
     assert row.valid and row.values["name"] == "=山田\ue000\n太郎"
 
 
-def test_opt_in_never_allows_bidi_or_controls(tmp_path: Path) -> None:
-    """No ``allow`` lets a bidirectional override or a control character through."""
+def test_opt_in_never_allows_bidi_controls_or_separators(tmp_path: Path) -> None:
+    """No ``allow`` lets a bidi override, a control or a Unicode line separator through."""
     the_spec = spec(allow=["newline", "private_use", "formula_prefix"])
     assert not csv_row(tmp_path, "A1,山田\u202e,30,,", the_spec).valid
     assert not csv_row(tmp_path, "A1,山田\x1b,30,,", the_spec).valid
+    assert not csv_row(tmp_path, "A1,山田\u2028太郎,30,,", the_spec).valid
 
 
 def test_unknown_allowance_is_refused() -> None:
