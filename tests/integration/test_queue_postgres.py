@@ -16,6 +16,7 @@ import pytest
 from fixtures.pg_server import PostgresServer
 from robot_core.queue import State
 from robot_core.queue.postgres import PostgresStore
+from robot_core.vault import new_key
 from tests.conftest import EXPECTED, ROOT, SAMPLE
 
 pytestmark = pytest.mark.browser
@@ -30,7 +31,8 @@ def test_two_machines_share_one_postgres_queue(registry: Any, robot_env: Path, t
     exactly once, both machines entered some, and ``robot queue`` on either sees it all."""
     app = registry(latency_ms=60)
     url = pg_server.new_database()
-    base = {**os.environ, "REGISTRY_URL": app.url, "ROBOT_DB": url}
+    # Every machine sharing a queue holds the same key (docs/operations.md).
+    base = {**os.environ, "REGISTRY_URL": app.url, "ROBOT_DB": url, "ROBOT_KEY": new_key()}
     machines = {name: {**base, "ROBOT_HOME": str(tmp_path / name)} for name in ("a", "b")}
 
     first = subprocess.Popen([str(ROBOT), "run", "resident_registration", "--input",
