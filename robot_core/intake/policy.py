@@ -42,6 +42,8 @@ _BIDI = frozenset({*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200
 _ZERO_WIDTH = frozenset({0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF})
 _NEWLINE = frozenset({0x09, 0x0A, 0x0D})
 _SEPARATORS = frozenset({0x2028, 0x2029})
+_KIND_OF_POINT = {**dict.fromkeys(_NEWLINE, "newline"), **dict.fromkeys(_SEPARATORS, "separator"),
+                  **dict.fromkeys(_BIDI, "bidi"), **dict.fromkeys(_ZERO_WIDTH, "zero_width")}
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _FORMULA_START = frozenset("=+-@＝＋－＠﹦﹢﹣")
 _LEADING = " \t\r\n\u3000"
@@ -68,14 +70,8 @@ class Finding:
 def kind_of(char: str) -> str | None:
     """The policy class of one character, or None when it is ordinary text."""
     point = ord(char)
-    if point in _NEWLINE:
-        return "newline"
-    if point in _SEPARATORS:
-        return "separator"
-    if point in _BIDI:
-        return "bidi"
-    if point in _ZERO_WIDTH:
-        return "zero_width"
+    if point in _KIND_OF_POINT:
+        return _KIND_OF_POINT[point]
     category = unicodedata.category(char)
     if category in {"Cc", "Cs"} or point in (0xFFFE, 0xFFFF):
         return "control"

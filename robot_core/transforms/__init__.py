@@ -20,7 +20,7 @@ Spaces and personal names
     ``trim``, ``split_name``, ``family_name``, ``given_name``.
 Numbers
     ``my_number_check_digit``, ``is_my_number``,
-    ``corporate_number_check_digit``, ``is_corporate_number``, ``digits``.
+    ``corporate_number_check_digit``, ``is_corporate_number``, ``digits``, ``zfill``.
 Registry
     ``FILTERS`` maps template-filter / column-transform names to functions.
 
@@ -49,6 +49,7 @@ from robot_core.transforms.numbers import (
     is_corporate_number,
     is_my_number,
     my_number_check_digit,
+    zfill,
 )
 from robot_core.transforms.postal import phone, postal_code
 from robot_core.transforms.wareki import (
@@ -105,6 +106,7 @@ __all__ = [
     "year",
     "zenkaku",
     "zenkaku_digits",
+    "zfill",
 ]
 
 FILTERS: dict[str, Callable[..., object]] = {
@@ -120,6 +122,7 @@ FILTERS: dict[str, Callable[..., object]] = {
     "family_name": family_name,
     "given_name": given_name,
     "digits": digits,
+    "zfill": zfill,
     "wareki_era": wareki_era,
     "wareki_era_letter": wareki_era_letter,
     "wareki_year": wareki_year,

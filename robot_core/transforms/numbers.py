@@ -59,3 +59,17 @@ def is_corporate_number(s: str) -> bool:
 def digits(s: str) -> str:
     """Return only the digits of ``s`` as ASCII (full-width digits are converted)."""
     return "".join(char for char in hankaku_digits(s) if char in _ASCII_DIGITS)
+
+
+def zfill(value: object, width: int = 2) -> str:
+    """``value`` as text, zero-padded on the left to ``width`` digits: ``1`` → ``01``.
+
+    For era years and month/day fields of fixed width (``wareki_year | zfill``); a value
+    that is not a whole number is refused, so nothing but digits is ever padded.
+    """
+    text = hankaku_digits(str(value).strip())
+    if not text or not all(char in _ASCII_DIGITS for char in text):
+        raise ValueError(f"not a whole number to pad: {str(value)[:20]!r}")
+    if not 1 <= width <= 20:
+        raise ValueError(f"zfill width must be 1 to 20, not {width}")
+    return text.zfill(width)

@@ -34,10 +34,21 @@ def _render(source: str, **case: object) -> str:
     ("{{ case.d | katakana }}", "やまだ　たろう", "ヤマダ　タロウ"),
     ("{{ case.d | zenkaku | katakana }}", "ｻｲﾄｳ", "サイトウ"),
     ("{{ case.d | postal_code }}", "0481501", "048-1501"),
+    ("{{ case.d | wareki_year | zfill }}", date(2019, 5, 1), "01"),
+    ("{{ case.d | zfill(4) }}", "１２", "0012"),
+    ("{{ case.d | zfill }}", 123, "123"),
 ])
 def test_filters_render(source: str, value: object, expected: str) -> None:
     """Each transform is usable as a filter and renders the expected text."""
     assert _render(source, d=value) == expected
+
+
+def test_zfill_pads_whole_numbers_only() -> None:
+    """``zfill`` refuses text that is not a whole number rather than padding it."""
+    with pytest.raises(ValueError, match="not a whole number"):
+        transforms.zfill("1a")
+    with pytest.raises(ValueError, match="width"):
+        transforms.zfill("1", 99)
 
 
 def test_every_transform_is_a_filter() -> None:

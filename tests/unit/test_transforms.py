@@ -563,6 +563,7 @@ def test_digits_keeps_only_digits() -> None:
 def test_filters_registry() -> None:
     """FILTERS exposes the documented names, each mapped to a callable."""
     expected = {
+        "zfill",
         "zenkaku",
         "hankaku",
         "hankaku_digits",
