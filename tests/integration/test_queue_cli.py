@@ -69,7 +69,8 @@ def test_sigterm_finishes_the_case_then_work_resumes(registry: Any, robot_env: P
 
 
 def test_reingest_retry_cancel_export(registry: Any, robot_env: Path, tmp_path: Path) -> None:
-    """Re-running a file adds nothing; cancelled items are not retried (secrets erased)."""
+    """Re-running a file adds nothing; cancelled items are not retried (secrets erased), and
+    the export shows each as its queue state (cancelled, never pending)."""
     app = registry(fail_rate=1.0)  # the legacy system is down all night
     env = {**os.environ, "REGISTRY_URL": app.url}
     night = _robot("run", "resident_registration", "--input", str(SAMPLE), "--limit", "2",
@@ -102,7 +103,10 @@ def test_reingest_retry_cancel_export(registry: Any, robot_env: Path, tmp_path: 
     status_col = header.index("状態 (status)")
     statuses = [row[status_col].value for row in sheet.iter_rows(min_row=2)]
     assert len(statuses) == 50
-    assert all(s.endswith("(pending)") for s in statuses)
+    # Each row says what its item is: the cancelled ones cancelled, never "pending".
+    assert statuses == [f"{i.state.ja} ({i.state.value})" for i in _items(robot_env)]
+    assert sum(s.endswith("(cancelled)") for s in statuses) == len(pending)
+    assert not any(s.endswith("(pending)") for s in statuses)
     assert app.dump() == []
 
 
