@@ -48,8 +48,8 @@ from rich.table import Table
 
 from fixtures.legacy_desktop.db import dump_records
 from robot_core.drivers import make_driver
-from robot_core.evidence.outcome import CaseResult, Status
 from robot_core.intake import CaseRow, read_cases
+from robot_core.outcome import CaseResult, Status
 from robot_core.run.session import RunOptions, run_direct
 from robot_core.script.loader import load_bot
 from tests.integration.desktop_env import desktop_environment, xvfb
@@ -196,9 +196,9 @@ def run(args: argparse.Namespace, display: str, work: Path) -> dict[str, Any]:
     seen: list[tuple[float, str, str]] = []
     started = time.perf_counter()
 
-    def progress(case: CaseRow, result: CaseResult) -> None:
-        seen.append((time.perf_counter() - started, case.key, result.status.value))
-        console.print(f"[{len(seen)}/{len(rows)}] {case.key} {result.status.value} "
+    def progress(result: CaseResult) -> None:
+        seen.append((time.perf_counter() - started, result.key, result.status.value))
+        console.print(f"[{len(seen)}/{len(rows)}] {result.key} {result.status.value} "
                       f"{' '.join(result.outputs.values()) or result.error}", highlight=False)
 
     with _environment({

@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_cprofile:
             profiler.enable()
 
-    def progress(_case: object, _result: object) -> None:
+    def progress(_result: object) -> None:
         state["seen"] += 1
         if state["seen"] == args.offset:
             begin()

@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 from fixtures.pg_server import PostgresServer
-from robot_core.queue.base import NewItem, Outcome, State, Store
+from robot_core.outcome import CaseResult, Status
+from robot_core.queue.base import NewItem, Store
 from robot_core.queue.postgres import PostgresStore
 from robot_core.queue.sqlite import SQLiteStore
 
@@ -34,7 +35,8 @@ def _drain(where: str, owner: str, go: object, out: multiprocessing.Queue) -> No
     go.wait()  # type: ignore[attr-defined]
     taken: list[int] = []
     while (item := store.claim("bench", owner, 60)) is not None:
-        store.complete(item.id, owner, Outcome(State.DONE, {"regno": f"RG-{item.id}"}))
+        store.complete(item.id, owner, CaseResult(item.key, item.row_number, Status.DONE,
+                                                  {"regno": f"RG-{item.id}"}))
         taken.append(item.id)
     store.close()
     out.put(taken)

@@ -20,10 +20,11 @@ from robot_core.cli.render import ProgressReport
 from robot_core.errors import ApplicationError, BotScriptError, ConfigError
 from robot_core.evidence.export import export_batch
 from robot_core.home import robot_home
-from robot_core.queue import QueueError, State, Store, open_store
+from robot_core.outcome import Status
+from robot_core.queue import QueueError, Store, open_store
 from robot_core.run.session import RunOptions, work_queue
 
-STATES = click.Choice([s.value for s in State])
+STATES = click.Choice([s.value for s in Status])
 
 
 def _store() -> Store:
@@ -46,8 +47,8 @@ def work(bot_name: str, batch: int | None, limit: int | None, headed: bool) -> N
         fail(exc, EXIT_INVALID)
     store = _store()
     waiting = sum(n for (b, _), counts in store.counts(bot.name).items() if b == bot.name
-                  for s, n in counts.items() if s in (State.PENDING, State.UNCERTAIN,
-                                                       State.IN_PROGRESS))
+                  for s, n in counts.items() if s in (Status.PENDING, Status.UNCERTAIN,
+                                                       Status.IN_PROGRESS))
     store.close()
     try:
         with ProgressReport(min(waiting, limit or waiting)) as report, STOP.graceful():
@@ -81,10 +82,10 @@ def _status(bot_name: str | None) -> None:
         sources = {b.id: Path(b.source).name for b in store.batches(bot_name)}
     finally:
         store.close()
-    table = Table("bot", "batch", "file", *[s.value for s in State], title="queue")
+    table = Table("bot", "batch", "file", *[s.value for s in Status], title="queue")
     for (bot, batch), by_state in counts.items():
         table.add_row(bot, str(batch), sources.get(batch, ""),
-                      *[str(by_state.get(s, 0) or "") for s in State])
+                      *[str(by_state.get(s, 0) or "") for s in Status])
     console.print(table)
 
 
@@ -96,7 +97,7 @@ def list_items(states: tuple[str, ...], bot_name: str | None, batch: int | None)
     """Items, with their state, attempts and last error."""
     store = _store()
     try:
-        items = store.items(bot_name, batch, [State(s) for s in states])
+        items = store.items(bot_name, batch, [Status(s) for s in states])
     finally:
         store.close()
     table = Table("id", "bot", "batch", "key", "state", "attempts", "error", "screenshot")
@@ -117,7 +118,7 @@ def retry(ids: tuple[int, ...], states: tuple[str, ...], bot_name: str | None) -
         raise click.UsageError("name item ids or --state")
     store = _store()
     try:
-        n = store.retry(ids, [State(s) for s in states], bot_name)
+        n = store.retry(ids, [Status(s) for s in states], bot_name)
     except QueueError as exc:  # e.g. an item whose secrets were erased: nothing changed
         fail(exc, EXIT_INVALID)
     finally:
@@ -137,7 +138,7 @@ def cancel(ids: tuple[int, ...], states: tuple[str, ...], bot_name: str | None,
         raise click.UsageError("name item ids, --state or --batch")
     store = _store()
     try:
-        n = store.cancel(ids, [State(s) for s in states], bot_name, batch)
+        n = store.cancel(ids, [Status(s) for s in states], bot_name, batch)
     finally:
         store.close()
     console.print(f"{n} item(s) cancelled")

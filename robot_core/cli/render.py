@@ -7,18 +7,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from robot_core.cli.app import console
-from robot_core.evidence.outcome import CaseResult, RunOutcome, Status
-from robot_core.intake import CaseRow
+from robot_core.outcome import CaseResult, RunOutcome, Status, shown
 
 STYLE = {Status.DONE: "green", Status.BUSINESS_FAILED: "yellow", Status.FAILED: "red",
-         Status.PENDING: "dim"}
+         Status.PENDING: "dim", Status.IN_PROGRESS: "cyan", Status.UNCERTAIN: "magenta",
+         Status.CANCELLED: "dim"}
 
 
 class ProgressReport:
     """A rich progress bar on a terminal; one plain line per case otherwise."""
 
-    def __init__(self, total: int) -> None:
-        self.total = total
+    def __init__(self, total: int | None = None) -> None:
+        self.total = total  # None until known: a run learns it from its batch
         self.seen = 0
         self.counts = {s: 0 for s in Status}
         self.bar: Progress | None = None
@@ -36,7 +36,13 @@ class ProgressReport:
         if self.bar is not None:
             self.bar.stop()
 
-    def __call__(self, case: CaseRow, result: CaseResult) -> None:
+    def expect(self, total: int) -> None:
+        """The number of cases this run will enter, once known."""
+        self.total = total
+        if self.bar is not None:
+            self.bar.update(self.task, total=total)
+
+    def __call__(self, result: CaseResult) -> None:
         self.seen += 1
         self.counts[result.status] += 1
         tally = (f"done {self.counts[Status.DONE]} · business "
@@ -45,8 +51,8 @@ class ProgressReport:
             self.bar.update(self.task, advance=1, tally=tally)
             return
         extra = " ".join(result.outputs.values()) or result.error
-        console.print(escape(f"[{self.seen}/{self.total}] {case.key} {result.status.value} "
-                             f"{extra}"),
+        console.print(escape(f"[{self.seen}/{self.total or '?'}] {result.key} "
+                             f"{result.status.value} {extra}"),
                       highlight=False, soft_wrap=True)
 
 
@@ -65,4 +71,4 @@ def render(outcome: RunOutcome) -> None:
                       str(r.attempts))
     console.print(table)
     counts = outcome.counts()
-    console.print(" · ".join(f"{s.value}: {counts.get(s, 0)}" for s in Status))
+    console.print(" · ".join(f"{s.value}: {counts.get(s, 0)}" for s in shown(counts)))

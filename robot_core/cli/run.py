@@ -23,10 +23,9 @@ from robot_core.cli.app import (
 from robot_core.cli.render import ProgressReport, render
 from robot_core.errors import ApplicationError, BotScriptError, CaseDataError, ConfigError
 from robot_core.home import robot_home
-from robot_core.intake import open_cases, read_cases
-from robot_core.queue import QueueError
+from robot_core.intake import CaseStream, Intake, collect, open_cases
+from robot_core.queue import Batch, QueueError
 from robot_core.run.session import RunOptions, run_direct, run_file
-from robot_core.script.model import InputSpec
 
 
 @main.command("list")
@@ -76,38 +75,49 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
         bot = load_named(bot_name)
         if input_file is None:
             raise CaseDataError("give the case file with --input FILE.xlsx")
-        # Judged whole before anything is written; only --direct keeps the rows in memory.
+        # The header is found before anything is written; the file is then read once: into
+        # the batch, or (--direct) into memory.
         with STOP.abortable():
-            intake = read_cases(input_file, bot.input) if direct else None
-            count = len(intake.rows) if intake is not None else _count(input_file, bot.input)
+            cases = open_cases(input_file, bot.input)
+            intake = _collect(cases) if direct else None
     except (BotScriptError, CaseDataError) as exc:
         fail(exc, EXIT_INVALID)
-    total = min(count, limit or count)
     options = RunOptions(robot_home(), headed, limit)
     try:
-        with ProgressReport(total) as report:
+        with ProgressReport() as report:
             if intake is not None:
+                report.expect(_capped(len(intake.rows), limit))
                 with STOP.graceful():
                     outcome, paths = run_direct(bot, intake, options, report, STOP.requested)
             else:
                 outcome, paths, _ = run_file(
-                    bot, input_file, options, report, STOP,
-                    on_batch=lambda b: console.print(
-                        f"batch {b.id}: {b.new} new, {b.duplicates} already queued",
-                        highlight=False))
+                    bot, cases, options, report, STOP,
+                    on_batch=lambda b: _batch_taken(b, limit, report))
     except (ConfigError, CaseDataError, QueueError) as exc:
         fail(exc, EXIT_INVALID)
     except ApplicationError as exc:
         err.print(f"[red]the application could not be started:[/red] {escape(str(exc))}",
                   highlight=False)
         sys.exit(EXIT_SYSTEM)
+    finally:
+        cases.close()
     render(outcome)
     console.print(f"evidence: {paths.root}", highlight=False, soft_wrap=True)
     console.print(f"results:  {paths.results}", highlight=False, soft_wrap=True)
     sys.exit(outcome.exit_code)
 
 
-def _count(path: Path, spec: InputSpec) -> int:
-    """How many cases ``path`` holds, every row read and judged, none kept."""
-    with open_cases(path, spec) as cases:
-        return sum(1 for _ in cases)
+def _collect(cases: CaseStream) -> Intake:
+    with cases:
+        return collect(cases)
+
+
+def _capped(count: int, limit: int | None) -> int:
+    return min(count, limit or count)
+
+
+def _batch_taken(batch: Batch, limit: int | None, report: ProgressReport) -> None:
+    """The batch is queued: say so, and size the progress by it (every row of the file)."""
+    console.print(f"batch {batch.id}: {batch.new} new, {batch.duplicates} already queued",
+                  highlight=False)
+    report.expect(_capped(batch.new + batch.duplicates, limit))

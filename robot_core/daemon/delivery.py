@@ -15,12 +15,12 @@ from robot_core.daemon.ledger import Entry
 from robot_core.daemon.notify import notify
 from robot_core.daemon.paths import unique
 from robot_core.evidence.export import export_batch
-from robot_core.queue import State
+from robot_core.outcome import Status
 
 
 def finished_counts(ctx: RunContext, batch: int) -> dict[str, int] | None:
     """Items per state if every item of ``batch`` is final, else None."""
-    counts = {s.value: 0 for s in State}
+    counts = {s.value: 0 for s in Status}
     for item in ctx.store.items(batch=batch):
         if not item.state.final:
             return None
@@ -65,8 +65,8 @@ def summarise(ctx: RunContext, entry: Entry, counts: dict[str, int],
     return {
         "schedule": ctx.schedule.name, "bot": ctx.bot.name, "file": entry.name,
         "batch": entry.batch, "total": sum(counts.values()),
-        "done": counts[State.DONE.value],
-        "business_failed": counts[State.BUSINESS_FAILED.value],
-        "failed": counts[State.FAILED.value], "cancelled": counts[State.CANCELLED.value],
+        "done": counts[Status.DONE.value],
+        "business_failed": counts[Status.BUSINESS_FAILED.value],
+        "failed": counts[Status.FAILED.value], "cancelled": counts[Status.CANCELLED.value],
         "results": str(results), "archived": entry.archived,
     }

@@ -2,12 +2,14 @@
 
 A table in ``jobs.db`` beside APScheduler's jobs. States of an entry::
 
-    taken ──enqueue──▶ queued ──results written──▶ delivered
+    taken ──enqueue, then archive──▶ queued ──results written──▶ delivered
+      └──unreadable half-way──▶ rejected
     duplicate   (same bytes as a file taken before: archived, not queued)
     rejected    (could not be read: moved to inbox/rejected/ with a .error.txt)
 
-``taken`` is written *before* the file is moved and queued, so a crash between the two is
-finished by the next run instead of losing the file; ``results`` is chosen before the
+``taken`` is written once the file's header is found, *before* it is queued and moved, so a
+crash (or a database failure) in between is finished by the next run instead of losing the
+file; ``results`` is chosen before the
 workbook is written, so a rewrite after a crash goes to the same file.
 """
 
@@ -83,6 +85,10 @@ class Ledger:
     def delivered(self, entry_id: int) -> None:
         """The results workbook is written and the batch summarised."""
         self._set(entry_id, state="delivered")
+
+    def rejected(self, entry_id: int, moved_to: Path, note: str) -> None:
+        """A taken file turned out unreadable before its batch committed: it was rejected."""
+        self._set(entry_id, state="rejected", archived=str(moved_to), note=note)
 
     def lost(self, entry_id: int, note: str) -> None:
         """A taken file vanished before it was queued (someone moved it by hand)."""

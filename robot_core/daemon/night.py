@@ -25,7 +25,7 @@ from robot_core.daemon.delivery import deliver_finished
 from robot_core.daemon.inbox import Inbox
 from robot_core.daemon.receive import Receiver
 from robot_core.errors import ConfigError
-from robot_core.queue import State
+from robot_core.outcome import Status
 from robot_core.run.session import environment
 from robot_core.run.worker import owner_alive
 
@@ -147,7 +147,7 @@ class NightRun:
         for (bot, _batch), by_state in self.ctx.store.counts(self.ctx.bot.name).items():
             if bot != self.ctx.bot.name:
                 continue
-            claimable += by_state.get(State.PENDING, 0) + by_state.get(State.UNCERTAIN, 0)
+            claimable += by_state.get(Status.PENDING, 0) + by_state.get(Status.UNCERTAIN, 0)
             final += sum(n for s, n in by_state.items() if s.final)
         return claimable, final
 
@@ -161,7 +161,7 @@ class NightRun:
         # A lease that ran out (its worker died on another machine) is claimable too.
         now = datetime.now(UTC)
         claimable += sum(1 for i in self.ctx.store.items(self.ctx.bot.name,
-                                                         states=[State.IN_PROGRESS])
+                                                         states=[Status.IN_PROGRESS])
                          if i.lease_expires is not None and i.lease_expires < now)
         return claimable > 0 and (fresh or final > self.final_at_start)
 

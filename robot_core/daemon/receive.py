@@ -1,8 +1,12 @@
-"""Take one settled inbox file: archive and queue it, archive it as a duplicate, or reject it.
+"""Take one settled inbox file: queue and archive it, archive it as a duplicate, or reject it.
 
-Order matters for crashes: the ledger says ``taken`` (with the archive path) before the file
-moves, and the batch is added after; ``recover`` finishes any entry a crash left ``taken``.
-The queue's ``add_batch`` is one transaction, so a batch exists wholly or not at all.
+The file is opened once: its header is found (a file without one is rejected, nothing
+recorded), then the ledger says ``taken`` (with the archive path), then its rows stream from
+the inbox into the batch, and only once the batch is committed does the file move to the
+archive. The queue's ``add_batch`` is one transaction, so a batch exists wholly or not at
+all: a file that turns out unreadable half-way is rejected with nothing queued, and one whose
+batch failed otherwise (the database) stays in the inbox, ``taken``, for ``recover`` to
+finish on the next run, as it finishes any entry a crash left ``taken``.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from robot_core.daemon.ledger import Entry
 from robot_core.daemon.paths import unique
 from robot_core.daemon.rejection import duplicate_text, error_text, explain
 from robot_core.errors import CaseDataError
-from robot_core.intake import read_cases
-from robot_core.run.ingest import checksum, enqueue_file
+from robot_core.intake import open_cases
+from robot_core.queue import Batch
+from robot_core.run.ingest import checksum, enqueue_cases
 
 
 class Receiver:
@@ -38,29 +43,32 @@ class Receiver:
         earlier = self._seen_before(digest)
         if earlier:
             return self._duplicate(path, digest, earlier)
-        try:
-            read_cases(path, self.bot.input)  # judge the file before it leaves the inbox
-        except CaseDataError as exc:
-            return self._reject(path, digest, exc)
         target = unique(self.paths.inside(self._archive_dir() / path.name))
-        entry = self.ledger.add(self.schedule.name, self.bot.name, path, checksum=digest,
-                                state="taken", archived=target)
-        _move(path, target)
-        return self._enqueue(entry, target)
+        entry = None
+        try:
+            with open_cases(path, self.bot.input) as cases:  # judged before it is recorded
+                entry = self.ledger.add(self.schedule.name, self.bot.name, path,
+                                        checksum=digest, state="taken", archived=target)
+                batch = enqueue_cases(self.store, self.bot, cases, source=target,
+                                      digest=digest)
+        except CaseDataError as exc:
+            return self._reject(path, digest, exc, entry)
+        _move(path, target)  # only now: the batch is committed
+        return self._queued(entry, batch, target)
 
     def recover(self) -> list[Entry]:
-        """Finish the files a crash left between ``taken`` and ``queued``."""
+        """Finish the files a crash (or a failed batch) left between ``taken`` and ``queued``."""
         done = []
         for entry in self.ledger.in_state(self.schedule.name, "taken"):
             archived, source = Path(entry.archived), Path(entry.source)
             batch = next((b for b in self.store.batches(self.bot.name)
                           if b.checksum == entry.checksum and b.source == str(archived)), None)
             if batch is not None:
+                if source.exists() and not archived.exists():
+                    _move(source, archived)  # the crash came between the commit and the move
                 self.ledger.queued(entry.id, batch.id)
             elif archived.exists() or source.exists():
-                if not archived.exists():
-                    _move(source, archived)
-                self._enqueue(entry, archived)
+                self._enqueue(entry, source if source.exists() else archived, archived)
             else:
                 self.ledger.lost(entry.id, "the file was moved away before it was queued")
                 self.events.event("intake_lost", file=entry.name, source=entry.source)
@@ -76,8 +84,16 @@ class Receiver:
                      None)
         return f"{Path(batch.source).name} (batch {batch.id})" if batch else ""
 
-    def _enqueue(self, entry: Entry, archived: Path) -> Entry:
-        batch = enqueue_file(self.store, self.bot, archived, entry.checksum)
+    def _enqueue(self, entry: Entry, found: Path, archived: Path) -> Entry:
+        """Queue a ``taken`` file from where it is (``found``), then archive it."""
+        with open_cases(found, self.bot.input) as cases:
+            batch = enqueue_cases(self.store, self.bot, cases, source=archived,
+                                  digest=entry.checksum)
+        if found != archived:
+            _move(found, archived)
+        return self._queued(entry, batch, archived)
+
+    def _queued(self, entry: Entry, batch: Batch, archived: Path) -> Entry:
         self.ledger.queued(entry.id, batch.id)
         self.events.event("intake_queued", file=entry.name, batch=batch.id, new=batch.new,
                           already_queued=batch.duplicates, archived=str(archived))
@@ -93,7 +109,8 @@ class Receiver:
         return self.ledger.add(self.schedule.name, self.bot.name, path, checksum=digest,
                                state="duplicate", archived=target, note=f"same as {earlier}")
 
-    def _reject(self, path: Path, digest: str, error: CaseDataError) -> Entry:
+    def _reject(self, path: Path, digest: str, error: CaseDataError,
+                taken: Entry | None = None) -> Entry:
         _, english, detail = explain(path, error)
         target = unique(self.paths.inside(self.paths.rejected / path.name))
         text = error_text(path, error, self.schedule.name, self._now())
@@ -101,6 +118,9 @@ class Receiver:
         target.with_name(target.name + ".error.txt").write_text(text, encoding="utf-8")
         self.events.event("intake_rejected", file=path.name, reason=english, detail=detail,
                           moved_to=str(target))
+        if taken is not None:  # unreadable half-way: its batch was rolled back
+            self.ledger.rejected(taken.id, target, english)
+            return self.ledger.get(taken.id)
         return self.ledger.add(self.schedule.name, self.bot.name, path, checksum=digest,
                                state="rejected", archived=target, note=english)
 

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from types import FrameType
 
 from robot_core.errors import ApplicationError, BotScriptError, ConfigError
-from robot_core.evidence.outcome import CaseResult
 from robot_core.home import project_dir, robot_home
+from robot_core.outcome import CaseResult
 from robot_core.queue import QueueError
 from robot_core.run.session import RunOptions, work_queue
 from robot_core.script.loader import load_bot
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     def stopping() -> bool:
         return stop.is_set() or (until is not None and datetime.now(UTC) >= until)
 
-    def progress(_case: object, result: CaseResult) -> None:
+    def progress(result: CaseResult) -> None:
         print(f"{result.key} {result.status.value} {result.error}".rstrip(), flush=True)
 
     try:

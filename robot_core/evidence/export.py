@@ -9,14 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from robot_core.evidence.outcome import CaseResult, RunOutcome, Status
 from robot_core.evidence.results import Layout, Pair, write_results
-from robot_core.queue.base import Item, State, Store
+from robot_core.outcome import RunOutcome
+from robot_core.queue.base import Store
 from robot_core.queue.payload import from_payload
 from robot_core.script.model import BotScript
 
-STATUS_OF = {State.DONE: Status.DONE, State.BUSINESS_FAILED: Status.BUSINESS_FAILED,
-             State.FAILED: Status.FAILED}
 CHUNK = 500  # items per read from the store
 
 
@@ -24,20 +22,14 @@ def batch_pairs(store: Store, batch_id: int) -> Iterator[Pair]:
     """Each item of the batch, in row order, as its case row and its result so far."""
     for item in store.iter_items(batch_id, CHUNK):
         row = from_payload(item.key, item.row_number, item.payload)
-        yield row, _result(item)
+        yield row, item.result
 
 
 def batch_outcome(store: Store, batch_id: int, run_id: str = "") -> RunOutcome:
     """Each item's state as a ``CaseResult`` (its case data is not kept)."""
     batch = store.batch(batch_id)
     return RunOutcome(run_id or f"batch {batch_id}", batch.bot,
-                      [_result(i) for i in store.iter_items(batch_id, CHUNK)])
-
-
-def _result(item: Item) -> CaseResult:
-    return CaseResult(item.key, item.row_number, STATUS_OF.get(item.state, Status.PENDING),
-                      outputs=item.outputs, error=item.error, error_kind=item.error_kind,
-                      screenshot=item.screenshot, attempts=item.tries)
+                      [i.result for i in store.iter_items(batch_id, CHUNK)])
 
 
 def export_batch(store: Store, bot: BotScript, batch_id: int, path: Path,

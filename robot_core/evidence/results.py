@@ -11,7 +11,8 @@
   as the four characters ``\\x1b`` (intake refuses such values; this is the backstop).
 - Secret columns are masked, whatever form of their header the file used.
 - Rows are coloured by status, the header is frozen, the table has an auto-filter, and a
-  summary sheet counts the outcome.
+  summary sheet counts the outcome. A status is the queue's own (``robot_core.outcome``):
+  a case cancelled or left uncertain says so, never "pending".
 - Memory is flat for any number of rows: the rows stream from (row, result) pairs into an
   unnamed temporary file as XML (``results_rows.py``), then into a temporary workbook beside
   the target that replaces it only once complete, so a stop never leaves half a workbook.
@@ -32,7 +33,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from robot_core.evidence.outcome import CaseResult, RunOutcome, Status
 from robot_core.evidence.results_rows import (
     FORMULA_STARTS,
     RowWriter,
@@ -42,6 +42,7 @@ from robot_core.evidence.results_rows import (
     style_ids,
 )
 from robot_core.intake import CaseRow, Intake, header_matches
+from robot_core.outcome import CaseResult, RunOutcome, Status, shown
 from robot_core.vault import MASK
 
 FILLS = {
@@ -49,6 +50,9 @@ FILLS = {
     Status.BUSINESS_FAILED: PatternFill("solid", fgColor="FFF2CC"),
     Status.FAILED: PatternFill("solid", fgColor="F8CBAD"),
     Status.PENDING: PatternFill("solid", fgColor="EDEDED"),
+    Status.IN_PROGRESS: PatternFill("solid", fgColor="DDEBF7"),
+    Status.UNCERTAIN: PatternFill("solid", fgColor="FCE4D6"),
+    Status.CANCELLED: PatternFill("solid", fgColor="D9D9D9"),
 }
 EXTRA_HEADERS = ["状態 (status)", "エラー (error)", "警告 (warnings)", "証跡 (screenshot)",
                  "試行 (attempts)"]
@@ -196,7 +200,7 @@ def _summary(book: Workbook, layout: Layout, counts: Counter[Status]) -> None:
         ("入力ファイル (input)", Path(layout.source).name),
         ("件数 (cases)", sum(counts.values())),
     ]
-    rows += [(f"{s.ja} ({s.value})", counts.get(s, 0)) for s in Status]
+    rows += [(f"{s.ja} ({s.value})", counts.get(s, 0)) for s in shown(counts)]
     for label, value in rows:
         sheet.append([label, None])
         set_text(sheet.cell(row=sheet.max_row, column=1), label)

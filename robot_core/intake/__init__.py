@@ -25,7 +25,7 @@ from pathlib import Path
 
 from robot_core.intake.cells import CellError, ExcelError, UncachedFormula, convert_cell
 from robot_core.intake.layout import HEADER_SCAN_ROWS, header_matches, normalise_header
-from robot_core.intake.rows import CaseRow, Intake, Problem
+from robot_core.intake.rows import CaseRow, Intake, Problem, case_key
 from robot_core.intake.stream import CaseStream, open_cases
 from robot_core.script.model import InputSpec
 
@@ -38,6 +38,8 @@ __all__ = [
     "Intake",
     "Problem",
     "UncachedFormula",
+    "case_key",
+    "collect",
     "convert_cell",
     "header_matches",
     "normalise_header",
@@ -52,6 +54,10 @@ def read_cases(path: Path, spec: InputSpec, *, today: date | None = None) -> Int
     The rows are held in memory (a batch needs them all); use ``open_cases`` to stream.
     """
     with open_cases(path, spec, today=today) as cases:
-        rows = list(cases)
-        return Intake(path, cases.sheet, cases.headers, rows, cases.columns,
-                      cases.secret_headers)
+        return collect(cases)
+
+
+def collect(cases: CaseStream) -> Intake:
+    """Every row of an open ``cases`` stream, held in memory as an ``Intake``."""
+    return Intake(cases.path, cases.sheet, cases.headers, list(cases), cases.columns,
+                  cases.secret_headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,16 @@ class CaseRow:
     def valid(self) -> bool:
         """True when the row may be entered."""
         return not self.problems
+
+    def keyed(self, source: Path | str) -> CaseRow:
+        """This row under its case key (``case_key``), as every later step knows it."""
+        return self if self.key else dataclasses.replace(self, key=case_key(self, source))
+
+
+def case_key(case: CaseRow, source: Path | str) -> str:
+    """A case's key on every path (queue item, audit line, results): its key column's value,
+    or for a row without one its place in the file it came from, ``<file name>#row<N>``."""
+    return case.key or f"{Path(source).name}#row{case.row_number}"
 
 
 @dataclass

@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from robot_core.queue.base import Batch, Item, NewItem, Outcome, QueueError, State, Store
+from robot_core.outcome import CaseResult, Status
+from robot_core.queue.base import Batch, Item, NewItem, QueueError, Store
 
-__all__ = ["Batch", "Item", "NewItem", "Outcome", "QueueError", "State", "Store", "open_store"]
+__all__ = ["Batch", "CaseResult", "Item", "NewItem", "QueueError", "Status", "Store", "open_store"]
 
 
 def open_store(home: Path) -> Store:

@@ -1,6 +1,7 @@
 """The work queue's contract: items, their states, and the ``Store`` protocol.
 
-States::
+An item's state is a ``robot_core.outcome.Status`` (the one enum of a case's outcome), and
+a worker completes an item with the runner's ``CaseResult``. States::
 
     pending ──claim──▶ in_progress ──complete──▶ done | business_failed | failed
        ▲                  │   │
@@ -24,39 +25,21 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, Protocol
 
 from robot_core.errors import RobotError
+from robot_core.outcome import CaseResult, Status
 
 
 class QueueError(RobotError):
     """The queue database cannot be used (locked, corrupt, unreachable); nothing was changed."""
 
 
-class State(StrEnum):
-    """Where a work item stands."""
-
-    PENDING = "pending"
-    IN_PROGRESS = "in_progress"
-    UNCERTAIN = "uncertain"
-    DONE = "done"
-    BUSINESS_FAILED = "business_failed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-    @property
-    def final(self) -> bool:
-        """No worker will touch the item again without an operator's ``retry``."""
-        return self in FINAL_STATES
-
-
 # How long any store waits for another program's lock before a clear QueueError.
 BUSY_TIMEOUT_MS = int(os.environ.get("ROBOT_DB_BUSY_MS", "10000"))
-FINAL_STATES = frozenset({State.DONE, State.BUSINESS_FAILED, State.FAILED, State.CANCELLED})
-CLAIMABLE = (State.PENDING, State.UNCERTAIN)
+CLAIMABLE = (Status.PENDING, Status.UNCERTAIN)
 # Reaching one of these erases an item's sealed secrets in the same statement.
-ERASES_SECRETS = frozenset({State.DONE, State.BUSINESS_FAILED, State.CANCELLED})
+ERASES_SECRETS = frozenset({Status.DONE, Status.BUSINESS_FAILED, Status.CANCELLED})
 
 
 @dataclass
@@ -66,7 +49,7 @@ class NewItem:
     key: str
     row_number: int
     payload: dict[str, Any]
-    state: State = State.PENDING
+    state: Status = Status.PENDING
     error_kind: str = ""
     error: str = ""
     screenshot: str = ""
@@ -84,7 +67,7 @@ class Item:
     key: str
     row_number: int
     payload: dict[str, Any]
-    state: State
+    state: Status
     attempts: int = 0
     lease_owner: str | None = None
     lease_expires: datetime | None = None
@@ -100,6 +83,13 @@ class Item:
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
+    @property
+    def result(self) -> CaseResult:
+        """The item's last result as stored (``pending`` and no error before a worker's)."""
+        return CaseResult(self.key, self.row_number, self.state, outputs=dict(self.outputs),
+                          error=self.error, error_kind=self.error_kind,
+                          screenshot=self.screenshot, attempts=self.tries)
+
 
 @dataclass
 class Batch:
@@ -114,19 +104,6 @@ class Batch:
     created_at: datetime
     new: int = 0
     duplicates: int = 0
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a worker finished an item."""
-
-    state: State
-    outputs: dict[str, str] = field(default_factory=dict)
-    error_kind: str = ""
-    error: str = ""
-    screenshot: str = ""
-    run_id: str = ""
-    tries: int = 1
 
 
 class Store(Protocol):
@@ -149,13 +126,15 @@ class Store(Protocol):
     def heartbeat(self, item_id: int, owner: str, lease_s: float) -> bool:
         """Extend a lease; False if the item is no longer leased by ``owner``."""
 
-    def complete(self, item_id: int, owner: str, outcome: Outcome) -> bool:
-        """Record a final outcome; False (and no change) if ``owner`` lost the lease.
+    def complete(self, item_id: int, owner: str, result: CaseResult) -> bool:
+        """Record a case's final result; False (and no change) if ``owner`` lost the lease.
 
-        An outcome in ``ERASES_SECRETS`` erases the item's sealed secrets in the same update.
+        The item takes ``result``'s status, outputs, error, error kind and screenshot (relative
+        to ``ROBOT_HOME``); its ``tries`` grow by ``result.attempts`` (at least 1). A status
+        in ``ERASES_SECRETS`` erases the item's sealed secrets in the same update.
         """
 
-    def release(self, item_id: int, owner: str, state: State, defer_s: float = 0) -> bool:
+    def release(self, item_id: int, owner: str, state: Status, defer_s: float = 0) -> bool:
         """Give the item back (``pending`` or ``uncertain``), optionally deferred."""
 
     def reclaim_dead(self, host: str, is_alive: Callable[[str], bool]) -> int:
@@ -168,7 +147,7 @@ class Store(Protocol):
         """One batch; ``KeyError`` if unknown."""
 
     def items(self, bot: str | None = None, batch: int | None = None,
-              states: Sequence[State] = ()) -> list[Item]:
+              states: Sequence[Status] = ()) -> list[Item]:
         """Items in id order, filtered."""
 
     def iter_items(self, batch: int, chunk: int = 500) -> Iterator[Item]:
@@ -180,17 +159,17 @@ class Store(Protocol):
     def batches(self, bot: str | None = None) -> list[Batch]:
         """Batches, newest first."""
 
-    def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[State, int]]:
+    def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[Status, int]]:
         """{(bot, batch): {state: n}}."""
 
-    def retry(self, ids: Sequence[int] = (), states: Sequence[State] = (),
+    def retry(self, ids: Sequence[int] = (), states: Sequence[Status] = (),
               bot: str | None = None) -> int:
         """Put final items back to ``pending`` with attempts reset; return how many.
 
         ``QueueError`` (and no change) if any chosen item's secrets were erased.
         """
 
-    def cancel(self, ids: Sequence[int] = (), states: Sequence[State] = (),
+    def cancel(self, ids: Sequence[int] = (), states: Sequence[Status] = (),
                bot: str | None = None, batch: int | None = None) -> int:
         """Cancel items that are not in progress (erasing their secrets); return how many."""
 

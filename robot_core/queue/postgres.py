@@ -25,17 +25,15 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from robot_core.outcome import FINAL_STATES, CaseResult, Status
 from robot_core.queue.base import (
     BUSY_TIMEOUT_MS,
     CLAIMABLE,
     ERASES_SECRETS,
-    FINAL_STATES,
     Batch,
     Item,
     NewItem,
-    Outcome,
     QueueError,
-    State,
 )
 from robot_core.queue.rows import erased_error, item_filter, to_batch, to_item
 
@@ -211,13 +209,13 @@ class PostgresStore:
                 " (SELECT item FROM batch_items WHERE batch = %s))"
                 " ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
                 " RETURNING *",
-                (State.IN_PROGRESS.value, owner, lease_s, bot, batch, batch)).fetchone()
+                (Status.IN_PROGRESS.value, owner, lease_s, bot, batch, batch)).fetchone()
         return to_item(row) if row else None
 
     def _expire(self, cur: psycopg.Cursor[dict[str, Any]]) -> None:
         cur.execute("UPDATE items SET state = %s, lease_owner = NULL, lease_expires = NULL,"
                     " updated_at = now() WHERE state = %s AND lease_expires < now()",
-                    (State.UNCERTAIN.value, State.IN_PROGRESS.value))
+                    (Status.UNCERTAIN.value, Status.IN_PROGRESS.value))
 
     def heartbeat(self, item_id: int, owner: str, lease_s: float) -> bool:
         """Push the lease's expiry forward."""
@@ -225,22 +223,22 @@ class PostgresStore:
             return cur.execute(
                 "UPDATE items SET lease_expires = " + _LEASE + " WHERE id = %s"
                 " AND lease_owner = %s AND state = %s",
-                (lease_s, item_id, owner, State.IN_PROGRESS.value)).rowcount == 1
+                (lease_s, item_id, owner, Status.IN_PROGRESS.value)).rowcount == 1
 
-    def complete(self, item_id: int, owner: str, outcome: Outcome) -> bool:
-        """Store the outcome if ``owner`` still holds the lease."""
-        erase = _ERASE if outcome.state in ERASES_SECRETS else "payload = payload"
+    def complete(self, item_id: int, owner: str, result: CaseResult) -> bool:
+        """Store the result if ``owner`` still holds the lease."""
+        erase = _ERASE if result.status in ERASES_SECRETS else "payload = payload"
         with self._tx() as cur:
             return cur.execute(
                 "UPDATE items SET state = %s, outputs = %s, error_kind = %s, error = %s,"
                 " screenshot = %s, tries = tries + %s, lease_owner = NULL,"
                 f" lease_expires = NULL, updated_at = now(), {erase}"
                 " WHERE id = %s AND lease_owner = %s AND state = %s",
-                (outcome.state.value, Jsonb(outcome.outputs), outcome.error_kind,
-                 outcome.error, outcome.screenshot, outcome.tries, item_id, owner,
-                 State.IN_PROGRESS.value)).rowcount == 1
+                (result.status.value, Jsonb(result.outputs), result.error_kind,
+                 result.error, result.screenshot, max(result.attempts, 1), item_id, owner,
+                 Status.IN_PROGRESS.value)).rowcount == 1
 
-    def release(self, item_id: int, owner: str, state: State, defer_s: float = 0) -> bool:
+    def release(self, item_id: int, owner: str, state: Status, defer_s: float = 0) -> bool:
         """Hand the item back to the queue."""
         with self._tx() as cur:
             return cur.execute(
@@ -248,22 +246,22 @@ class PostgresStore:
                 " defer_until = CASE WHEN %s > 0 THEN " + _LEASE + " END,"
                 " updated_at = now() WHERE id = %s AND lease_owner = %s AND state = %s",
                 (state.value, defer_s, defer_s, item_id, owner,
-                 State.IN_PROGRESS.value)).rowcount == 1
+                 Status.IN_PROGRESS.value)).rowcount == 1
 
     def reclaim_dead(self, host: str, is_alive: Callable[[str], bool]) -> int:
         """Items leased by this host's workers that are gone become uncertain now."""
         with self._tx() as cur:
             rows = cur.execute("SELECT id, lease_owner FROM items WHERE state = %s"
                                " AND starts_with(lease_owner, %s) FOR UPDATE",
-                               (State.IN_PROGRESS.value, f"{host}:")).fetchall()
+                               (Status.IN_PROGRESS.value, f"{host}:")).fetchall()
             dead = [r["id"] for r in rows if not is_alive(r["lease_owner"])]
             if dead:
                 cur.execute("UPDATE items SET state = %s, lease_owner = NULL,"
                             " lease_expires = NULL, updated_at = now() WHERE id = ANY(%s)",
-                            (State.UNCERTAIN.value, dead))
+                            (Status.UNCERTAIN.value, dead))
         return len(dead)
 
-    def retry(self, ids: Sequence[int] = (), states: Sequence[State] = (),
+    def retry(self, ids: Sequence[int] = (), states: Sequence[Status] = (),
               bot: str | None = None) -> int:
         """Final items back to pending, attempts reset."""
         where, params = item_filter(ids, states or FINAL_STATES, bot, None, mark="%s")
@@ -281,10 +279,10 @@ class PostgresStore:
                 " AND state IN ('done', 'business_failed', 'failed', 'cancelled')",
                 params).rowcount
 
-    def cancel(self, ids: Sequence[int] = (), states: Sequence[State] = (),
+    def cancel(self, ids: Sequence[int] = (), states: Sequence[Status] = (),
                bot: str | None = None, batch: int | None = None) -> int:
         """Cancel items not being worked on."""
-        where, params = item_filter(ids, states or (State.PENDING, State.UNCERTAIN), bot,
+        where, params = item_filter(ids, states or (Status.PENDING, Status.UNCERTAIN), bot,
                                     batch, mark="%s")
         with self._tx() as cur:
             return cur.execute(
@@ -301,7 +299,7 @@ class PostgresStore:
         return to_item(rows[0])
 
     def items(self, bot: str | None = None, batch: int | None = None,
-              states: Sequence[State] = ()) -> list[Item]:
+              states: Sequence[Status] = ()) -> list[Item]:
         """Filtered items in id order."""
         where, params = item_filter((), states, bot, None, mark="%s")
         if batch is None:
@@ -345,15 +343,15 @@ class PostgresStore:
                           " ORDER BY id DESC", (bot, bot))
         return [to_batch(r) for r in rows]
 
-    def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[State, int]]:
+    def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[Status, int]]:
         """Items per state for each (bot, batch)."""
-        out: dict[tuple[str, int], dict[State, int]] = {}
+        out: dict[tuple[str, int], dict[Status, int]] = {}
         for row in self._read("SELECT i.bot, b.batch, i.state, count(*) AS n FROM items i"
                               " JOIN batch_items b ON b.item = i.id"
                               " WHERE (%s::text IS NULL OR i.bot = %s)"
                               " GROUP BY i.bot, b.batch, i.state ORDER BY i.bot, b.batch",
                               (bot, bot)):
-            out.setdefault((row["bot"], row["batch"]), {})[State(row["state"])] = row["n"]
+            out.setdefault((row["bot"], row["batch"]), {})[Status(row["state"])] = row["n"]
         return out
 
     def close(self) -> None:

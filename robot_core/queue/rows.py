@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from robot_core.queue.base import Batch, Item, QueueError, State
+from robot_core.outcome import Status
+from robot_core.queue.base import Batch, Item, QueueError
 
 
 def now() -> datetime:
@@ -31,7 +32,7 @@ def decoded(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def item_filter(ids: Sequence[int], states: Iterable[State], bot: str | None,
+def item_filter(ids: Sequence[int], states: Iterable[Status], bot: str | None,
                 batch: int | None, mark: str = "?") -> tuple[str, list[Any]]:
     """A ``WHERE`` clause over items and its parameters (``mark`` is the placeholder)."""
     clauses: list[str] = ["1 = 1"]
@@ -59,7 +60,7 @@ def to_item(row: Mapping[str, Any]) -> Item:
         id=row["id"], bot=row["bot"], batch=row["batch"], key=row["key"],
         row_number=batch_row if batch_row is not None else row["row_number"],
         payload=decoded(row["payload"]),
-        state=State(row["state"]), attempts=row["attempts"], lease_owner=row["lease_owner"],
+        state=Status(row["state"]), attempts=row["attempts"], lease_owner=row["lease_owner"],
         lease_expires=when(row["lease_expires"]), priority=row["priority"],
         defer_until=when(row["defer_until"]), due_by=when(row["due_by"]),
         error_kind=row["error_kind"], error=row["error"], screenshot=row["screenshot"],

@@ -20,18 +20,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from robot_core.outcome import FINAL_STATES, CaseResult, Status
 from robot_core.private import private_file, tighten_sqlite
 from robot_core.queue.base import (
     BUSY_TIMEOUT_MS,
     CLAIMABLE,
     ERASES_SECRETS,
-    FINAL_STATES,
     Batch,
     Item,
     NewItem,
-    Outcome,
     QueueError,
-    State,
 )
 from robot_core.queue.rows import erased_error, item_filter, to_batch, to_item
 from robot_core.queue.rows import now as _now
@@ -205,7 +203,7 @@ class SQLiteStore:
                 " AND (? IS NULL OR id IN (SELECT item FROM batch_items WHERE batch = ?))"
                 " ORDER BY priority DESC, id LIMIT 1)"
                 " RETURNING *",
-                (State.IN_PROGRESS.value, owner, _ts(now + timedelta(seconds=lease_s)),
+                (Status.IN_PROGRESS.value, owner, _ts(now + timedelta(seconds=lease_s)),
                  _ts(now), bot, *(s.value for s in CLAIMABLE), _ts(now), batch, batch),
             ).fetchone()
         return to_item(row) if row else None
@@ -213,7 +211,7 @@ class SQLiteStore:
     def _expire(self, db: sqlite3.Connection, now: datetime) -> None:
         db.execute("UPDATE items SET state = ?, lease_owner = NULL, lease_expires = NULL,"
                    " updated_at = ? WHERE state = ? AND lease_expires < ?",
-                   (State.UNCERTAIN.value, _ts(now), State.IN_PROGRESS.value, _ts(now)))
+                   (Status.UNCERTAIN.value, _ts(now), Status.IN_PROGRESS.value, _ts(now)))
 
     def heartbeat(self, item_id: int, owner: str, lease_s: float) -> bool:
         """Push the lease's expiry forward."""
@@ -221,22 +219,22 @@ class SQLiteStore:
         with self._tx() as db:
             return db.execute(
                 "UPDATE items SET lease_expires = ? WHERE id = ? AND lease_owner = ?"
-                " AND state = ?", (_ts(expires), item_id, owner, State.IN_PROGRESS.value),
+                " AND state = ?", (_ts(expires), item_id, owner, Status.IN_PROGRESS.value),
             ).rowcount == 1
 
-    def complete(self, item_id: int, owner: str, outcome: Outcome) -> bool:
-        """Store the outcome if ``owner`` still holds the lease."""
-        erase = _ERASE if outcome.state in ERASES_SECRETS else "payload = payload"
+    def complete(self, item_id: int, owner: str, result: CaseResult) -> bool:
+        """Store the result if ``owner`` still holds the lease."""
+        erase = _ERASE if result.status in ERASES_SECRETS else "payload = payload"
         with self._tx() as db:
             return db.execute(
                 "UPDATE items SET state = ?, outputs = ?, error_kind = ?, error = ?,"
                 " screenshot = ?, tries = tries + ?, lease_owner = NULL, lease_expires = NULL,"
                 f" updated_at = ?, {erase} WHERE id = ? AND lease_owner = ? AND state = ?",
-                (outcome.state.value, json.dumps(outcome.outputs, ensure_ascii=False),
-                 outcome.error_kind, outcome.error, outcome.screenshot, outcome.tries,
-                 _ts(_now()), item_id, owner, State.IN_PROGRESS.value)).rowcount == 1
+                (result.status.value, json.dumps(result.outputs, ensure_ascii=False),
+                 result.error_kind, result.error, result.screenshot, max(result.attempts, 1),
+                 _ts(_now()), item_id, owner, Status.IN_PROGRESS.value)).rowcount == 1
 
-    def release(self, item_id: int, owner: str, state: State, defer_s: float = 0) -> bool:
+    def release(self, item_id: int, owner: str, state: Status, defer_s: float = 0) -> bool:
         """Hand the item back to the queue."""
         defer = _ts(_now() + timedelta(seconds=defer_s)) if defer_s else None
         with self._tx() as db:
@@ -244,22 +242,22 @@ class SQLiteStore:
                 "UPDATE items SET state = ?, lease_owner = NULL, lease_expires = NULL,"
                 " defer_until = ?, updated_at = ? WHERE id = ? AND lease_owner = ?"
                 " AND state = ?", (state.value, defer, _ts(_now()), item_id, owner,
-                                   State.IN_PROGRESS.value)).rowcount == 1
+                                   Status.IN_PROGRESS.value)).rowcount == 1
 
     def reclaim_dead(self, host: str, is_alive: Callable[[str], bool]) -> int:
         """Items leased by this host's workers that are gone become uncertain now."""
         with self._tx() as db:
             rows = db.execute("SELECT id, lease_owner FROM items WHERE state = ?"
                               " AND lease_owner LIKE ?",
-                              (State.IN_PROGRESS.value, f"{host}:%")).fetchall()
+                              (Status.IN_PROGRESS.value, f"{host}:%")).fetchall()
             dead = [r["id"] for r in rows if not is_alive(r["lease_owner"])]
             for item_id in dead:
                 db.execute("UPDATE items SET state = ?, lease_owner = NULL,"
                            " lease_expires = NULL, updated_at = ? WHERE id = ?",
-                           (State.UNCERTAIN.value, _ts(_now()), item_id))
+                           (Status.UNCERTAIN.value, _ts(_now()), item_id))
         return len(dead)
 
-    def retry(self, ids: Sequence[int] = (), states: Sequence[State] = (),
+    def retry(self, ids: Sequence[int] = (), states: Sequence[Status] = (),
               bot: str | None = None) -> int:
         """Final items back to pending, attempts reset."""
         where, params = item_filter(ids, states or FINAL_STATES, bot, None)
@@ -276,10 +274,10 @@ class SQLiteStore:
                 " AND state IN ('done', 'business_failed', 'failed', 'cancelled')",
                 (_ts(_now()), *params)).rowcount
 
-    def cancel(self, ids: Sequence[int] = (), states: Sequence[State] = (),
+    def cancel(self, ids: Sequence[int] = (), states: Sequence[Status] = (),
                bot: str | None = None, batch: int | None = None) -> int:
         """Cancel items not being worked on."""
-        where, params = item_filter(ids, states or (State.PENDING, State.UNCERTAIN), bot, batch)
+        where, params = item_filter(ids, states or (Status.PENDING, Status.UNCERTAIN), bot, batch)
         with self._tx() as db:
             return db.execute(
                 f"UPDATE items SET state = 'cancelled', updated_at = ?, {_ERASE} WHERE {where}"
@@ -294,7 +292,7 @@ class SQLiteStore:
         return to_item(rows[0])
 
     def items(self, bot: str | None = None, batch: int | None = None,
-              states: Sequence[State] = ()) -> list[Item]:
+              states: Sequence[Status] = ()) -> list[Item]:
         """Filtered items in id order."""
         where, params = item_filter((), states, bot, None)
         if batch is None:
@@ -344,14 +342,14 @@ class SQLiteStore:
                           (bot, bot))
         return [to_batch(r) for r in rows]
 
-    def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[State, int]]:
+    def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[Status, int]]:
         """Items per state for each (bot, batch)."""
-        out: dict[tuple[str, int], dict[State, int]] = {}
+        out: dict[tuple[str, int], dict[Status, int]] = {}
         for row in self._read("SELECT i.bot, b.batch, i.state, COUNT(*) AS n FROM items i"
                               " JOIN batch_items b ON b.item = i.id"
                               " WHERE (? IS NULL OR i.bot = ?) GROUP BY i.bot, b.batch, i.state"
                               " ORDER BY i.bot, b.batch", (bot, bot)):
-            out.setdefault((row["bot"], row["batch"]), {})[State(row["state"])] = row["n"]
+            out.setdefault((row["bot"], row["batch"]), {})[Status(row["state"])] = row["n"]
         return out
 
     def close(self) -> None:

@@ -32,9 +32,9 @@ from robot_core.errors import (
 )
 from robot_core.evidence.audit import AuditTrail
 from robot_core.evidence.cards import HtmlRenderer, rejection_card
-from robot_core.evidence.outcome import CaseResult, Status
 from robot_core.home import RunPaths
 from robot_core.intake import CaseRow
+from robot_core.outcome import CaseResult, Status
 from robot_core.run.steps import RUN, StepContext
 from robot_core.script.actions import ACTIONS
 from robot_core.script.model import BotScript, Step

@@ -1,7 +1,8 @@
 """Runs: a case file or a queue through one worker, with evidence under ``runs/<run_id>/``.
 
-``run_file`` is what ``robot run`` does: ingest the file as a batch, work that batch, write
-its results workbook. ``work_queue`` is ``robot work``: work whatever the queue holds.
+``run_file`` is what ``robot run`` does: ingest the file as a batch (the file is read once,
+its rows streaming into the batch), work that batch, write its results workbook.
+``work_queue`` is ``robot work``: work whatever the queue holds.
 ``run_direct`` skips the queue (the benches compare the two).
 
 A stop (SIGTERM, Ctrl-C) is honoured in each phase of ``run_file`` (see ``Stopper``):
@@ -26,18 +27,18 @@ from robot_core.drivers import Driver, make_driver
 from robot_core.errors import ConfigError
 from robot_core.evidence.audit import AuditTrail
 from robot_core.evidence.export import batch_outcome, export_batch
-from robot_core.evidence.outcome import CaseResult, RunOutcome, Status
 from robot_core.evidence.results import StopRequested, write_outcome
 from robot_core.home import RunPaths, new_run_id
-from robot_core.intake import CaseRow, Intake
+from robot_core.intake import CaseRow, CaseStream, Intake, open_cases
+from robot_core.outcome import CaseResult, RunOutcome, Status
 from robot_core.queue import Batch, Store, open_store
-from robot_core.run.ingest import enqueue_file
+from robot_core.run.ingest import enqueue_cases
 from robot_core.run.runner import Runner
 from robot_core.run.worker import Worker
 from robot_core.script.model import BotScript
 from robot_core.vault import Vault
 
-Progress = Callable[[CaseRow, CaseResult], None]
+Progress = Callable[[CaseResult], None]  # each case's result, as soon as it has one
 
 
 class Stopper(Protocol):
@@ -138,38 +139,57 @@ def _close_store(options: RunOptions, store: Store) -> None:
         store.close()
 
 
-def run_file(bot: BotScript, source: Path, options: RunOptions,
+def run_file(bot: BotScript, source: Path | CaseStream, options: RunOptions,
              progress: Progress | None = None, stop: Stopper | None = None,
              on_batch: Callable[[Batch], None] | None = None,
              ) -> tuple[RunOutcome, RunPaths, Batch]:
-    """Ingest ``source`` as a batch, work it, write its results workbook."""
+    """Ingest ``source`` as a batch, work it, write its results workbook.
+
+    ``source`` is the case file, or the file already opened (``open_cases``: its header found,
+    before anything was written; ``robot run`` does so); it is read once, into the batch, and
+    closed. ``on_batch`` hears of the batch once it is committed (its size is the run's).
+    """
     stop = stop or NoStop()
-    session = open_session(bot, options)  # checks the environment before writing anything
-    store = _open_store(options)
-    try:
-        batch = _ingest(bot, store, session, source, stop, options)
-        if on_batch:
-            on_batch(batch)
+    with _opened(source, bot, stop) as cases:
+        session = open_session(bot, options)  # checks the environment before writing anything
+        store = _open_store(options)
         try:
-            with stop.graceful():
-                _work(bot, store, session, options, batch.id, progress, stop.requested)
+            batch = _ingest(bot, store, session, cases, stop, options)
+            cases.close()  # read whole, into the batch: the file is let go before entering
+            if on_batch:
+                on_batch(batch)
+            try:
+                with stop.graceful():
+                    _work(bot, store, session, options, batch.id, progress, stop.requested)
+            finally:
+                _export(bot, store, session, batch, stop)
+            return batch_outcome(store, batch.id, session.run_id), session.paths, batch
         finally:
-            _export(bot, store, session, batch, stop)
-        return batch_outcome(store, batch.id, session.run_id), session.paths, batch
-    finally:
-        _close_store(options, store)
+            _close_store(options, store)
 
 
-def _ingest(bot: BotScript, store: Store, session: Session, source: Path,
+@contextmanager
+def _opened(source: Path | CaseStream, bot: BotScript, stop: Stopper) -> Iterator[CaseStream]:
+    """The case stream of ``source`` (opened here if a path), closed on leaving."""
+    if isinstance(source, CaseStream):
+        cases = source
+    else:
+        with stop.abortable():
+            cases = open_cases(source, bot.input)
+    with cases:
+        yield cases
+
+
+def _ingest(bot: BotScript, store: Store, session: Session, cases: CaseStream,
             stop: Stopper, options: RunOptions) -> Batch:
     try:
         with stop.abortable():
-            batch = enqueue_file(store, bot, source, vault=Vault(options.home))
+            batch = enqueue_cases(store, bot, cases, vault=Vault(options.home))
     except BaseException as exc:  # a stop or an unreadable file: nothing was queued
         session.audit.event("run_finished", stopped_in="queue", reason=type(exc).__name__)
         session.audit.close()
         raise
-    session.audit.event("batch_ingested", batch=batch.id, source=str(source),
+    session.audit.event("batch_ingested", batch=batch.id, source=str(cases.path),
                         new=batch.new, already_queued=batch.duplicates)
     return batch
 
@@ -207,23 +227,23 @@ def work_queue(bot: BotScript, options: RunOptions, progress: Progress | None = 
 
 def _work(bot: BotScript, store: Store, session: Session, options: RunOptions,
           batch: int | None, progress: Progress | None, stop: Callable[[], bool]) -> int:
-    def report(_item: object, result: CaseResult) -> None:
-        if progress:
-            progress(CaseRow(result.row_number, result.key, {}, {}), result)
-
     worker = Worker(bot, store, session.runner, session.audit, session.paths.root,
                     options.home, batch=batch, limit=options.limit, stop=stop,
-                    on_result=report)
+                    on_result=progress)
     return worker.run()
 
 
 def run_direct(bot: BotScript, intake: Intake, options: RunOptions,
                progress: Progress | None = None, stop: Callable[[], bool] = lambda: False,
                driver: Driver | None = None) -> tuple[RunOutcome, RunPaths]:
-    """Run every case of ``intake`` without the queue; the workbook is written even on a crash."""
+    """Run every case of ``intake`` without the queue; the workbook is written even on a crash.
+
+    A row without a key runs under the key the queue would give it (``intake.case_key``).
+    """
     session = open_session(bot, options, driver)
     outcome = RunOutcome(session.run_id, bot.name)
-    cases = intake.rows[: options.limit] if options.limit else intake.rows
+    rows = intake.rows[: options.limit] if options.limit else intake.rows
+    cases = [case.keyed(intake.path) for case in rows]
     session.audit.event("run_started", input=str(intake.path), cases=len(cases))
     try:
         _direct(session.runner, cases, outcome, progress, stop)
@@ -250,7 +270,7 @@ def _direct(runner: Runner, cases: Iterable[CaseRow], outcome: RunOutcome,
             result = runner.run_case(case)
             outcome.results.append(result)
             if progress:
-                progress(case, result)
+                progress(result)
     finally:
         if opened:
             runner.close()

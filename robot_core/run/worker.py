@@ -8,6 +8,7 @@ item is typed again.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import socket
@@ -18,17 +19,17 @@ from pathlib import Path
 from types import TracebackType
 
 from robot_core.evidence.audit import AuditTrail
-from robot_core.evidence.outcome import CaseResult, Status
 from robot_core.intake import CaseRow
-from robot_core.queue.base import Item, Outcome, State, Store
+from robot_core.outcome import CaseResult, Status
+from robot_core.queue.base import Item, Store
 from robot_core.queue.payload import Sealer, SecretsErased, from_payload
 from robot_core.run.crash_points import CRASH_ENV, CrashPoints
 from robot_core.run.runner import Runner
 from robot_core.script.model import BotScript
 from robot_core.vault import Vault, VaultError
 
-STATE_OF = {Status.DONE: State.DONE, Status.BUSINESS_FAILED: State.BUSINESS_FAILED,
-            Status.FAILED: State.FAILED}
+# What a runner may end a case with; anything else would be a bug, stored as a system failure.
+RUNNER_ENDS = frozenset({Status.DONE, Status.BUSINESS_FAILED, Status.FAILED})
 DEFAULT_LEASE_S = float(os.environ.get("ROBOT_LEASE_S", "60"))
 
 
@@ -100,7 +101,7 @@ class Worker:
     limit: int | None = None
     lease_s: float = DEFAULT_LEASE_S
     stop: Callable[[], bool] = lambda: False
-    on_result: Callable[[Item, CaseResult], None] | None = None
+    on_result: Callable[[CaseResult], None] | None = None  # each result, as stored
     owner: str = field(default_factory=worker_id)
     crash: CrashPoints = field(default_factory=lambda: CrashPoints(os.environ.get(CRASH_ENV)))
     vault: Vault | None = None  # opens sealed secrets; by default the key of ``home``
@@ -138,18 +139,20 @@ class Worker:
         """The item's case, its secrets opened; None when the item was settled here."""
         if item.attempts > self.bot.retry.case:
             # Claimed again and again without finishing: the case itself stops the worker.
-            self.store.complete(item.id, self.owner, Outcome(
-                State.FAILED, error_kind="PoisonCase",
-                error=f"taken {item.attempts - 1} times without finishing; check it by hand"))
+            self.store.complete(item.id, self.owner, CaseResult(
+                item.key, item.row_number, Status.FAILED, error_kind="PoisonCase",
+                error=f"taken {item.attempts - 1} times without finishing; check it by hand",
+                run_id=self.run_root.name))
             return None
         try:
             return from_payload(item.key, item.row_number, item.payload, self._sealer)
         except SecretsErased as exc:
-            self.store.complete(item.id, self.owner, Outcome(
-                State.FAILED, error_kind="SecretsErased", error=str(exc)))
+            self.store.complete(item.id, self.owner, CaseResult(
+                item.key, item.row_number, Status.FAILED, error_kind="SecretsErased",
+                error=str(exc), run_id=self.run_root.name))
             return None
         except VaultError:
-            self.store.release(item.id, self.owner, State.PENDING)  # nothing was typed
+            self.store.release(item.id, self.owner, Status.PENDING)  # nothing was typed
             raise
 
     def _work(self, item: Item, case: CaseRow) -> None:
@@ -158,19 +161,21 @@ class Worker:
             with Heartbeat(self.store, item.id, self.owner, self.lease_s):
                 result = self.runner.run_case(case, uncertain=item.was_uncertain)
             self.crash.passed("before_complete")
-            self.store.complete(item.id, self.owner, self._outcome(result))
+            stored = self._stored(result)
+            self.store.complete(item.id, self.owner, stored)
             finished = True
             if self.on_result:
-                self.on_result(item, result)
+                self.on_result(stored)
         finally:
             if not finished:
                 # Stopped mid-case (a second Ctrl-C): it may have been saved; verify first.
-                self.store.release(item.id, self.owner, State.UNCERTAIN)
+                self.store.release(item.id, self.owner, Status.UNCERTAIN)
 
-    def _outcome(self, result: CaseResult) -> Outcome:
+    def _stored(self, result: CaseResult) -> CaseResult:
+        """``result`` as the queue keeps it: screenshot relative to ``home``, this run's id."""
         screenshot = ""
         if result.screenshot:
             screenshot = str((self.run_root / result.screenshot).relative_to(self.home))
-        return Outcome(STATE_OF.get(result.status, State.FAILED), result.outputs,
-                       result.error_kind, result.error, screenshot, self.run_root.name,
-                       tries=max(result.attempts, 1))
+        status = result.status if result.status in RUNNER_ENDS else Status.FAILED
+        return dataclasses.replace(result, status=status, screenshot=screenshot,
+                                   attempts=max(result.attempts, 1), run_id=self.run_root.name)

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from robot_core.drivers.base import Driver
-from robot_core.evidence.outcome import RunOutcome
 from robot_core.home import RunPaths
+from robot_core.outcome import RunOutcome
 from robot_core.queue.base import Item, Store
 from robot_core.run.session import RunOptions, run_file
 from robot_core.script.loader import load_bot

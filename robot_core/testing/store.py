@@ -17,16 +17,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from robot_core.queue.base import (
-    CLAIMABLE,
-    ERASES_SECRETS,
-    FINAL_STATES,
-    Batch,
-    Item,
-    NewItem,
-    Outcome,
-    State,
-)
+from robot_core.outcome import FINAL_STATES, CaseResult, Status
+from robot_core.queue.base import CLAIMABLE, ERASES_SECRETS, Batch, Item, NewItem
 from robot_core.queue.payload import SEALED
 from robot_core.queue.rows import erased_error, now
 
@@ -103,8 +95,8 @@ class MemoryStore:
             if not ready:
                 return None
             item = min(ready, key=lambda i: (-i.priority, i.id))
-            item.was_uncertain = item.state is State.UNCERTAIN
-            item.state = State.IN_PROGRESS
+            item.was_uncertain = item.state is Status.UNCERTAIN
+            item.state = Status.IN_PROGRESS
             item.lease_owner = owner
             item.lease_expires = stamp + timedelta(seconds=lease_s)
             item.attempts += 1
@@ -113,19 +105,19 @@ class MemoryStore:
 
     def _expire(self, stamp: datetime) -> None:
         for item in self._items.values():
-            if item.state is State.IN_PROGRESS and item.lease_expires is not None \
+            if item.state is Status.IN_PROGRESS and item.lease_expires is not None \
                     and item.lease_expires < stamp:
-                self._unlease(item, State.UNCERTAIN, stamp)
+                self._unlease(item, Status.UNCERTAIN, stamp)
 
     @staticmethod
-    def _unlease(item: Item, state: State, stamp: datetime) -> None:
+    def _unlease(item: Item, state: Status, stamp: datetime) -> None:
         item.state = state
         item.lease_owner = item.lease_expires = None
         item.updated_at = stamp
 
     def _leased(self, item_id: int, owner: str) -> Item | None:
         item = self._items.get(item_id)
-        if item is None or item.lease_owner != owner or item.state is not State.IN_PROGRESS:
+        if item is None or item.lease_owner != owner or item.state is not Status.IN_PROGRESS:
             return None
         return item
 
@@ -137,22 +129,22 @@ class MemoryStore:
                 item.lease_expires = now() + timedelta(seconds=lease_s)
             return item is not None
 
-    def complete(self, item_id: int, owner: str, outcome: Outcome) -> bool:
-        """Store the outcome if ``owner`` still holds the lease."""
+    def complete(self, item_id: int, owner: str, result: CaseResult) -> bool:
+        """Store the result if ``owner`` still holds the lease."""
         with self._lock:
             item = self._leased(item_id, owner)
             if item is None:
                 return False
-            self._unlease(item, outcome.state, now())
-            item.outputs = dict(outcome.outputs)
-            item.error_kind, item.error = outcome.error_kind, outcome.error
-            item.screenshot = outcome.screenshot
-            item.tries += outcome.tries
-            if outcome.state in ERASES_SECRETS:
+            self._unlease(item, result.status, now())
+            item.outputs = dict(result.outputs)
+            item.error_kind, item.error = result.error_kind, result.error
+            item.screenshot = result.screenshot
+            item.tries += max(result.attempts, 1)
+            if result.status in ERASES_SECRETS:
                 _erase(item)
             return True
 
-    def release(self, item_id: int, owner: str, state: State, defer_s: float = 0) -> bool:
+    def release(self, item_id: int, owner: str, state: Status, defer_s: float = 0) -> bool:
         """Hand the item back to the queue."""
         with self._lock:
             item = self._leased(item_id, owner)
@@ -166,15 +158,15 @@ class MemoryStore:
     def reclaim_dead(self, host: str, is_alive: Callable[[str], bool]) -> int:
         """Items leased by this host's workers that are gone become uncertain now."""
         with self._lock:
-            dead = [i for i in self._items.values() if i.state is State.IN_PROGRESS
+            dead = [i for i in self._items.values() if i.state is Status.IN_PROGRESS
                     and (i.lease_owner or "").startswith(f"{host}:")
                     and not is_alive(i.lease_owner or "")]
             stamp = now()
             for item in dead:
-                self._unlease(item, State.UNCERTAIN, stamp)
+                self._unlease(item, Status.UNCERTAIN, stamp)
             return len(dead)
 
-    def retry(self, ids: Sequence[int] = (), states: Sequence[State] = (),
+    def retry(self, ids: Sequence[int] = (), states: Sequence[Status] = (),
               bot: str | None = None) -> int:
         """Final items back to pending, attempts reset; refused if any lost its secrets."""
         with self._lock:
@@ -186,27 +178,27 @@ class MemoryStore:
                 raise erased_error(erased[:11])
             stamp = now()
             for item in chosen:
-                item.state = State.PENDING
+                item.state = Status.PENDING
                 item.attempts = item.tries = 0
                 item.defer_until = None
                 item.error_kind = item.error = item.screenshot = ""
                 item.updated_at = stamp
             return len(chosen)
 
-    def cancel(self, ids: Sequence[int] = (), states: Sequence[State] = (),
+    def cancel(self, ids: Sequence[int] = (), states: Sequence[Status] = (),
                bot: str | None = None, batch: int | None = None) -> int:
         """Cancel items not being worked on, erasing their secrets."""
         with self._lock:
-            chosen = [i for i in self._chosen(ids, states or (State.PENDING, State.UNCERTAIN),
-                                              bot, batch) if i.state is not State.IN_PROGRESS]
+            chosen = [i for i in self._chosen(ids, states or (Status.PENDING, Status.UNCERTAIN),
+                                              bot, batch) if i.state is not Status.IN_PROGRESS]
             stamp = now()
             for item in chosen:
-                item.state = State.CANCELLED
+                item.state = Status.CANCELLED
                 item.updated_at = stamp
                 _erase(item)
             return len(chosen)
 
-    def _chosen(self, ids: Sequence[int], states: Iterable[State], bot: str | None,
+    def _chosen(self, ids: Sequence[int], states: Iterable[Status], bot: str | None,
                 batch: int | None) -> list[Item]:
         """The items a bulk command names, in id order (``item_filter`` of the SQL stores)."""
         wanted, members = set(states), self._in_batch(batch) if batch is not None else None
@@ -224,7 +216,7 @@ class MemoryStore:
             return copy.deepcopy(self._items[item_id])
 
     def items(self, bot: str | None = None, batch: int | None = None,
-              states: Sequence[State] = ()) -> list[Item]:
+              states: Sequence[Status] = ()) -> list[Item]:
         """Filtered items in id order; in a batch, in its file's row order, at those rows."""
         with self._lock:
             if batch is None:
@@ -254,9 +246,9 @@ class MemoryStore:
             return [copy.deepcopy(b) for b in sorted(self._batches.values(), key=lambda b: -b.id)
                     if bot is None or b.bot == bot]
 
-    def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[State, int]]:
+    def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[Status, int]]:
         """Items per state for each (bot, batch) they belong to."""
-        out: dict[tuple[str, int], dict[State, int]] = {}
+        out: dict[tuple[str, int], dict[Status, int]] = {}
         with self._lock:
             for batch_id in sorted(self._members):
                 for member in self._members[batch_id]:

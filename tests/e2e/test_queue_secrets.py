@@ -7,7 +7,8 @@ import subprocess
 from pathlib import Path
 
 from robot_core.intake import CaseRow
-from robot_core.queue.base import NewItem, Outcome, State
+from robot_core.outcome import CaseResult, Status
+from robot_core.queue.base import NewItem
 from robot_core.queue.payload import Sealer, to_payload
 from robot_core.queue.sqlite import SQLiteStore
 from robot_core.script.loader import load_bot
@@ -47,7 +48,7 @@ def test_work_with_another_key_stops_clearly_and_types_nothing(tmp_path: Path) -
     assert "the queue was written with another key" in ran.stderr
     assert "Traceback" not in ran.stdout + ran.stderr
     store = SQLiteStore(home / "queue.db")
-    assert [i.state for i in store.items()] == [State.PENDING]
+    assert [i.state for i in store.items()] == [Status.PENDING]
     store.close()
 
 
@@ -60,8 +61,9 @@ def test_retry_of_an_erased_case_is_refused(tmp_path: Path) -> None:
     done = store.claim(BOT.name, "w:1:a", 30)
     failed = store.claim(BOT.name, "w:1:a", 30)
     assert done is not None and failed is not None
-    store.complete(done.id, "w:1:a", Outcome(State.DONE))
-    store.complete(failed.id, "w:1:a", Outcome(State.FAILED))
+    store.complete(done.id, "w:1:a", CaseResult(done.key, done.row_number, Status.DONE))
+    store.complete(failed.id, "w:1:a", CaseResult(failed.key, failed.row_number,
+                                                  Status.FAILED))
     store.close()
     refused = _robot(home, "queue", "retry", str(done.id), ROBOT_KEY=key)
     assert refused.returncode == 3, refused.stdout + refused.stderr
@@ -70,5 +72,5 @@ def test_retry_of_an_erased_case_is_refused(tmp_path: Path) -> None:
     retried = _robot(home, "queue", "retry", "--state", "failed", ROBOT_KEY=key)
     assert retried.returncode == 0 and "1 item(s) back to pending" in retried.stdout
     store = SQLiteStore(home / "queue.db")
-    assert {i.key: i.state for i in store.items()} == {"D": State.DONE, "F": State.PENDING}
+    assert {i.key: i.state for i in store.items()} == {"D": Status.DONE, "F": Status.PENDING}
     store.close()

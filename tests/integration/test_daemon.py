@@ -23,7 +23,7 @@ import openpyxl
 import psutil
 import pytest
 
-from robot_core.queue import State
+from robot_core.outcome import Status
 from robot_core.queue.sqlite import SQLiteStore
 from tests.conftest import ROOT
 
@@ -192,7 +192,7 @@ def test_daemon_takes_the_inbox_survives_kill_and_sigterm_and_delivers(
     daemon.send_signal(signal.SIGTERM)  # only the main process: systemd's KillMode=mixed
     assert daemon.wait(timeout=120) == 0
     stopped = Counter(i.state for i in _items(robot_env))
-    assert stopped[State.IN_PROGRESS] == 0 and stopped[State.UNCERTAIN] == 0, stopped
+    assert stopped[Status.IN_PROGRESS] == 0 and stopped[Status.UNCERTAIN] == 0, stopped
     assert Counter(r["case_id"] for r in app.dump()).most_common(1)[0][1] == 1
     copying.join(timeout=30)
 
@@ -206,7 +206,7 @@ def test_daemon_takes_the_inbox_survives_kill_and_sigterm_and_delivers(
 
     entered = Counter(r["case_id"] for r in app.dump())
     assert sorted(entered) == sorted(keys) and set(entered.values()) == {1}
-    assert all(i.state is State.DONE for i in _items(robot_env))
+    assert all(i.state is Status.DONE for i in _items(robot_env))
     _check_outbox(robot_env / "outbox", {"morning": 5, "afternoon": 5, "late": 3})
     _check_archive_and_rejected(robot_env, {"morning.xlsx": good1, "afternoon.xlsx": good2,
                                             "late.xlsx": late, "morning_copy.xlsx": good1})
@@ -278,12 +278,12 @@ def test_window_end_stops_taking_cases_and_leaves_the_rest_pending(
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert datetime.now(TOKYO) < end + timedelta(seconds=60)  # stopped near the window's end
     states = Counter(i.state for i in _items(robot_env))
-    assert states[State.DONE] >= 1 and states[State.PENDING] >= 1, states
-    assert states[State.IN_PROGRESS] == states[State.UNCERTAIN] == 0, states
-    done = {i.key for i in _items(robot_env) if i.state is State.DONE}
+    assert states[Status.DONE] >= 1 and states[Status.PENDING] >= 1, states
+    assert states[Status.IN_PROGRESS] == states[Status.UNCERTAIN] == 0, states
+    done = {i.key for i in _items(robot_env) if i.state is Status.DONE}
     assert sorted(r["case_id"] for r in app.dump()) == sorted(done)
     assert list((robot_env / "outbox").iterdir()) == []  # not finished: no results yet
-    assert f"cases waiting {states[State.PENDING]}" in run.stdout
+    assert f"cases waiting {states[Status.PENDING]}" in run.stdout
 
 
 # --- intake without a browser -------------------------------------------------------------

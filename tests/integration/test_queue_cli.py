@@ -13,7 +13,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from robot_core.queue import State
+from robot_core.outcome import Status
 from robot_core.queue.sqlite import SQLiteStore
 from tests.conftest import EXPECTED, ROOT, SAMPLE
 
@@ -53,9 +53,9 @@ def test_sigterm_finishes_the_case_then_work_resumes(registry: Any, robot_env: P
     assert "finishing the current case" in err
     items = _items(robot_env)
     states = Counter(i.state for i in items)
-    assert states[State.IN_PROGRESS] == 0 and states[State.UNCERTAIN] == 0
-    assert states[State.PENDING] > 0
-    done_keys = {i.key for i in items if i.state is State.DONE}
+    assert states[Status.IN_PROGRESS] == 0 and states[Status.UNCERTAIN] == 0
+    assert states[Status.PENDING] > 0
+    done_keys = {i.key for i in items if i.state is Status.DONE}
     assert {r["case_id"] for r in app.dump()} == done_keys
     results = next((robot_env / "runs").glob("*/results.xlsx"))
     sheet = openpyxl.load_workbook(results)["結果"]
@@ -69,7 +69,8 @@ def test_sigterm_finishes_the_case_then_work_resumes(registry: Any, robot_env: P
 
 
 def test_reingest_retry_cancel_export(registry: Any, robot_env: Path, tmp_path: Path) -> None:
-    """Re-running a file adds nothing; cancelled items are not retried (secrets erased)."""
+    """Re-running a file adds nothing; cancelled items are not retried (secrets erased), and
+    the export shows each as its queue state (cancelled, never pending)."""
     app = registry(fail_rate=1.0)  # the legacy system is down all night
     env = {**os.environ, "REGISTRY_URL": app.url}
     night = _robot("run", "resident_registration", "--input", str(SAMPLE), "--limit", "2",
@@ -84,7 +85,7 @@ def test_reingest_retry_cancel_export(registry: Any, robot_env: Path, tmp_path: 
 
     listing = _robot("queue", "list", "--state", "pending", env=env)
     assert listing.returncode == 0
-    pending = [i for i in _items(robot_env) if i.state is State.PENDING]
+    pending = [i for i in _items(robot_env) if i.state is Status.PENDING]
     assert f"{len(pending)} item(s)" in listing.stdout
 
     cancelled = _robot("queue", "cancel", "--state", "pending", env=env)
@@ -92,7 +93,7 @@ def test_reingest_retry_cancel_export(registry: Any, robot_env: Path, tmp_path: 
     # Cancelling erased their My Numbers: retrying them would type blanks, so it is refused.
     refused = _robot("queue", "retry", "--state", "cancelled", env=env)
     assert refused.returncode == 3 and "erased" in refused.stderr, refused.stderr
-    assert sum(i.state is State.CANCELLED for i in _items(robot_env)) == len(pending)
+    assert sum(i.state is Status.CANCELLED for i in _items(robot_env)) == len(pending)
 
     target = tmp_path / "export.xlsx"
     exported = _robot("queue", "export", "--batch", "1", str(target), env=env)
@@ -102,7 +103,10 @@ def test_reingest_retry_cancel_export(registry: Any, robot_env: Path, tmp_path: 
     status_col = header.index("状態 (status)")
     statuses = [row[status_col].value for row in sheet.iter_rows(min_row=2)]
     assert len(statuses) == 50
-    assert all(s.endswith("(pending)") for s in statuses)
+    # Each row says what its item is: the cancelled ones cancelled, never "pending".
+    assert statuses == [f"{i.state.ja} ({i.state.value})" for i in _items(robot_env)]
+    assert sum(s.endswith("(cancelled)") for s in statuses) == len(pending)
+    assert not any(s.endswith("(pending)") for s in statuses)
     assert app.dump() == []
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from robot_core.queue import State
+from robot_core.outcome import Status
 from robot_core.queue.sqlite import SQLiteStore
 from tests.conftest import ROOT
 
@@ -74,6 +74,6 @@ def test_kill_nine_at_many_points_loses_and_doubles_nothing(registry: Any, robot
     items = store.items("resident_registration")
     store.close()
     assert len(items) == 100
-    assert all(i.state is State.DONE for i in items), Counter(i.state for i in items)
+    assert all(i.state is Status.DONE for i in items), Counter(i.state for i in items)
     assert {i.outputs["registration_number"] for i in items} == {r["reg_no"] for r in records}
     assert any(i.was_uncertain for i in items), "some kill should have left an uncertain item"

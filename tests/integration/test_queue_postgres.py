@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from fixtures.pg_server import PostgresServer
-from robot_core.queue import State
+from robot_core.outcome import Status
 from robot_core.queue.postgres import PostgresStore
 from robot_core.vault import new_key
 from tests.conftest import EXPECTED, ROOT, SAMPLE
@@ -60,10 +60,10 @@ def test_two_machines_share_one_postgres_queue(registry: Any, robot_env: Path, t
     finally:
         store.close()
     assert len(items) == 50 and all(i.state.final for i in items)
-    assert Counter(i.state for i in items) == {State.DONE: 46, State.BUSINESS_FAILED: 4}
+    assert Counter(i.state for i in items) == {Status.DONE: 46, Status.BUSINESS_FAILED: 4}
     regno = {r["case_id"]: r["reg_no"] for r in records}
     assert all(i.outputs["registration_number"] == regno[i.key] for i in items
-               if i.state is State.DONE)
+               if i.state is Status.DONE)
 
     entered_by = {name: sum(1 for e in _audit_events(tmp_path / name) if e.get("event") ==
                             "case_finished" and e.get("outcome") == "done") for name in "ab"}

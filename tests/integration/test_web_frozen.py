@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 
 from fixtures.legacy_web.process import LegacyWebApp
-from robot_core.evidence.outcome import CaseResult, Status
 from robot_core.intake import read_cases
+from robot_core.outcome import CaseResult, Status
 from robot_core.run.session import RunOptions, run_direct
 from robot_core.script.loader import load_bot
 from tests.conftest import EXPECTED, ROOT, SAMPLE

@@ -13,9 +13,9 @@ import pytest
 
 from fixtures.legacy_web.process import LegacyWebApp
 from robot_core.evidence.audit import verify_chain
-from robot_core.evidence.outcome import RunOutcome, Status
 from robot_core.home import RunPaths
 from robot_core.intake import read_cases
+from robot_core.outcome import RunOutcome, Status
 from robot_core.run.session import RunOptions, run_direct
 from robot_core.script.loader import load_bot
 from tests.conftest import EXPECTED, ROOT, SAMPLE

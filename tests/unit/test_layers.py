@@ -2,12 +2,13 @@
 
 The layers, lowest first (a module may import its own layer and the ones below it):
 
-    foundation  errors, home, private, vault, credentials, the package itself
+    foundation  errors, home, private, vault, credentials, outcome (Status, CaseResult: what
+                the queue stores, the runner makes and the results show), the package itself
     script      script/ (model, loader, templating, rules, action specs), selectors, transforms/
     intake      intake/ (case files to CaseRows)
     queue       queue/ (the Store and its backends; the row format)
     drivers     drivers/ (web, desktop)
-    evidence    evidence/ (outcome, audit, cards, results workbook, export)
+    evidence    evidence/ (audit, cards, results workbook, export)
     run         run/ (ingest, session, runner, worker, steps, crash points)
     daemon      daemon/
     tools       tools/ (capture), beside the CLI: the CLI imports it, never the reverse
@@ -31,7 +32,7 @@ import robot_core
 ROOT = Path(robot_core.__file__).parent
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("robot_core", "robot_core.errors", "robot_core.home", "robot_core.private",
-                    "robot_core.vault", "robot_core.credentials")),
+                    "robot_core.vault", "robot_core.credentials", "robot_core.outcome")),
     ("script", ("robot_core.script", "robot_core.selectors", "robot_core.transforms")),
     ("intake", ("robot_core.intake",)),
     ("queue", ("robot_core.queue",)),
@@ -137,7 +138,7 @@ def test_every_module_is_in_a_layer() -> None:
 
 
 def test_foundation_imports_no_higher_layer() -> None:
-    """errors, home, private, vault and credentials import nothing above them."""
+    """errors, home, private, vault, credentials and outcome import nothing above them."""
     assert upward("foundation") == []
 
 

@@ -11,7 +11,8 @@ import pytest
 from helpers import MY_NUMBER, SHIPPED_BOTS, SHIPPED_SELECTORS
 
 from robot_core.errors import CaseDataError
-from robot_core.queue.base import NewItem, State
+from robot_core.outcome import Status
+from robot_core.queue.base import NewItem
 from robot_core.queue.payload import Sealer, from_payload
 from robot_core.queue.sqlite import SQLiteStore
 from robot_core.run.ingest import enqueue_file
@@ -53,7 +54,7 @@ def test_every_row_is_queued_and_bad_rows_carry_their_problems(store: SQLiteStor
     batch = enqueue_file(store, BOT, path)
     assert (batch.new, batch.duplicates) == (251, 0)
     items = {item.key: item for item in store.items("resident_registration")}
-    assert len(items) == 251 and {i.state for i in items.values()} == {State.PENDING}
+    assert len(items) == 251 and {i.state for i in items.values()} == {Status.PENDING}
     assert items["U001"].payload["problems"] == []
     assert items["U999"].payload["problems"], "the bad reading is kept for the worker"
     again = enqueue_file(store, BOT, path)

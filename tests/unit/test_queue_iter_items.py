@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from fixtures.pg_server import PostgresServer
-from robot_core.queue.base import NewItem, Outcome, State, Store
+from robot_core.outcome import CaseResult, Status
+from robot_core.queue.base import NewItem, Store
 from robot_core.queue.postgres import PostgresStore
 from robot_core.queue.sqlite import SQLiteStore
 from robot_core.testing import MemoryStore
@@ -52,10 +53,11 @@ def test_items_carry_their_state_and_payload(store: Store) -> None:
     batch = store.add_batch("bot", "a.csv", "s1", "", ["h"], _items(["A", "B"]))
     item = store.claim("bot", "me", 60)
     assert item is not None
-    store.complete(item.id, "me", Outcome(State.DONE, outputs={"n": "0012"}))
+    store.complete(item.id, "me", CaseResult(item.key, item.row_number, Status.DONE,
+                                             outputs={"n": "0012"}))
     first, second = store.iter_items(batch.id)
-    assert (first.key, first.state, first.outputs) == ("A", State.DONE, {"n": "0012"})
-    assert (second.state, second.payload["raw"]) == (State.PENDING, {"h": "B"})
+    assert (first.key, first.state, first.outputs) == ("A", Status.DONE, {"n": "0012"})
+    assert (second.state, second.payload["raw"]) == (Status.PENDING, {"h": "B"})
 
 
 def test_an_unknown_batch_has_no_items(store: Store) -> None:

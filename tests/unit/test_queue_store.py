@@ -20,8 +20,9 @@ from helpers import SHIPPED_BOTS, SHIPPED_SELECTORS
 from fixtures.pg_server import PostgresServer
 from robot_core.evidence.audit import MASK
 from robot_core.intake import CaseRow
+from robot_core.outcome import CaseResult, Status
 from robot_core.queue import open_store
-from robot_core.queue.base import NewItem, Outcome, QueueError, State, Store
+from robot_core.queue.base import Item, NewItem, QueueError, Store
 from robot_core.queue.payload import Sealer, from_payload, to_payload
 from robot_core.queue.postgres import MIGRATIONS as PG_MIGRATIONS
 from robot_core.queue.postgres import PostgresStore
@@ -66,6 +67,11 @@ def _items(keys: list[str], priority: int = 0) -> list[NewItem]:
             for i, k in enumerate(keys)]
 
 
+def finished(item: Item, status: Status, *outputs: dict[str, str], **fields: Any) -> CaseResult:
+    """The result a worker completes ``item`` with."""
+    return CaseResult(item.key, item.row_number, status, *outputs, **fields)
+
+
 def test_reingest_adds_nothing(store: Store) -> None:
     """The same keys queued twice are new once, then all duplicates, yet in both batches."""
     first = store.add_batch("bot", "a.xlsx", "sum", "s", ["h"], _items(["A", "B", "C"]))
@@ -86,7 +92,7 @@ def test_claim_order_and_lease(store: Store) -> None:
     assert [c.key if c else None for c in claimed] == ["high", "low1", "low2", None]
     first = claimed[0]
     assert first is not None
-    assert first.state is State.IN_PROGRESS and first.attempts == 1
+    assert first.state is Status.IN_PROGRESS and first.attempts == 1
     assert first.lease_owner == "w:1:a" and first.lease_expires is not None
 
 
@@ -104,12 +110,28 @@ def test_complete_needs_the_lease(store: Store) -> None:
     store.add_batch("bot", "a", "x", "s", [], _items(["A"]))
     item = store.claim("bot", "w:1:a", 30)
     assert item is not None
-    assert not store.complete(item.id, "w:2:b", Outcome(State.DONE))
-    assert store.complete(item.id, "w:1:a", Outcome(State.DONE, {"regno": "RG-1"}))
+    assert not store.complete(item.id, "w:2:b", finished(item, Status.DONE))
+    assert store.complete(item.id, "w:1:a", finished(item, Status.DONE, {"regno": "RG-1"}))
     done = store.get(item.id)
-    assert done.state is State.DONE and done.outputs == {"regno": "RG-1"}
+    assert done.state is Status.DONE and done.outputs == {"regno": "RG-1"}
     assert done.lease_owner is None
-    assert not store.complete(item.id, "w:1:a", Outcome(State.FAILED))
+    assert not store.complete(item.id, "w:1:a", finished(item, Status.FAILED))
+
+
+def test_complete_stores_the_case_result_and_the_item_gives_it_back(store: Store) -> None:
+    """A completed item keeps the result's status, outputs, error, error kind and screenshot,
+    counts its attempts (at least one) as tries, and ``Item.result`` hands all of it back."""
+    store.add_batch("bot", "a", "x", "s", [], _items(["A", "B"]))
+    first, second = store.claim("bot", "w:1:a", 30), store.claim("bot", "w:1:a", 30)
+    assert first is not None and second is not None
+    assert store.complete(first.id, "w:1:a", finished(
+        first, Status.BUSINESS_FAILED, {"regno": ""}, error="住所が不正です",
+        error_kind="BusinessError", screenshot="runs/r1/screenshots/A.png", attempts=3))
+    assert store.complete(second.id, "w:1:a", finished(second, Status.FAILED))
+    assert store.get(first.id).result == CaseResult(
+        "A", 4, Status.BUSINESS_FAILED, {"regno": ""}, error="住所が不正です",
+        error_kind="BusinessError", screenshot="runs/r1/screenshots/A.png", attempts=3)
+    assert store.get(second.id).result.attempts == 1
 
 
 def test_expired_lease_becomes_uncertain(store: Store) -> None:
@@ -145,8 +167,8 @@ def test_dead_workers_items_are_reclaimed_at_once(store: Store) -> None:
     assert dead is not None and alive is not None
     n = store.reclaim_dead("host", lambda owner: owner == "host:222:b")
     assert n == 1
-    assert store.get(dead.id).state is State.UNCERTAIN
-    assert store.get(alive.id).state is State.IN_PROGRESS
+    assert store.get(dead.id).state is Status.UNCERTAIN
+    assert store.get(alive.id).state is Status.IN_PROGRESS
 
 
 def test_release_defers(store: Store) -> None:
@@ -154,7 +176,7 @@ def test_release_defers(store: Store) -> None:
     store.add_batch("bot", "a", "x", "s", [], _items(["A"]))
     item = store.claim("bot", "w:1:a", 30)
     assert item is not None
-    assert store.release(item.id, "w:1:a", State.PENDING, defer_s=0.2)
+    assert store.release(item.id, "w:1:a", Status.PENDING, defer_s=0.2)
     assert store.claim("bot", "w:1:a", 30) is None
     time.sleep(0.25)
     assert store.claim("bot", "w:1:a", 30) is not None
@@ -166,14 +188,14 @@ def test_retry_and_cancel(store: Store) -> None:
     a = store.claim("bot", "w:1:a", 30)
     b = store.claim("bot", "w:1:a", 30)
     assert a is not None and b is not None
-    store.complete(a.id, "w:1:a", Outcome(State.FAILED, error="boom"))
-    assert store.retry(states=[State.FAILED]) == 1
+    store.complete(a.id, "w:1:a", finished(a, Status.FAILED, error="boom"))
+    assert store.retry(states=[Status.FAILED]) == 1
     again = store.get(a.id)
-    assert again.state is State.PENDING and again.attempts == 0 and again.error == ""
-    assert store.cancel(bot="bot", states=[State.PENDING, State.IN_PROGRESS]) == 2
-    assert store.get(b.id).state is State.IN_PROGRESS
-    assert Counter(i.state for i in store.items("bot")) == {State.CANCELLED: 2,
-                                                           State.IN_PROGRESS: 1}
+    assert again.state is Status.PENDING and again.attempts == 0 and again.error == ""
+    assert store.cancel(bot="bot", states=[Status.PENDING, Status.IN_PROGRESS]) == 2
+    assert store.get(b.id).state is Status.IN_PROGRESS
+    assert Counter(i.state for i in store.items("bot")) == {Status.CANCELLED: 2,
+                                                           Status.IN_PROGRESS: 1}
 
 
 def test_counts_per_batch(store: Store) -> None:
@@ -181,8 +203,8 @@ def test_counts_per_batch(store: Store) -> None:
     first = store.add_batch("bot", "a", "x", "s", [], _items(["A", "B"]))
     item = store.claim("bot", "w:1:a", 30)
     assert item is not None
-    store.complete(item.id, "w:1:a", Outcome(State.DONE))
-    assert store.counts("bot") == {("bot", first.id): {State.DONE: 1, State.PENDING: 1}}
+    store.complete(item.id, "w:1:a", finished(item, Status.DONE))
+    assert store.counts("bot") == {("bot", first.id): {Status.DONE: 1, Status.PENDING: 1}}
 
 
 def test_two_threads_never_take_the_same_item(store: Store) -> None:
@@ -194,7 +216,7 @@ def test_two_threads_never_take_the_same_item(store: Store) -> None:
         while (item := store.claim("bot", owner, 60)) is not None:
             taken[owner].append(item.id)
             store.heartbeat(item.id, owner, 60)
-            store.complete(item.id, owner, Outcome(State.DONE))
+            store.complete(item.id, owner, finished(item, Status.DONE))
 
     threads = [threading.Thread(target=drain, args=(owner,)) for owner in taken]
     for thread in threads:
@@ -225,7 +247,7 @@ def _claim_all(where: str, owner: str, out: multiprocessing.Queue, go: object) -
     while (item := store.claim("bot", owner, 60)) is not None:
         taken.append(item.id)
         time.sleep(0.001)  # a little work, so the two really interleave
-        store.complete(item.id, owner, Outcome(State.DONE))
+        store.complete(item.id, owner, finished(item, Status.DONE))
     store.close()
     out.put(taken)
 
@@ -401,11 +423,11 @@ def test_finishing_erases_secrets_but_failed_keeps_them(store: Store, tmp_path: 
     sealer = _sealer(tmp_path)
     store.add_batch("resident_registration", "a", "x", "s", HEADERS,
                     _secret_items(sealer, ["D", "B", "F", "C"]))
-    for state in (State.DONE, State.BUSINESS_FAILED, State.FAILED):
+    for state in (Status.DONE, Status.BUSINESS_FAILED, Status.FAILED):
         item = store.claim("resident_registration", "w:1:a", 30)
         assert item is not None
-        assert store.complete(item.id, "w:1:a", Outcome(state))
-    assert store.cancel(bot="resident_registration", states=[State.PENDING]) == 1
+        assert store.complete(item.id, "w:1:a", finished(item, state))
+    assert store.cancel(bot="resident_registration", states=[Status.PENDING]) == 1
     items = {i.key: i for i in store.items("resident_registration")}
     for key in ("D", "B", "C"):
         assert items[key].payload["sealed"] is None, key
@@ -424,12 +446,12 @@ def test_retry_refuses_items_whose_secrets_were_erased(store: Store, tmp_path: P
     done = store.claim("resident_registration", "w:1:a", 30)
     failed = store.claim("resident_registration", "w:1:a", 30)
     assert done is not None and failed is not None
-    store.complete(done.id, "w:1:a", Outcome(State.DONE))
-    store.complete(failed.id, "w:1:a", Outcome(State.FAILED, error="down"))
+    store.complete(done.id, "w:1:a", finished(done, Status.DONE))
+    store.complete(failed.id, "w:1:a", finished(failed, Status.FAILED, error="down"))
     with pytest.raises(QueueError, match=rf"item\(s\) {done.id} finished, so their secret "
                                          "columns were erased"):
-        store.retry(states=[State.DONE, State.FAILED])
-    assert store.get(failed.id).state is State.FAILED, "a refused retry changes nothing"
+        store.retry(states=[Status.DONE, Status.FAILED])
+    assert store.get(failed.id).state is Status.FAILED, "a refused retry changes nothing"
     assert store.retry([failed.id]) == 1
     again = store.claim("resident_registration", "w:1:a", 30)
     assert again is not None and again.id == failed.id
@@ -441,7 +463,7 @@ def test_items_without_secrets_still_retry(store: Store) -> None:
     store.add_batch("bot", "a", "x", "s", [], _items(["A"]))
     item = store.claim("bot", "w:1:a", 30)
     assert item is not None
-    store.complete(item.id, "w:1:a", Outcome(State.DONE))
+    store.complete(item.id, "w:1:a", finished(item, Status.DONE))
     assert "sealed" not in store.get(item.id).payload
     assert store.retry([item.id]) == 1
 

@@ -12,7 +12,6 @@ from helpers import MY_NUMBER, MY_NUMBER_ZERO, SHIPPED_BOTS, SHIPPED_SELECTORS
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from robot_core.evidence.outcome import CaseResult, RunOutcome, Status
 from robot_core.evidence.results import (
     EXTRA_HEADERS,
     Layout,
@@ -22,6 +21,7 @@ from robot_core.evidence.results import (
     write_results,
 )
 from robot_core.intake import CaseRow, Intake, Problem, read_cases
+from robot_core.outcome import CaseResult, RunOutcome, Status
 from robot_core.script.loader import load_bot
 from robot_core.vault import MASK
 

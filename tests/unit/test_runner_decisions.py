@@ -17,8 +17,8 @@ from helpers import MY_NUMBER
 from robot_core.drivers.base import Driver
 from robot_core.errors import NoResponse, TargetNotFound, TransientError
 from robot_core.evidence.cards import HtmlRenderer
-from robot_core.evidence.outcome import Status
 from robot_core.intake import Problem
+from robot_core.outcome import Status
 from robot_core.run.runner import Runner
 from robot_core.testing import PNG, Call, FakeDriver, Result, capture_events, named
 from robot_core.vault import MASK

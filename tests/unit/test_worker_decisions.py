@@ -13,9 +13,9 @@ import pytest
 from fake_registry import Registry, make_bot, saved_keys
 from helpers import MY_NUMBER, MY_NUMBER_ZERO
 
-from robot_core.evidence.outcome import Status
 from robot_core.intake import read_cases
-from robot_core.queue.base import NewItem, State
+from robot_core.outcome import Status
+from robot_core.queue.base import NewItem
 from robot_core.run.ingest import enqueue_file
 from robot_core.run.session import RunOptions, open_session, run_direct, run_file, work_queue
 from robot_core.run.worker import Worker
@@ -58,7 +58,7 @@ def _options(home: Path, driver: FakeDriver, store: MemoryStore, **knobs: int) -
     return RunOptions(home, driver_factory=lambda _bot: driver, store=store, **knobs)
 
 
-def _states(store: MemoryStore) -> dict[str, State]:
+def _states(store: MemoryStore) -> dict[str, Status]:
     return {i.key: i.state for i in store.items()}
 
 
@@ -109,8 +109,8 @@ def test_the_worker_stops_at_its_limit(bot: BotScript, home: Path, tmp_path: Pat
     _queued(store, bot, tmp_path, home)
     worked, _ = work_queue(bot, _options(home, FakeDriver(app), store, limit=2))
     assert worked == 2
-    assert _states(store) == {"U-0001": State.DONE, "U-0002": State.DONE,
-                              "U-0003": State.PENDING}
+    assert _states(store) == {"U-0001": Status.DONE, "U-0002": Status.DONE,
+                              "U-0003": Status.PENDING}
 
 
 def test_the_worker_stops_when_asked(bot: BotScript, home: Path, tmp_path: Path) -> None:
@@ -119,10 +119,10 @@ def test_the_worker_stops_when_asked(bot: BotScript, home: Path, tmp_path: Path)
     _queued(store, bot, tmp_path, home)
     seen: list[str] = []
     worked, _ = work_queue(bot, _options(home, FakeDriver(app), store),
-                           progress=lambda _row, result: seen.append(result.key),
+                           progress=lambda result: seen.append(result.key),
                            stop=lambda: bool(app.saved))
     assert (worked, seen, saved_keys(app)) == (1, ["U-0001"], ["U-0001"])
-    assert _states(store)["U-0002"] is State.PENDING
+    assert _states(store)["U-0002"] is Status.PENDING
 
 
 def test_a_poison_case_is_failed_without_running(bot: BotScript, home: Path,
@@ -134,11 +134,11 @@ def test_a_poison_case_is_failed_without_running(bot: BotScript, home: Path,
     for n in range(bot.retry.case):  # three workers took it and died
         item = store.claim(bot.name, f"gone:{n}:x", 60)
         assert item is not None
-        store.release(item.id, f"gone:{n}:x", State.UNCERTAIN)
+        store.release(item.id, f"gone:{n}:x", Status.UNCERTAIN)
     driver = FakeDriver(Registry())
     worked, _ = work_queue(bot, _options(home, driver, store))
     (item,) = store.items()
-    assert (worked, item.state, item.error_kind) == (1, State.FAILED, "PoisonCase")
+    assert (worked, item.state, item.error_kind) == (1, Status.FAILED, "PoisonCase")
     assert driver.calls == []
 
 
@@ -149,12 +149,12 @@ def test_an_uncertain_item_already_saved_is_done_without_typing(
     _queued(store, bot, tmp_path, home, ROWS[:1])
     item = store.claim(bot.name, "other:1:x", 60)
     assert item is not None
-    store.release(item.id, "other:1:x", State.UNCERTAIN)
+    store.release(item.id, "other:1:x", Status.UNCERTAIN)
     app = Registry(saved=[{"form.key": "U-0001"}])
     driver = FakeDriver(app)
     work_queue(bot, _options(home, driver, store))
     done = store.get(item.id)
-    assert (done.state, done.outputs) == (State.DONE, {"regno": "RG-0001"})
+    assert (done.state, done.outputs) == (Status.DONE, {"regno": "RG-0001"})
     assert [t for t, _ in driver.typed() if (t or "").startswith("form.")] == []
     assert len(app.saved) == 1
 
@@ -168,10 +168,10 @@ def test_a_crash_before_complete_leaves_the_item_uncertain_and_is_not_typed_twic
     first = _worker(worker, bot, home, FakeDriver(app), store, CrashAt("before_complete"))
     with pytest.raises(Crashed):
         first.run()
-    assert _states(store) == {"U-0001": State.UNCERTAIN}
+    assert _states(store) == {"U-0001": Status.UNCERTAIN}
     second = FakeDriver(app)
     assert _worker(worker, bot, home, second, store).run() == 1
-    assert _states(store) == {"U-0001": State.DONE}
+    assert _states(store) == {"U-0001": Status.DONE}
     assert saved_keys(app) == ["U-0001"] and second.typed()[-1][0] == "search.key"
 
 
@@ -184,11 +184,11 @@ def test_a_crash_mid_case_before_the_save_types_the_case_on_the_next_run(
     crash = CrashAt("step:steps[4] click")
     with pytest.raises(Crashed):
         _worker(worker, bot, home, FakeDriver(app), store, crash).run()
-    assert _states(store) == {"U-0001": State.UNCERTAIN} and app.saved == []
+    assert _states(store) == {"U-0001": Status.UNCERTAIN} and app.saved == []
     assert crash.passed_points[-1] == "step:steps[4] click"
     second = FakeDriver(app)
     _worker(worker, bot, home, second, store).run()
-    assert _states(store) == {"U-0001": State.DONE} and saved_keys(app) == ["U-0001"]
+    assert _states(store) == {"U-0001": Status.DONE} and saved_keys(app) == ["U-0001"]
     assert "http://registry/search" in [c.value for c in second.verbs("goto")]
 
 
@@ -201,7 +201,7 @@ def test_a_rejected_row_is_a_business_failure_that_types_nothing(
     driver = FakeDriver(Registry())
     work_queue(bot, _options(home, driver, store))
     (item,) = store.items()
-    assert (item.state, item.error_kind) == (State.BUSINESS_FAILED, "CaseDataError")
+    assert (item.state, item.error_kind) == (Status.BUSINESS_FAILED, "CaseDataError")
     assert [c.verb for c in driver.calls].count("render_html") == 1
     assert [t for t, _ in driver.typed() if (t or "").startswith("form.")] == []
     assert (home / item.screenshot).exists()
@@ -216,5 +216,5 @@ def test_an_item_whose_secrets_were_erased_is_failed_without_running(
     driver = FakeDriver(Registry())
     work_queue(bot, _options(home, driver, store))
     (item,) = store.items()
-    assert (item.state, item.error_kind) == (State.FAILED, "SecretsErased")
+    assert (item.state, item.error_kind) == (Status.FAILED, "SecretsErased")
     assert driver.calls == []
