@@ -9,22 +9,11 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from robot_core.cli.app import (
-    EXIT_INVALID,
-    EXIT_SYSTEM,
-    STOP,
-    bots_dir,
-    console,
-    err,
-    fail,
-    load_named,
-    main,
-)
+from robot_core.cli.app import STOP, bots_dir, console, err, load_named, main
 from robot_core.cli.render import ProgressReport, render
-from robot_core.errors import ApplicationError, BotScriptError, CaseDataError, ConfigError
+from robot_core.errors import ApplicationError, BotScriptError, CaseDataError, exit_code
 from robot_core.home import robot_home
 from robot_core.intake import open_cases, read_cases
-from robot_core.queue import QueueError
 from robot_core.run.session import RunOptions, run_direct, run_file
 from robot_core.script.model import InputSpec
 
@@ -47,18 +36,18 @@ def list_bots() -> None:
 def validate(bots: tuple[str, ...]) -> None:
     """Check bot scripts and their selector maps without running anything."""
     names = list(bots) or [str(p) for p in sorted(bots_dir().glob("*.yaml"))]
-    failed = 0
+    failed: list[BotScriptError] = []
     for name in names:
         try:
             bot = load_named(name)
         except BotScriptError as exc:
-            failed += 1
+            failed.append(exc)
             err.print(f"[red]✗[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
             continue
         console.print(f"[green]✓[/green] {bot.file} ({len(bot.steps)} steps, "
                       f"selectors {bot.selectors.file})", highlight=False)
     if failed:
-        sys.exit(EXIT_INVALID)
+        sys.exit(max(exit_code(exc) for exc in failed))
 
 
 @main.command()
@@ -72,16 +61,14 @@ def validate(bots: tuple[str, ...]) -> None:
 def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
         direct: bool) -> None:
     """Queue the cases of a case file for BOT_NAME, then enter them."""
-    try:
-        bot = load_named(bot_name)
-        if input_file is None:
-            raise CaseDataError("give the case file with --input FILE.xlsx")
-        # Judged whole before anything is written; only --direct keeps the rows in memory.
-        with STOP.abortable():
-            intake = read_cases(input_file, bot.input) if direct else None
-            count = len(intake.rows) if intake is not None else _count(input_file, bot.input)
-    except (BotScriptError, CaseDataError) as exc:
-        fail(exc, EXIT_INVALID)
+    # A robot error ends the command with its code in errors.EXIT_CODES (cli/app.py).
+    bot = load_named(bot_name)
+    if input_file is None:
+        raise CaseDataError("give the case file with --input FILE.xlsx")
+    # Judged whole before anything is written; only --direct keeps the rows in memory.
+    with STOP.abortable():
+        intake = read_cases(input_file, bot.input) if direct else None
+        count = len(intake.rows) if intake is not None else _count(input_file, bot.input)
     total = min(count, limit or count)
     options = RunOptions(robot_home(), headed, limit)
     try:
@@ -95,12 +82,10 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
                     on_batch=lambda b: console.print(
                         f"batch {b.id}: {b.new} new, {b.duplicates} already queued",
                         highlight=False))
-    except (ConfigError, CaseDataError, QueueError) as exc:
-        fail(exc, EXIT_INVALID)
     except ApplicationError as exc:
         err.print(f"[red]the application could not be started:[/red] {escape(str(exc))}",
                   highlight=False)
-        sys.exit(EXIT_SYSTEM)
+        sys.exit(exit_code(exc))
     render(outcome)
     console.print(f"evidence: {paths.root}", highlight=False, soft_wrap=True)
     console.print(f"results:  {paths.results}", highlight=False, soft_wrap=True)

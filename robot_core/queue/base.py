@@ -27,11 +27,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from robot_core.errors import RobotError
-
-
-class QueueError(RobotError):
-    """The queue database cannot be used (locked, corrupt, unreachable); nothing was changed."""
+# Re-exported for the backends; the class lives in the one error tree.
+from robot_core.errors import QueueError as QueueError  # noqa: PLC0414
 
 
 class State(StrEnum):
