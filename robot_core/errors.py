@@ -1,14 +1,21 @@
-"""The one error tree of robot.
+"""The one error tree of robot, and the one table of exit codes keyed on it.
 
 ::
 
-    RobotError
-    ├── BotScriptError        a bot script or selector map is wrong (file:line:column, key)
-    ├── ConfigError           the machine is not set up: a missing variable or credential
-    ├── CaseDataError         a case file cannot be read at all (file, sheet, row, column)
-    └── CaseFailure           one case did not go through
-        ├── BusinessError     the data is wrong for the legacy system: never retried
-        └── ApplicationError  the legacy system or the robot failed: retried
+    RobotError                      exit 2 unless a branch below says otherwise
+    ├── BotScriptError          3   a bot script, selector map or schedule is wrong (file:line:col)
+    │   └── CaptureError        3   robot capture cannot do what was asked (tools/capture)
+    ├── ConfigError             3   the machine is not set up: a missing variable or credential
+    │   └── VaultError          3   the queue's key is missing, unsafe or another one (vault.py)
+    ├── CaseDataError           3   a case file cannot be read at all (file, sheet, row, column)
+    ├── QueueError              2   the queue database cannot be used (locked, damaged, unreachable)
+    │   └── QueueRefused        3   the queue was asked for what it cannot do (no batch 7)
+    │       └── SecretsErased   3   an item's secret columns were erased: it cannot be typed again
+    ├── DaemonRunningError      2   another daemon already runs on this ROBOT_HOME
+    ├── AlreadyRunningError     2   another run of the same schedule holds its lock
+    └── CaseFailure             2   one case did not go through
+        ├── BusinessError       1   the data is wrong for the legacy system: never retried
+        └── ApplicationError    2   the legacy system or the robot failed: retried
             ├── TransientError     a hiccup worth repeating the same step for
             ├── TargetNotFound     no alternative of a target appeared in time
             ├── SessionExpired     the legacy system logged the robot out
@@ -18,6 +25,14 @@
 ``BusinessError`` is what Robocorp calls ``BusinessException`` and UiPath a business rule
 exception: staff must fix the data. ``ApplicationError`` is the system exception: the robot
 recovers (reload, log in again, restart) and tries the case again.
+
+**Exit codes.** A command that ends with one of these errors exits with ``exit_code(exc)``:
+the code of the nearest class in ``EXIT_CODES`` along the error's MRO. 3 means the input
+(a bot, a case file, the set-up, the request) is wrong and nothing was done; 2 means the
+system failed (the queue database, a lock, the legacy system) or, for anything outside the
+tree, robot itself (the CLI then writes a crash report). ``robot run`` also exits 0 (every
+case done), 1 (some business failures) or 2 (system failures remain) by its outcome; a
+signal gives 128 + its number (130 SIGINT, 143 SIGTERM); a reader that went away, 1.
 """
 
 from __future__ import annotations
@@ -64,6 +79,26 @@ class CaseDataError(RobotError):
     """A case file cannot be taken in at all (not a workbook, no header row, ...)."""
 
 
+class QueueError(RobotError):
+    """The queue database cannot be used (locked, corrupt, unreachable); nothing was changed."""
+
+
+class QueueRefused(QueueError):
+    """The queue cannot do what was asked (no such batch, …); nothing was changed."""
+
+
+class SecretsErased(QueueRefused):
+    """The item's secret columns were erased when it finished; it cannot be typed again."""
+
+
+class DaemonRunningError(RobotError):
+    """Another daemon already runs on this ROBOT_HOME (it would fire every job twice)."""
+
+
+class AlreadyRunningError(RobotError):
+    """Another run of the same schedule holds its lock."""
+
+
 class CaseFailure(RobotError):
     """One case failed; ``reason`` is what staff read in the results workbook."""
 
@@ -98,3 +133,34 @@ class SystemUnavailable(ApplicationError):
 
 class NoResponse(ApplicationError):
     """A request to the legacy system went unanswered: the system froze, not the screen."""
+
+
+EXIT_OK = 0
+EXIT_BUSINESS = 1  # robot run: some cases are business failures (staff fix the data)
+EXIT_SYSTEM = 2
+EXIT_INVALID = 3
+EXIT_PIPE = 1  # as rich, click and the Python docs do for a reader that went away
+
+#: The exit code of each branch of the tree; ``exit_code`` takes the nearest along the MRO.
+EXIT_CODES: dict[type[RobotError], int] = {
+    RobotError: EXIT_SYSTEM,
+    BotScriptError: EXIT_INVALID,
+    ConfigError: EXIT_INVALID,
+    CaseDataError: EXIT_INVALID,
+    QueueError: EXIT_SYSTEM,
+    QueueRefused: EXIT_INVALID,
+    DaemonRunningError: EXIT_SYSTEM,
+    AlreadyRunningError: EXIT_SYSTEM,
+    CaseFailure: EXIT_SYSTEM,
+    BusinessError: EXIT_BUSINESS,
+    ApplicationError: EXIT_SYSTEM,
+}
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code of a command that ends with ``exc``: 2 for anything outside the tree."""
+    for cls in type(exc).__mro__:
+        code = EXIT_CODES.get(cls)
+        if code is not None:
+            return code
+    return EXIT_SYSTEM

@@ -105,7 +105,7 @@ class Target:
     alternatives: tuple[Alternative, ...]
     location: Location
     secret: bool = False
-    timeout_ms: int | None = None
+    timeout_ms: int | None = None  # read by run/timeouts.py only; a step's own wins
     options: Mapping[str, Target] = field(default_factory=dict)
 
     def option(self, value: str) -> Target:

@@ -6,8 +6,10 @@ imports a command module.
 
 Exit codes of ``robot run``: 0 every case done · 1 some business failures · 2 system
 failures remain · 3 the bot script, input or set-up is invalid (nothing was entered).
-Of every command: 2 for an unexpected error (one line; the traceback goes to a report under
-``ROBOT_HOME/logs/``, see ``crash.py``), 3 for invalid input, 130 (SIGINT) or 143 (SIGTERM)
+Of every command, when it ends with a robot error: that error's code in the one table,
+``robot_core.errors.EXIT_CODES`` (3 invalid input, 2 the system failed); a command never
+picks a code for an error itself. 2 for an unexpected error (one line; the traceback goes
+to a report under ``ROBOT_HOME/logs/``, see ``crash.py``), 130 (SIGINT) or 143 (SIGTERM)
 when a signal stopped it before it could finish, 1 (quietly) when its reader went away. No
 traceback reaches the terminal, whatever the input.
 """
@@ -31,19 +33,17 @@ from rich.markup import escape
 from robot_core import __version__
 from robot_core.cli.crash import summary, write_report
 from robot_core.errors import (
+    EXIT_PIPE,
+    EXIT_SYSTEM,
     BotScriptError,
-    CaseDataError,
-    ConfigError,
     RobotError,
+    exit_code,
 )
 from robot_core.evidence.results import StopRequested
 from robot_core.home import project_dir
 from robot_core.script.loader import load_bot
 from robot_core.script.model import BotScript
 
-EXIT_INVALID = 3
-EXIT_SYSTEM = 2
-EXIT_PIPE = 1  # as rich, click and the Python docs do for a reader that went away
 # Piped output (logs, CI) gets a wide table instead of rich's 80-column default.
 _WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140
 console = Console(width=_WIDTH, emoji=False)
@@ -164,10 +164,8 @@ class RobotGroup(click.Group):
         except BrokenPipeError:
             _flush_quietly()
             sys.exit(EXIT_PIPE)
-        except (BotScriptError, CaseDataError, ConfigError) as exc:
-            fail(exc, EXIT_INVALID)
-        except RobotError as exc:  # expected, named failures (queue, application): no report
-            fail(exc, EXIT_SYSTEM)
+        except RobotError as exc:  # expected, named failures: one line, the table's code
+            fail(exc)
         except Exception as exc:  # the one place every other error ends
             crashed(exc)
 
@@ -204,9 +202,12 @@ def main() -> None:
     os.umask(0o077)  # everything a run writes (queue, evidence, logs) is this user's alone
 
 
-def fail(exc: Exception, code: int) -> NoReturn:
-    """Print ``exc`` as an error and exit with ``code``."""
+def fail(exc: RobotError) -> NoReturn:
+    """Print ``exc`` as an error and exit with its code in the table (``errors.EXIT_CODES``).
+
+    Paths like ``map.yaml:100:`` stay text: the consoles read no emoji codes.
+    """
     err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-    sys.exit(code)
+    sys.exit(exit_code(exc))
 
 

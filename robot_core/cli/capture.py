@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 from rich.markup import escape
 
-from robot_core.cli.app import EXIT_INVALID, EXIT_SYSTEM, console, err, main
-from robot_core.errors import ApplicationError, BotScriptError, ConfigError
+from robot_core.cli.app import console, err, main
 from robot_core.home import project_dir
 from robot_core.tools.capture import CaptureReport, capture, parse_region
 
@@ -46,21 +43,10 @@ def capture_command(app: str, target: str, region: str, window: str | None,
     Example, with the program open on the display:
       robot capture ledger_desktop form.save --region 364,568,128,28
     """
-    try:
-        report = capture(app, target, parse_region(region), window=window,
-                         confidence=confidence, screenshot=screenshot, force=force)
-    except (BotScriptError, ConfigError) as exc:
-        _fail(exc, EXIT_INVALID)
-    except ApplicationError as exc:
-        _fail(exc, EXIT_SYSTEM)
+    # CaptureError, ConfigError …: one line and the table's code (cli/app.py, errors.py)
+    report = capture(app, target, parse_region(region), window=window,
+                     confidence=confidence, screenshot=screenshot, force=force)
     _print(report)
-
-
-def _fail(exc: Exception, code: int) -> NoReturn:
-    """``fail``, with "map.yaml:100:" kept as text (rich reads ``:100:`` as an emoji code)."""
-    err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True,
-              emoji=False)
-    sys.exit(code)
 
 
 def _shown(path: Path) -> str:

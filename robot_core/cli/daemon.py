@@ -14,15 +14,14 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from robot_core.cli.app import EXIT_INVALID, EXIT_SYSTEM, console, err, fail, main
+from robot_core.cli.app import console, err, main
 from robot_core.daemon import DaemonPaths, Schedule, job, load_schedules
-from robot_core.daemon.job import AlreadyRunningError, find_schedule, fire
+from robot_core.daemon.job import find_schedule, fire
 from robot_core.daemon.log import DaemonLog
-from robot_core.daemon.service import Daemon, DaemonRunningError
+from robot_core.daemon.service import Daemon
 from robot_core.daemon.triggers import next_fire
-from robot_core.errors import ApplicationError, BotScriptError, ConfigError
+from robot_core.errors import exit_code
 from robot_core.home import project_dir, robot_home
-from robot_core.queue import QueueError
 
 
 @main.command()
@@ -30,11 +29,7 @@ from robot_core.queue import QueueError
               help="Seconds between looks for changed schedule files.")
 def daemon(poll: float) -> None:
     """Run the schedules in schedules/ until SIGTERM (SIGHUP reloads them)."""
-    try:
-        code = Daemon(robot_home(), project_dir(), poll).run()
-    except DaemonRunningError as exc:
-        fail(exc, EXIT_SYSTEM)
-    sys.exit(code)
+    sys.exit(Daemon(robot_home(), project_dir(), poll).run())  # DaemonRunningError: exit 2
 
 
 @main.group()
@@ -56,7 +51,7 @@ def list_schedules() -> None:
     for error in errors:
         err.print(f"[red]✗[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
     if errors:
-        sys.exit(EXIT_INVALID)
+        sys.exit(max(exit_code(error) for error in errors))
 
 
 @schedule.command("run")
@@ -64,10 +59,7 @@ def list_schedules() -> None:
 @click.option("--ignore-window", is_flag=True, help="Take cases even outside the run window.")
 def run_schedule(name: str, ignore_window: bool) -> None:
     """Fire schedule NAME now, in the foreground, as the daemon would."""
-    try:
-        found = find_schedule(name)
-    except BotScriptError as exc:
-        fail(exc, EXIT_INVALID)
+    found = find_schedule(name)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         err.print(f"[yellow]{signal.Signals(signum).name}: finishing the cases in hand[/yellow]")
@@ -76,14 +68,8 @@ def run_schedule(name: str, ignore_window: bool) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log = DaemonLog(DaemonPaths(robot_home()).log)
-    try:
+    try:  # AlreadyRunningError, BotScriptError, QueueError …: the table's code (cli/app.py)
         report = fire(found, log, job.RUNTIME.stopping, ignore_window)
-    except AlreadyRunningError:
-        fail(RuntimeError(f"schedule {name} is running already (in the daemon?)"), EXIT_SYSTEM)
-    except (BotScriptError, ConfigError) as exc:
-        fail(exc, EXIT_INVALID)
-    except (QueueError, ApplicationError) as exc:
-        fail(exc, EXIT_SYSTEM)
     finally:
         log.close()
     console.print(f"taken {len(report.taken)} · duplicates {len(report.duplicates)} · "

@@ -7,31 +7,21 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from robot_core.cli.app import (
-    EXIT_INVALID,
-    EXIT_SYSTEM,
-    STOP,
-    console,
-    fail,
-    load_named,
-    main,
-)
+from robot_core.cli.app import STOP, console, load_named, main
 from robot_core.cli.render import ProgressReport
-from robot_core.errors import ApplicationError, BotScriptError, ConfigError
+from robot_core.errors import QueueRefused
 from robot_core.evidence.export import export_batch
 from robot_core.home import robot_home
 from robot_core.outcome import Status
-from robot_core.queue import QueueError, Store, open_store
+from robot_core.queue import Store, open_store
 from robot_core.run.session import RunOptions, work_queue
 
 STATES = click.Choice([s.value for s in Status])
 
 
+# Errors are not caught here: each ends the command with its code in errors.EXIT_CODES.
 def _store() -> Store:
-    try:
-        return open_store(robot_home())
-    except QueueError as exc:
-        fail(exc, EXIT_SYSTEM)
+    return open_store(robot_home())
 
 
 @main.command()
@@ -41,23 +31,15 @@ def _store() -> Store:
 @click.option("--headed", is_flag=True, help="Show the browser window.")
 def work(bot_name: str, batch: int | None, limit: int | None, headed: bool) -> None:
     """Work BOT_NAME's queue until it is empty (items of crashed workers included)."""
-    try:
-        bot = load_named(bot_name)
-    except BotScriptError as exc:
-        fail(exc, EXIT_INVALID)
+    bot = load_named(bot_name)
     store = _store()
     waiting = sum(n for (b, _), counts in store.counts(bot.name).items() if b == bot.name
                   for s, n in counts.items() if s in (Status.PENDING, Status.UNCERTAIN,
                                                        Status.IN_PROGRESS))
     store.close()
-    try:
-        with ProgressReport(min(waiting, limit or waiting)) as report, STOP.graceful():
-            worked, paths = work_queue(bot, RunOptions(robot_home(), headed, limit), report,
-                                       STOP.requested, batch)
-    except (ConfigError, QueueError) as exc:
-        fail(exc, EXIT_INVALID)
-    except ApplicationError as exc:
-        fail(exc, EXIT_SYSTEM)
+    with ProgressReport(min(waiting, limit or waiting)) as report, STOP.graceful():
+        worked, paths = work_queue(bot, RunOptions(robot_home(), headed, limit), report,
+                                   STOP.requested, batch)
     console.print(f"worked {worked} item(s); evidence: {paths.root}", highlight=False,
                   soft_wrap=True)
     _status(bot.name)
@@ -117,10 +99,8 @@ def retry(ids: tuple[int, ...], states: tuple[str, ...], bot_name: str | None) -
     if not ids and not states:
         raise click.UsageError("name item ids or --state")
     store = _store()
-    try:
+    try:  # an item whose secrets were erased: SecretsErased (exit 3), nothing changed
         n = store.retry(ids, [Status(s) for s in states], bot_name)
-    except QueueError as exc:  # e.g. an item whose secrets were erased: nothing changed
-        fail(exc, EXIT_INVALID)
     finally:
         store.close()
     console.print(f"{n} item(s) back to pending")
@@ -158,12 +138,10 @@ def export(batch: int, target: Path) -> None:
         try:
             found = store.batch(batch)
         except KeyError:
-            fail(QueueError(f"no batch {batch}"), EXIT_INVALID)
+            raise QueueRefused(f"no batch {batch}") from None
         bot = load_named(found.bot)
         with STOP.graceful("the results workbook"):
             path = export_batch(store, bot, batch, target, stop=STOP.deadline())
-    except BotScriptError as exc:
-        fail(exc, EXIT_INVALID)
     finally:
         store.close()
     console.print(f"results: {path}", highlight=False, soft_wrap=True)

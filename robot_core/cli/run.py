@@ -9,22 +9,12 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from robot_core.cli.app import (
-    EXIT_INVALID,
-    EXIT_SYSTEM,
-    STOP,
-    bots_dir,
-    console,
-    err,
-    fail,
-    load_named,
-    main,
-)
+from robot_core.cli.app import STOP, bots_dir, console, err, load_named, main
 from robot_core.cli.render import ProgressReport, render
-from robot_core.errors import ApplicationError, BotScriptError, CaseDataError, ConfigError
+from robot_core.errors import ApplicationError, BotScriptError, CaseDataError, exit_code
 from robot_core.home import robot_home
 from robot_core.intake import CaseStream, Intake, collect, open_cases
-from robot_core.queue import Batch, QueueError
+from robot_core.queue import Batch
 from robot_core.run.session import RunOptions, run_direct, run_file
 
 
@@ -46,18 +36,18 @@ def list_bots() -> None:
 def validate(bots: tuple[str, ...]) -> None:
     """Check bot scripts and their selector maps without running anything."""
     names = list(bots) or [str(p) for p in sorted(bots_dir().glob("*.yaml"))]
-    failed = 0
+    failed: list[BotScriptError] = []
     for name in names:
         try:
             bot = load_named(name)
         except BotScriptError as exc:
-            failed += 1
+            failed.append(exc)
             err.print(f"[red]✗[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
             continue
         console.print(f"[green]✓[/green] {bot.file} ({len(bot.steps)} steps, "
                       f"selectors {bot.selectors.file})", highlight=False)
     if failed:
-        sys.exit(EXIT_INVALID)
+        sys.exit(max(exit_code(exc) for exc in failed))
 
 
 @main.command()
@@ -71,17 +61,15 @@ def validate(bots: tuple[str, ...]) -> None:
 def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
         direct: bool) -> None:
     """Queue the cases of a case file for BOT_NAME, then enter them."""
-    try:
-        bot = load_named(bot_name)
-        if input_file is None:
-            raise CaseDataError("give the case file with --input FILE.xlsx")
-        # The header is found before anything is written; the file is then read once: into
-        # the batch, or (--direct) into memory.
-        with STOP.abortable():
-            cases = open_cases(input_file, bot.input)
-            intake = _collect(cases) if direct else None
-    except (BotScriptError, CaseDataError) as exc:
-        fail(exc, EXIT_INVALID)
+    # A robot error ends the command with its code in errors.EXIT_CODES (cli/app.py).
+    bot = load_named(bot_name)
+    if input_file is None:
+        raise CaseDataError("give the case file with --input FILE.xlsx")
+    # The header is found before anything is written; the file is then read once: into
+    # the batch, or (--direct) into memory.
+    with STOP.abortable():
+        cases = open_cases(input_file, bot.input)
+        intake = _collect(cases) if direct else None
     options = RunOptions(robot_home(), headed, limit)
     try:
         with ProgressReport() as report:
@@ -93,12 +81,10 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
                 outcome, paths, _ = run_file(
                     bot, cases, options, report, STOP,
                     on_batch=lambda b: _batch_taken(b, limit, report))
-    except (ConfigError, CaseDataError, QueueError) as exc:
-        fail(exc, EXIT_INVALID)
     except ApplicationError as exc:
         err.print(f"[red]the application could not be started:[/red] {escape(str(exc))}",
                   highlight=False)
-        sys.exit(EXIT_SYSTEM)
+        sys.exit(exit_code(exc))
     finally:
         cases.close()
     render(outcome)

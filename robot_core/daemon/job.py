@@ -21,7 +21,7 @@ from robot_core.daemon.log import DaemonLog, Events, HeldBack, Tee
 from robot_core.daemon.night import NightReport, NightRun
 from robot_core.daemon.paths import DaemonPaths
 from robot_core.daemon.schedule import Schedule, bot_path, load_schedules
-from robot_core.errors import BotScriptError, RobotError
+from robot_core.errors import AlreadyRunningError, BotScriptError
 from robot_core.evidence.audit import AuditTrail
 from robot_core.home import new_run_id, project_dir, robot_home
 from robot_core.queue import open_store
@@ -40,10 +40,6 @@ class Runtime:
 
 
 RUNTIME = Runtime()
-
-
-class AlreadyRunningError(RobotError):
-    """Another run of the same schedule holds its lock."""
 
 
 def run_schedule(name: str) -> None:
@@ -107,7 +103,8 @@ def _schedule_lock(path: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise AlreadyRunningError(path.stem) from None
+            raise AlreadyRunningError(
+                f"schedule {path.stem} is running already (in the daemon?)") from None
         try:
             yield
         finally:

@@ -37,14 +37,10 @@ from robot_core.daemon.log import DaemonLog
 from robot_core.daemon.paths import DaemonPaths
 from robot_core.daemon.schedule import Schedule, bot_path, load_schedules
 from robot_core.daemon.triggers import make_trigger
-from robot_core.errors import BotScriptError, ConfigError, RobotError
+from robot_core.errors import BotScriptError, ConfigError, DaemonRunningError
 from robot_core.private import private_file
 from robot_core.run.session import environment
 from robot_core.script.loader import load_bot
-
-
-class DaemonRunningError(RobotError):
-    """Another daemon already runs on this ROBOT_HOME (it would fire every job twice)."""
 
 
 class Daemon:

@@ -6,8 +6,9 @@ daemon forwards SIGTERM, and a terminal's Ctrl-C or systemd may send one too; no
 may break off a case half-typed. Items of crashed workers (``in_progress`` of a dead pid,
 ``uncertain``) are claimed and verified by ``Worker`` as usual.
 
-Exit codes: 0 worked until dry, the deadline or a stop · 2 the queue or the application
-failed · 3 the bot or the environment is not set up.
+Exit codes: 0 worked until dry, the deadline or a stop; otherwise the error's code in the
+table of ``robot_core.errors`` (2 the queue or the application failed, 3 the bot or the
+environment is not set up), as ``robot work`` exits.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ import threading
 from datetime import UTC, datetime
 from types import FrameType
 
-from robot_core.errors import ApplicationError, BotScriptError, ConfigError
+from robot_core.errors import RobotError, exit_code
 from robot_core.home import project_dir, robot_home
 from robot_core.outcome import CaseResult
-from robot_core.queue import QueueError
 from robot_core.run.session import RunOptions, work_queue
 from robot_core.script.loader import load_bot
 
@@ -54,12 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         project = project_dir()
         bot = load_bot(project / "bots" / f"{args.bot}.yaml", project / "selectors")
         worked, paths = work_queue(bot, RunOptions(robot_home()), progress, stopping)
-    except (BotScriptError, ConfigError) as exc:
+    except RobotError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
-        return 3
-    except (QueueError, ApplicationError) as exc:
-        print(f"error: {exc}", file=sys.stderr, flush=True)
-        return 2
+        return exit_code(exc)
     print(f"worked {worked} item(s); evidence: {paths.root}", flush=True)
     return 0
 

@@ -4,7 +4,9 @@ Contract shared by every driver:
 
 * Targets come resolved from the selector map; a driver tries their alternatives in order
   and uses the first that is on screen.
-* A target that does not appear within ``timeout_ms`` raises ``TargetNotFound``.
+* A target that does not appear within ``timeout_ms`` raises ``TargetNotFound``. The number
+  is final (``robot_core.run.timeouts`` chose it: step, then target, then the bot); a driver
+  never reads ``Target.timeout_ms`` itself.
 * A short-lived fault worth repeating the same call for raises ``TransientError``.
 * An error page from the legacy system on navigation raises ``SystemUnavailable``.
 * A legacy system that takes a request and never answers raises ``NoResponse`` within the

@@ -344,7 +344,7 @@ class WebDriver:
 
     def _resolve(self, target: Target, timeout_ms: int) -> tuple[Locator, Alternative]:
         tried = "; ".join(a.describe() for a in target.alternatives)
-        _, locator, alt = self._await([target], target.timeout_ms or timeout_ms, wait_first=False,
+        _, locator, alt = self._await([target], timeout_ms, wait_first=False,
                                       missing=lambda: f"{target.name} not found (tried {tried})")
         return locator, alt
 

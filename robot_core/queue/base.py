@@ -27,13 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from robot_core.errors import RobotError
+# Re-exported for the backends; the class lives in the one error tree.
+from robot_core.errors import QueueError as QueueError  # noqa: PLC0414
 from robot_core.outcome import CaseResult, Status
-
-
-class QueueError(RobotError):
-    """The queue database cannot be used (locked, corrupt, unreachable); nothing was changed."""
-
 
 # How long any store waits for another program's lock before a clear QueueError.
 BUSY_TIMEOUT_MS = int(os.environ.get("ROBOT_DB_BUSY_MS", "10000"))

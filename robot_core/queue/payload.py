@@ -16,17 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from robot_core.errors import SecretsErased
 from robot_core.intake import CaseRow, Problem
 from robot_core.intake.layout import header_matches
-from robot_core.queue.base import QueueError
 from robot_core.script.model import BotScript
 from robot_core.vault import MASK, Vault
 
 SEALED = "sealed"
-
-
-class SecretsErased(QueueError):
-    """The item's secret columns were erased when it finished; it cannot be typed again."""
 
 
 def _encode(value: Any) -> Any:

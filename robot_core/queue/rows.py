@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from robot_core.errors import SecretsErased
 from robot_core.outcome import Status
-from robot_core.queue.base import Batch, Item, QueueError
+from robot_core.queue.base import Batch, Item
 
 
 def now() -> datetime:
@@ -77,10 +78,10 @@ def to_batch(row: Mapping[str, Any]) -> Batch:
                  duplicates=row["duplicates"])
 
 
-def erased_error(ids: Sequence[int]) -> QueueError:
+def erased_error(ids: Sequence[int]) -> SecretsErased:
     """Why ``retry`` refuses items whose secrets were erased (``ids``: up to 11 of them)."""
     named = ", ".join(str(i) for i in ids[:10]) + (", …" if len(ids) > 10 else "")
-    return QueueError(
+    return SecretsErased(
         f"not retried: item(s) {named} finished, so their secret columns were erased and "
         "they would be typed with those fields blank; leave them out, and enter those "
         "cases from their case file (nothing was changed)")

@@ -3,21 +3,25 @@
 One ``Runner`` is one worker session: it starts the driver once, runs ``setup`` (log in),
 then takes cases one at a time. For each case:
 
-* a ``TransientError`` repeats the step (tenacity, bounded exponential backoff);
+* a ``TransientError`` repeats the step (bounded exponential backoff);
 * a ``BusinessError`` (red text on the form) ends the case: screenshot, no retry;
 * any other ``ApplicationError``: screenshot, ``recover`` steps, ``setup`` again (log in),
   then the case again, up to ``retry.case`` attempts. Before every attempt after the
   first, ``verify`` asks the legacy system whether the case already landed, so a save that
   went through behind a timeout is never typed twice.
+
+How many attempts, which errors repeat what and how long to wait between attempts is the
+bot's one retry policy, ``run/retries.py``; this module only says what an attempt is.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity import RetryError
 
 from robot_core.credentials import Credentials
 from robot_core.drivers.base import Driver
@@ -35,6 +39,7 @@ from robot_core.evidence.cards import HtmlRenderer, rejection_card
 from robot_core.home import RunPaths
 from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
+from robot_core.run.retries import Retries
 from robot_core.run.steps import RUN, StepContext
 from robot_core.script.actions import ACTIONS
 from robot_core.script.model import BotScript, Step
@@ -45,12 +50,22 @@ WATCH_ERRORS: dict[str, type[ApplicationError]] = {
 }
 
 
+@dataclass
+class _Tries:
+    """One case's attempts so far: the result, and whether the case may be saved already."""
+
+    result: CaseResult
+    maybe_saved: bool
+
+
 class Runner:
     """One worker session of one bot."""
 
     def __init__(self, bot: BotScript, driver: Driver, audit: AuditTrail, paths: RunPaths,
-                 env: Mapping[str, str], credentials: Credentials | None) -> None:
+                 env: Mapping[str, str], credentials: Credentials | None, *,
+                 retries: Retries | None = None) -> None:
         self.bot = bot
+        self.retries = retries or Retries(bot.retry)
         self.driver = driver
         self.audit = audit
         self.paths = paths
@@ -85,19 +100,15 @@ class Runner:
 
     def _setup_with_retries(self) -> None:
         """Log in; a failure retries, and from the second failure on restarts the app."""
-        for attempt in range(1, self.bot.retry.case + 1):
-            try:
+        for attempt in self.retries.setup(failed=self._setup_failed, restart=self.driver.restart):
+            with attempt:
                 self._watching(False)
-                self._run_block(self._context(None), self.bot.setup, key="", attempt=attempt)
+                self._run_block(self._context(None), self.bot.setup, key="",
+                                attempt=attempt.retry_state.attempt_number)
                 self._watching(True)
-                return
-            except ApplicationError as exc:
-                self.audit.event("setup_failed", attempt=attempt, error=exc.reason)
-                if attempt == self.bot.retry.case:
-                    raise
-                self._sleep_backoff(attempt)
-                if attempt >= 2:
-                    self.driver.restart()
+
+    def _setup_failed(self, attempt: int, exc: ApplicationError) -> None:
+        self.audit.event("setup_failed", attempt=attempt, error=exc.reason)
 
     # -- cases -------------------------------------------------------------------------------
     def run_case(self, case: CaseRow, *, uncertain: bool = False) -> CaseResult:
@@ -117,30 +128,36 @@ class Runner:
         return result
 
     def _attempts(self, case: CaseRow, uncertain: bool) -> CaseResult:
-        result = CaseResult(case.key, case.row_number, Status.FAILED)
-        # Without a `commit: true` click we cannot tell how far a failed attempt got.
-        maybe_saved = uncertain
-        for attempt in range(1, self.bot.retry.case + 1):
-            result.attempts = attempt
-            self.audit.event("case_started", case=case.key, row=case.row_number,
-                             attempt=attempt, uncertain=maybe_saved)
-            ctx = self._context(case)
-            try:
-                if maybe_saved and self.bot.verify and self._verify(ctx, case, attempt):
-                    return self._done(result, ctx, verified=True)
-                self._run_block(ctx, self.bot.steps, key=case.key, attempt=attempt)
-                return self._done(result, ctx, verified=False)
-            except BusinessError as exc:
-                return self._fail(result, Status.BUSINESS_FAILED, exc, attempt)
-            except BotScriptError as exc:
-                return self._fail(result, Status.FAILED, exc, attempt)
-            except ApplicationError as exc:
-                self._fail(result, Status.FAILED, exc, attempt)
-                maybe_saved = maybe_saved or ctx.committed or not self.bot.marks_commit
-                if attempt < self.bot.retry.case:
-                    self._sleep_backoff(attempt)
-                    self.recover(exc)
-        return result
+        tries = _Tries(CaseResult(case.key, case.row_number, Status.FAILED), uncertain)
+        try:
+            for attempt in self.retries.case(recover=self.recover):
+                with attempt:
+                    return self._attempt(case, tries, attempt.retry_state.attempt_number)
+        except RetryError:
+            pass  # every attempt failed: the last one's result (error, screenshot) stands
+        return tries.result
+
+    def _attempt(self, case: CaseRow, tries: _Tries, attempt: int) -> CaseResult:
+        """One attempt; an ``ApplicationError`` leaves for the policy to try again."""
+        result = tries.result
+        result.attempts = attempt
+        self.audit.event("case_started", case=case.key, row=case.row_number,
+                         attempt=attempt, uncertain=tries.maybe_saved)
+        ctx = self._context(case)
+        try:
+            if tries.maybe_saved and self.bot.verify and self._verify(ctx, case, attempt):
+                return self._done(result, ctx, verified=True)
+            self._run_block(ctx, self.bot.steps, key=case.key, attempt=attempt)
+            return self._done(result, ctx, verified=False)
+        except BusinessError as exc:
+            return self._fail(result, Status.BUSINESS_FAILED, exc, attempt)
+        except BotScriptError as exc:
+            return self._fail(result, Status.FAILED, exc, attempt)
+        except ApplicationError as exc:
+            self._fail(result, Status.FAILED, exc, attempt)
+            # Without a `commit: true` click we cannot tell how far a failed attempt got.
+            tries.maybe_saved = tries.maybe_saved or ctx.committed or not self.bot.marks_commit
+            raise
 
     def _verify(self, ctx: StepContext, case: CaseRow, attempt: int) -> bool:
         self._run_block(ctx, self.bot.verify, key=case.key, attempt=attempt)
@@ -224,15 +241,8 @@ class Runner:
     def _run_step(self, ctx: StepContext, step: Step, key: str, case_attempt: int) -> None:
         action = ACTIONS[step.action]
         # The saving click is never repeated blindly: its faults go to verify-then-retry.
-        repeatable = action.repeatable and not getattr(step.args, "commit", False)
-        retrying = Retrying(
-            stop=stop_after_attempt(self.bot.retry.step if repeatable else 1),
-            wait=wait_exponential(multiplier=self.bot.retry.backoff_s,
-                                  max=self.bot.retry.backoff_max_s),
-            retry=retry_if_exception(lambda e: isinstance(e, action.retry_on)),
-            reraise=True,
-        )
-        for attempt in retrying:
+        commit = bool(getattr(step.args, "commit", False))
+        for attempt in self.retries.step(action, commit=commit):
             with attempt:
                 self._attempt_step(ctx, step, key, case_attempt,
                                    attempt.retry_state.attempt_number, RUN[step.action])
@@ -300,7 +310,3 @@ class Runner:
     def _secret_values(self, case: CaseRow) -> list[str]:
         return [str(v) for k, v in case.values.items() if k in self._secret_columns and v] + \
             [str(v) for k, v in case.raw.items() if v and k in self._secret_headers]
-
-    def _sleep_backoff(self, attempt: int) -> None:
-        policy = self.bot.retry
-        time.sleep(min(policy.backoff_max_s, policy.backoff_s * (2 ** (attempt - 1))))

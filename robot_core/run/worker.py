@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from robot_core.errors import SecretsErased
 from robot_core.evidence.audit import AuditTrail
 from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
 from robot_core.queue.base import Item, Store
-from robot_core.queue.payload import Sealer, SecretsErased, from_payload
+from robot_core.queue.payload import Sealer, from_payload
 from robot_core.run.crash_points import CRASH_ENV, CrashPoints
 from robot_core.run.runner import Runner
 from robot_core.script.model import BotScript

@@ -145,6 +145,17 @@ def test_a_hidden_copy_of_a_control_does_not_hide_the_visible_one(driver: WebDri
     assert driver.read_text(target, 2_000) == "R7-0001"
 
 
+def test_the_driver_waits_the_number_it_is_given_not_the_targets(driver: WebDriver) -> None:
+    """A target whose map says 20 s still gives up after the 300 ms the run layer resolved."""
+    driver.page.set_content("<p>nothing here</p>")
+    target = Target("x.slow", (Alternative("css", "#nope"),), MAP.get("login.user").location,
+                    timeout_ms=20_000)
+    started = time.monotonic()
+    with pytest.raises(TargetNotFound):
+        driver.click(target, 300)
+    assert time.monotonic() - started < 5
+
+
 def test_a_wait_sees_a_screen_that_appears_later_and_names_it(driver: WebDriver) -> None:
     """The browser's own wait picks up a target drawn after the wait began (no poll needed)."""
     driver.page.set_content('<div id="form">入力中</div><script>setTimeout(() => {'

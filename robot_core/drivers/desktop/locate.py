@@ -154,7 +154,7 @@ class Locator:
                 raise error(f"{target.name} is on screen")
 
     def resolve(self, target: Target, timeout_ms: int) -> Hit:
-        wait_ms = target.timeout_ms or timeout_ms
+        wait_ms = timeout_ms
         started = time.monotonic()
         deadline = started + wait_ms / 1000
         patience = min(_BLIND_GRACE_S, wait_ms / 4000)
@@ -175,7 +175,7 @@ class Locator:
     def state(self, target: Target, states: list[Alternative],
                timeout_ms: int) -> tuple[bool, Hit]:
         """Which of the checked/unchecked templates matches better, and where."""
-        deadline = time.monotonic() + (target.timeout_ms or timeout_ms) / 1000
+        deadline = time.monotonic() + timeout_ms / 1000
         while True:
             self.check_alive()
             frame = self.frame()

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from robot_core.errors import BusinessError, TargetNotFound
 from robot_core.run.steps.context import StepContext
+from robot_core.run.timeouts import navigation_timeout
 from robot_core.script.actions import (
     ACTIONS,
     Args,
@@ -52,7 +53,7 @@ def goto(ctx: StepContext, step: Step) -> None:
     """Open a URL (web) or bring a window forward (desktop)."""
     url = ctx.render(step, "url")
     ctx.shown_value = url
-    ctx.driver.goto(url, ctx.bot.timeouts.navigation_ms)
+    ctx.driver.goto(url, navigation_timeout(ctx.bot))
 
 
 @implements("click")
@@ -62,7 +63,7 @@ def click(ctx: StepContext, step: Step) -> None:
     target = ctx.target(args.target)
     if args.commit:
         ctx.committed = True  # from here on, the case may be in the legacy system
-    ctx.matched = ctx.driver.click(target, ctx.timeout(target, args.timeout_ms))
+    ctx.matched = ctx.driver.click(target, ctx.timeout(step, target))
 
 
 @implements("fill")
@@ -72,7 +73,7 @@ def fill(ctx: StepContext, step: Step) -> None:
     target = ctx.target(args.target)
     value = ctx.render(step, "value")
     ctx.shown_value = value
-    ctx.matched = ctx.driver.fill(target, value, ctx.timeout(target, args.timeout_ms))
+    ctx.matched = ctx.driver.fill(target, value, ctx.timeout(step, target))
 
 
 @implements("select")
@@ -83,7 +84,7 @@ def select(ctx: StepContext, step: Step) -> None:
     label = ctx.render(step, "label") if args.label is not None else None
     value = ctx.render(step, "value") if args.value is not None else None
     ctx.shown_value = label if label is not None else (value or "")
-    ctx.matched = ctx.driver.select(target, value, label, ctx.timeout(target, args.timeout_ms))
+    ctx.matched = ctx.driver.select(target, value, label, ctx.timeout(step, target))
 
 
 @implements("check")
@@ -93,7 +94,7 @@ def check(ctx: StepContext, step: Step) -> None:
     target = ctx.target(args.target)
     wanted = ctx.render(step, "value").strip().lower() in TRUTHY
     ctx.shown_value = str(wanted).lower()
-    ctx.matched = ctx.driver.set_checked(target, wanted, ctx.timeout(target, args.timeout_ms))
+    ctx.matched = ctx.driver.set_checked(target, wanted, ctx.timeout(step, target))
 
 
 @implements("choose")
@@ -102,8 +103,10 @@ def choose(ctx: StepContext, step: Step) -> None:
     args = _args(step, ChooseArgs)
     value = ctx.render(step, "value")
     ctx.shown_value = value
-    target = ctx.target(args.target).option(value.strip())
-    ctx.matched = ctx.driver.set_checked(target, True, ctx.timeout(target, args.timeout_ms))
+    parent = ctx.target(args.target)
+    target = parent.option(value.strip())
+    wait = ctx.timeout(step, target if target.timeout_ms else parent)
+    ctx.matched = ctx.driver.set_checked(target, True, wait)
 
 
 @implements("press")
@@ -111,7 +114,7 @@ def press(ctx: StepContext, step: Step) -> None:
     """Press a key (Enter, Tab, Control+S), on a target when one is named."""
     args = _args(step, PressArgs)
     target = ctx.target(args.target) if args.target else None
-    ctx.driver.press(target, args.key, ctx.timeout(target))
+    ctx.driver.press(target, args.key, ctx.timeout(step, target))
 
 
 @implements("wait_for")
@@ -119,7 +122,7 @@ def wait_for(ctx: StepContext, step: Step) -> None:
     """Wait until a target (or ``any`` of several) is on screen; never a fixed sleep."""
     args = _args(step, WaitArgs)
     names = ([args.target] if args.target else []) + list(args.any)
-    shown = ctx.driver.wait_any([ctx.target(n) for n in names], ctx.timeout(None, args.timeout_ms))
+    shown = ctx.driver.wait_any([ctx.target(n) for n in names], ctx.timeout(step))
     ctx.matched = shown.name
 
 
@@ -128,7 +131,7 @@ def extract(ctx: StepContext, step: Step) -> None:
     """Read a target's text into an output (``into:``), optionally through a regex ``pattern``."""
     args = _args(step, ExtractArgs)
     target = ctx.target(args.target)
-    text = ctx.driver.read_text(target, ctx.timeout(target, args.timeout_ms))
+    text = ctx.driver.read_text(target, ctx.timeout(step, target))
     if args.pattern:
         match = re.search(args.pattern, text)
         if match is None:
@@ -145,7 +148,7 @@ def business_error_if(ctx: StepContext, step: Step) -> None:
     target = ctx.target(args.target)
     if not ctx.driver.is_visible(target):
         return
-    text = ctx.driver.read_text(target, ctx.timeout(target))
+    text = ctx.driver.read_text(target, ctx.timeout(step, target))
     raise BusinessError(ctx.render(step, "reason", text=text) or f"{args.target} shown")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from robot_core.drivers.base import Driver
 from robot_core.errors import BotScriptError
+from robot_core.run.timeouts import resolve_timeout
 from robot_core.script.model import BotScript, Step
 from robot_core.script.templating import TemplateProblem
 from robot_core.selectors import Target
@@ -40,10 +41,6 @@ class StepContext:
             raise BotScriptError(f"cannot render {field_name}: {exc}", step.location,
                                  step.label) from exc
 
-    def timeout(self, target: Target | None = None, override: int | None = None) -> int:
-        """The wait for a step: its own ``timeout_ms``, the target's, or the bot's default."""
-        if override:
-            return override
-        if target is not None and target.timeout_ms:
-            return target.timeout_ms
-        return self.bot.timeouts.step_ms
+    def timeout(self, step: Step, target: Target | None = None) -> int:
+        """The wait for ``step`` on ``target`` (``run/timeouts.py``: step, target, bot)."""
+        return resolve_timeout(step, target, self.bot)

@@ -1,0 +1,96 @@
+"""The one retry policy of a bot: tenacity ``Retrying`` objects for steps, setup and cases.
+
+Built from the bot's ``retry:`` settings (``step`` and ``case`` attempts, the first one
+included; ``backoff_s`` doubling up to ``backoff_max_s`` between attempts):
+
+* **step**: an error in the action's ``retry_on`` (``TransientError``; for ``goto`` also
+  ``SystemUnavailable``) repeats the same step, up to ``retry.step`` attempts; a step that
+  may not be repeated blindly (a saving ``commit: true`` click) gets one attempt.
+* **setup** (log in): an ``ApplicationError`` repeats the whole block, up to ``retry.case``
+  attempts; ``failed`` hears of every failed attempt, the last one too, and from the second
+  failure on the application is restarted before the next attempt (``restart``).
+* **case**: an ``ApplicationError`` repeats the case, up to ``retry.case`` attempts; between
+  attempts, after the backoff, ``recover`` runs with the error (recover steps, setup again).
+
+A ``BusinessError`` is never retried at any level: the data is wrong, not the system. The
+``sleep`` is injectable (tenacity's ``sleep=``) so tests take no time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity import wait_exponential as _wait_exponential
+
+from robot_core.errors import ApplicationError, BusinessError
+from robot_core.script.actions import Action
+from robot_core.script.model import RetryPolicy
+
+Sleep = Callable[[float], None]
+
+
+def _retried(kinds: tuple[type[BaseException], ...]) -> retry_if_exception:
+    """Retry on ``kinds``, and never on a business error whatever ``kinds`` says."""
+    return retry_if_exception(
+        lambda exc: isinstance(exc, kinds) and not isinstance(exc, BusinessError))
+
+
+def _failure(state: RetryCallState) -> ApplicationError:
+    outcome = state.outcome
+    assert outcome is not None and outcome.failed, "tenacity calls after() on failures only"
+    exc = outcome.exception()
+    assert isinstance(exc, ApplicationError), "only application errors are retried here"
+    return exc
+
+
+@dataclass(frozen=True)
+class Retries:
+    """The retry policy of one bot, as tenacity objects (a fresh one per use)."""
+
+    policy: RetryPolicy
+    sleep: Sleep = time.sleep
+
+    def _wait(self) -> _wait_exponential:
+        # After failed attempt n: backoff_s * 2**(n-1) seconds, never more than backoff_max_s.
+        return _wait_exponential(multiplier=self.policy.backoff_s, max=self.policy.backoff_max_s)
+
+    def step(self, action: Action, *, commit: bool = False) -> Retrying:
+        """Attempts of one step: its action's ``retry_on`` errors repeat it."""
+        repeatable = action.repeatable and not commit
+        return Retrying(stop=stop_after_attempt(self.policy.step if repeatable else 1),
+                        wait=self._wait(), retry=_retried(action.retry_on), reraise=True,
+                        sleep=self.sleep)
+
+    def setup(self, *, failed: Callable[[int, ApplicationError], None],
+              restart: Callable[[], None]) -> Retrying:
+        """Attempts of the setup block: restart the app before the third attempt and later."""
+        def restart_after_second_failure(state: RetryCallState) -> None:
+            if state.attempt_number >= 3:
+                restart()
+
+        return Retrying(stop=stop_after_attempt(self.policy.case), wait=self._wait(),
+                        retry=_retried((ApplicationError,)), reraise=True, sleep=self.sleep,
+                        after=lambda state: failed(state.attempt_number, _failure(state)),
+                        before=restart_after_second_failure)
+
+    def case(self, *, recover: Callable[[ApplicationError], None]) -> Retrying:
+        """Attempts of one case: ``recover`` with the last error before each one after the first.
+
+        When the attempts are used up, tenacity raises ``RetryError`` (the caller keeps the
+        last attempt's result); an error raised by ``recover`` itself leaves as it is.
+        """
+        last: list[ApplicationError] = []
+
+        def remember(state: RetryCallState) -> None:
+            last[:] = [_failure(state)]
+
+        def recover_first(state: RetryCallState) -> None:
+            if state.attempt_number > 1:
+                recover(last[0])
+
+        return Retrying(stop=stop_after_attempt(self.policy.case), wait=self._wait(),
+                        retry=_retried((ApplicationError,)), sleep=self.sleep,
+                        after=remember, before=recover_first)
