@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from robot_core.errors import ConfigError
-from robot_core.evidence.audit import verify_chain
 from robot_core.evidence.report.assets import CSS, JS
+from robot_core.evidence.report.chain import start_verdict
 from robot_core.evidence.report.read import AuditRead, CaseRecord, clean, read_audit
 from robot_core.evidence.report.shots import Shots
 from robot_core.evidence.report.texts import EXIT_MEANING, ORDER, next_steps, status_label
@@ -37,8 +37,11 @@ def build_report(run_dir: Path) -> Path:
     audit = run_dir / "audit.jsonl"
     if not audit.is_file():
         raise ConfigError(f"{run_dir}: no audit.jsonl here (not a run folder)")
-    found = read_audit(audit)
-    broken = _chain(audit)
+    verdict = start_verdict(audit)
+    try:
+        found = read_audit(audit)
+    finally:
+        broken = verdict()  # waited for even on a failure: no process is left behind
     shots = Shots(run_dir)
     cases = [_case_row(c, shots) for c in found.cases.values()]
     data = {"strings": found.strings.table, "cases": cases, "shots": shots.table,
@@ -67,14 +70,6 @@ def json_block(data: Any) -> str:
                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(raw, safe)
     return text
-
-
-def _chain(audit: Path) -> int | None:
-    """The first bad line of the hash chain (None: intact; -1: the file is not UTF-8)."""
-    try:
-        return verify_chain(audit)
-    except ValueError:  # UnicodeDecodeError: bytes no line of ours was written as
-        return -1
 
 
 def _csp_hash(text: str) -> str:
@@ -207,6 +202,7 @@ def _events_section(found: AuditRead) -> str:
 
 def _when(ts: str) -> str:
     """An ISO timestamp in the reader's local time, with the stored value beside it."""
+    ts = clean(ts, 60)
     try:
         local = datetime.fromisoformat(ts).astimezone()
     except ValueError:

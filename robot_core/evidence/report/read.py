@@ -20,6 +20,7 @@ from typing import Any
 MAX_TEXT = 2000  # characters of one value shown; an error page pasted whole is cut
 MAX_CASE_STEPS = 400  # step rows kept per case (retries can repeat a case's steps)
 MAX_SESSION_ROWS = 500  # login, recovery and other run-level rows kept
+_RAW_CACHE = 200_000  # distinct raw values remembered (bounds memory on a huge night)
 # C0/C1 controls (tab and newline kept), bidi embeddings, overrides, isolates and marks.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
                      "\u2066-\u2069\u2028\u2029\ufeff]")
@@ -42,20 +43,26 @@ class Strings:
     def __init__(self) -> None:
         self.table: list[str] = [""]
         self._index: dict[str, int] = {"": 0}
+        self._raw: dict[Any, int] = {"": 0, None: 0}  # values seen before, uncleaned
 
     def __call__(self, value: Any) -> int:
+        try:
+            return self._raw[value]  # step names, actions, targets: seen on every case
+        except (KeyError, TypeError):
+            pass
         text = clean(value)
         found = self._index.get(text)
         if found is None:
             found = self._index[text] = len(self.table)
             self.table.append(text)
+        if type(value) is str and len(self._raw) < _RAW_CACHE:
+            self._raw[value] = found
         return found
 
 
-#: The columns of one step row (indices into ``Strings`` except the numbers).
+#: The columns of one step row (indices into ``Strings`` except the three numbers).
 STEP_COLUMNS = ("step", "action", "target", "matched", "value", "attempt", "step_attempt",
                 "duration_ms", "outcome", "error")
-_NUMBERS = frozenset({"attempt", "step_attempt", "duration_ms"})
 
 
 @dataclass
@@ -122,19 +129,18 @@ def read_audit(path: Path) -> AuditRead:
 
 
 def _take(found: AuditRead, event: dict[str, Any]) -> None:
-    run, name = found.run, str(event.get("event", ""))
-    ts = clean(event.get("ts", ""), 40)
-    run.started = run.started or ts
-    run.ended = ts or run.ended
-    run.run_id = run.run_id or clean(event.get("run_id", ""), 200)
-    run.bot = run.bot or clean(event.get("bot", ""), 200)
-    run.user = run.user or clean(event.get("user", ""), 200)
-    run.host = run.host or clean(event.get("host", ""), 200)
-    handler = _HANDLERS.get(name)
+    run, name, ts = found.run, event.get("event"), event.get("ts")
+    if isinstance(ts, str):
+        run.started = run.started or ts
+        run.ended = ts
+    if not run.run_id:
+        run.run_id = clean(event.get("run_id", ""), 200)
+        run.bot = clean(event.get("bot", ""), 200)
+    handler = _HANDLERS.get(name) if isinstance(name, str) else None
     if handler is not None:
         handler(found, event)
     else:
-        _note(found, ts, name, event)
+        _note(found, event)
 
 
 def _case(found: AuditRead, event: dict[str, Any]) -> CaseRecord:
@@ -150,8 +156,10 @@ def _number(value: Any) -> int:
 
 
 def _step(found: AuditRead, event: dict[str, Any]) -> None:
-    row = tuple(_number(event.get(c)) if c in _NUMBERS else found.strings(event.get(c))
-                for c in STEP_COLUMNS)
+    get, text = event.get, found.strings
+    row = (text(get("step")), text(get("action")), text(get("target")), text(get("matched")),
+           text(get("value")), _number(get("attempt")), _number(get("step_attempt")),
+           _number(get("duration_ms")), text(get("outcome")), text(get("error")))
     if not event.get("case"):
         if len(found.session) < MAX_SESSION_ROWS:
             found.session.append(row)
@@ -189,7 +197,7 @@ def _ended(found: AuditRead, event: dict[str, Any]) -> None:
 def _shot(found: AuditRead, event: dict[str, Any]) -> None:
     shot = clean(event.get("path", ""), 500)
     if not event.get("case"):
-        _note(found, clean(event.get("ts", ""), 40), "screenshot", event)
+        _note(found, event)
     elif shot:
         _case(found, event).shots.append(shot)
 
@@ -199,7 +207,20 @@ def _verified(found: AuditRead, event: dict[str, Any]) -> None:
 
 
 def _run_started(found: AuditRead, event: dict[str, Any]) -> None:
+    _identity(found, event)
     found.run.input = found.run.input or clean(event.get("input", ""), 500)
+
+
+def _identity(found: AuditRead, event: dict[str, Any]) -> None:
+    """Who ran it and where, if the run wrote it down (``user``, ``host``)."""
+    run = found.run
+    run.user = run.user or clean(event.get("user", ""), 200)
+    run.host = run.host or clean(event.get("host", ""), 200)
+
+
+def _session_started(found: AuditRead, event: dict[str, Any]) -> None:
+    _identity(found, event)
+    _note(found, event)
 
 
 def _batch(found: AuditRead, event: dict[str, Any]) -> None:
@@ -211,14 +232,15 @@ def _run_finished(found: AuditRead, event: dict[str, Any]) -> None:
     found.run.finished = event
 
 
-def _note(found: AuditRead, ts: str, name: str, event: dict[str, Any]) -> None:
+def _note(found: AuditRead, event: dict[str, Any]) -> None:
     """A run-level event (session started, a recovery, a failed log-in) for the timeline."""
     if len(found.events) >= MAX_SESSION_ROWS:
         found.events_dropped += 1
         return
+    ts, name = clean(event.get("ts", ""), 40), clean(event.get("event", ""), 100)
     detail = ", ".join(f"{clean(k, 100)}={clean(v, 300)}" for k, v in event.items()
                        if k not in _PLUMBING)
-    found.events.append((ts, clean(name, 100), detail))
+    found.events.append((ts, name, detail))
 
 
 _HANDLERS = {
@@ -229,6 +251,7 @@ _HANDLERS = {
     "case_verified": _verified,
     "screenshot": _shot,
     "run_started": _run_started,
+    "session_started": _session_started,
     "batch_ingested": _batch,
     "run_finished": _run_finished,
 }
