@@ -35,7 +35,7 @@ grid-template-columns:12em 12em 7em 6em 1fr;gap:8px}
 .body{padding:6px 12px 10px}.body table{width:100%;font-size:.9em;margin-top:6px}
 .outputs span{display:inline-block;margin-right:1.2em}
 td.o-ok{color:var(--ok)}td.o-error{color:var(--sys)}td.o-business_error{color:var(--biz)}
-.shot img{max-width:100%;border:1px solid #aaa;margin-top:8px}
+.shot img{max-width:100%;max-height:560px;border:1px solid #aaa;margin-top:8px}
 .muted{color:#666;font-size:.9em}
 """
 
