@@ -163,5 +163,5 @@ def test_a_run_cut_short_is_counted_from_its_cases(tmp_path: Path) -> None:
 
 def test_a_folder_without_an_audit_trail_is_refused(tmp_path: Path) -> None:
     """build_report on a folder that is not a run says so (ConfigError: exit 3 in the CLI)."""
-    with pytest.raises(ConfigError, match="no audit.jsonl"):
+    with pytest.raises(ConfigError, match=r"no audit\.jsonl"):
         build_report(tmp_path)
