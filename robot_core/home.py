@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 import secrets
@@ -15,6 +16,14 @@ from robot_core.errors import ConfigError
 def robot_home() -> Path:
     """``ROBOT_HOME`` or ``./var``."""
     return Path(os.environ.get("ROBOT_HOME", "var")).resolve()
+
+
+def who() -> str:
+    """The account robot runs as, for the evidence (never fails: ``uid N`` at worst)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry (a bare container)
+        return f"uid {os.getuid()}"
 
 
 def project_dir() -> Path:

@@ -90,6 +90,8 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
     render(outcome)
     console.print(f"evidence: {paths.root}", highlight=False, soft_wrap=True)
     console.print(f"results:  {paths.results}", highlight=False, soft_wrap=True)
+    if (paths.root / "report.html").is_file():
+        console.print(f"report:   {paths.root / 'report.html'}", highlight=False, soft_wrap=True)
     sys.exit(outcome.exit_code)
 
 

@@ -16,6 +16,7 @@ bot's one retry policy, ``run/retries.py``; this module only says what an attemp
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from robot_core.errors import (
 )
 from robot_core.evidence.audit import AuditTrail
 from robot_core.evidence.cards import HtmlRenderer, rejection_card
-from robot_core.home import RunPaths
+from robot_core.home import RunPaths, who
 from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
 from robot_core.run.retries import Retries
@@ -83,7 +84,8 @@ class Runner:
     def open(self) -> None:
         """Start the application and log in."""
         self.driver.start()
-        self.audit.event("session_started", driver=self.bot.driver, app=self.bot.app)
+        self.audit.event("session_started", driver=self.bot.driver, app=self.bot.app,
+                         user=who(), host=socket.gethostname())
         self._setup_with_retries()
 
     def close(self) -> None:

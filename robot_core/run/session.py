@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from robot_core.drivers import Driver, make_driver
 from robot_core.errors import ConfigError
 from robot_core.evidence.audit import AuditTrail
 from robot_core.evidence.export import batch_outcome, export_batch
+from robot_core.evidence.report import build_report
 from robot_core.evidence.results import StopRequested, write_outcome
 from robot_core.home import RunPaths, new_run_id
 from robot_core.intake import CaseRow, CaseStream, Intake, open_cases
@@ -219,7 +221,7 @@ def work_queue(bot: BotScript, options: RunOptions, progress: Progress | None = 
             worked = _work(bot, store, session, options, batch, progress, stop)
         finally:
             session.audit.event("run_finished")
-            session.audit.close()
+            _close(session)
         return worked, session.paths
     finally:
         _close_store(options, store)
@@ -280,4 +282,14 @@ def _finished(session: Session, outcome: RunOutcome) -> None:
     counts = outcome.counts()
     session.audit.event("run_finished", **{s.value: counts.get(s, 0) for s in Status},
                         exit_code=outcome.exit_code, results=str(session.paths.results))
+    _close(session)
+
+
+def _close(session: Session) -> None:
+    """Close the audit trail, then write the run's HTML report from it."""
     session.audit.close()
+    try:
+        build_report(session.paths.root)
+    except Exception as exc:
+        warnings.warn(f"the run report could not be written: {exc}; "
+                      f"robot report {session.run_id} tries again", RuntimeWarning, stacklevel=2)

@@ -21,7 +21,7 @@ from robot_core.errors import (
     TargetNotFound,
     TransientError,
 )
-from robot_core.evidence.outcome import Status
+from robot_core.outcome import Status
 from robot_core.run.retries import Retries
 from robot_core.script.actions import ACTIONS, Action, TargetArgs
 from robot_core.script.model import RetryPolicy

@@ -1,0 +1,54 @@
+"""The words of the report, in Japanese and English: statuses, and what to do next."""
+
+from __future__ import annotations
+
+from robot_core.outcome import Status
+
+#: Statuses in the order the report lists them; "" is a case the run stopped in.
+ORDER = ("done", "business_failed", "failed", "pending", "")
+_EN = {"done": "done", "business_failed": "business failure", "failed": "system failure",
+       "pending": "not entered", "": "unfinished"}
+
+
+def status_label(status: str) -> str:
+    """``完了 (done)``: the word staff read in the workbook, then English."""
+    try:
+        ja = Status(status).ja
+    except ValueError:
+        ja = "中断" if status == "" else status
+    return f"{ja} ({_EN.get(status, status)})"
+
+
+def next_steps(status: str, bot: str) -> str:
+    """What a person does about the cases left in ``status`` (empty for ``done``)."""
+    bot = bot or "BOT"
+    return {
+        "business_failed":
+            "職員がデータを直してください: results.xlsx の「要確認（データ）」の行を確認し、"
+            "修正した行を新しい受付ファイルで再投入します。 / Staff: fix the rows marked "
+            "business failure in results.xlsx (the error column says what is wrong), then "
+            "send the corrected rows again in a new case file.",
+        "failed":
+            "システム側の障害です。業務システムの復旧を確認してから "
+            f"`robot queue retry --state failed --bot {bot}` と `robot work {bot}` を実行します。"
+            " / The legacy system or the robot failed. Once the system is back, run "
+            f"`robot queue retry --state failed --bot {bot}` then `robot work {bot}`; "
+            "cases that may have been saved are checked before they are typed again.",
+        "pending":
+            f"未処理のケースはキューに残っています。`robot work {bot}` で再開します。 / These "
+            f"cases were not entered (the run stopped or hit its limit); they stay queued: "
+            f"`robot work {bot}` carries on.",
+        "":
+            "実行が途中で終わりました。`robot queue status` で状態を確認し、"
+            f"`robot work {bot}` で再開します。 / The run ended inside these cases (a crash or "
+            f"a stop): `robot queue status` shows where they are; `robot work {bot}` carries "
+            "on, checking first whether each was already saved.",
+    }.get(status, "")
+
+
+EXIT_MEANING = {
+    0: "すべて完了 (every case done)",
+    1: "要確認のデータあり (some business failures)",
+    2: "システムエラーまたは未処理あり (system failures or cases left)",
+    3: "入力または設定が不正 (invalid input or set-up; nothing entered)",
+}
