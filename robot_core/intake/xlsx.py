@@ -62,7 +62,7 @@ _SI = f"{{{SHEET_MAIN_NS}}}si"
 Row = tuple[Any, ...]
 #: How a part can fail to read once the central directory has passed: refused, one line.
 UNREADABLE = (BadZipFile, ParseError, DefusedXmlException, zlib.error, EOFError, KeyError,
-              OSError, ValueError, TypeError)
+              IndexError, OSError, ValueError, TypeError)
 iterparse = partial(defused_iterparse, forbid_dtd=True)
 #: A coordinate openpyxl splits into letters and digits as ``rstrip`` does (``AB12``).
 _COORDINATE = re.compile(r"[A-Z]{1,3}[0-9]+").fullmatch
