@@ -276,7 +276,7 @@ def test_shared_string_index_past_the_table_is_one_line(tmp_path: Path) -> None:
     assert broken != sheet
     path = rewrite(source, tmp_path / "index.xlsx",
                    {"xl/worksheets/sheet1.xml": broken.encode("utf-8")})
-    assert "not a readable" in refusal(path) or "sheet" in refusal(path)
+    assert "not a readable .xlsx workbook (IndexError" in refusal(path)
 
 
 def test_guard_leaves_a_normal_workbook_alone(tmp_path: Path) -> None:
