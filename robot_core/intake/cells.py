@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from robot_core import transforms
@@ -31,6 +32,9 @@ FALSE_WORDS = frozenset({"", "false", "0", "no", "n", "×", "いいえ", "無", 
 POSTAL_NUMBERS = range(10_000, 10_000_000)
 _TIME_SUFFIX = re.compile(r"\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?")
 _WHOLE = re.compile(r"[+-]?[0-9]+")
+#: How many values a stream remembers per column, of text cells up to RECALL_CHARS long:
+#: bounded, so memory stays flat (at most some 200 KB a column).
+RECALL_SIZE, RECALL_CHARS = 512, 64
 
 ZERO_HINT = ("the cell is a number, so Excel dropped any leading zero: format the column as "
              "text and type it again",
@@ -107,21 +111,71 @@ def plain(cell: Any) -> Any:
 
 def convert_cell(cell: Any, column: Column, *, today: date | None = None) -> Any:
     """One cell to its typed value; ``CellError`` (a ``ValueError``) when it is wrong."""
-    _refuse_unreadable(cell, column)
-    if isinstance(cell, str):
-        _refuse_by_policy(cell, column)
-    if is_blank(cell):
-        if column.required:
-            raise CellError("required value is missing", "必須項目が入力されていません")
-        return False if column.type == "bool" else ("" if column.type == "str" else None)
-    value = CONVERTERS[column.type](cell, column)
-    if isinstance(value, str):
-        _check_text(value, cell, column)
-    elif isinstance(value, int | date) and not isinstance(value, bool):
-        reason = rules.out_of_bounds(value, column.min, column.max, today or date.today())
-        if reason is not None:
-            raise problem(cell, column, *reason)
-    return value
+    return converter(column, today=today, recall=False)(cell)
+
+
+def converter(column: Column, *, today: date | None = None,
+              recall: bool = True) -> Callable[[Any], Any]:
+    """``convert_cell`` for every cell of ``column``, with what depends on the column alone
+    decided once (a stream calls it for each cell of each row).
+
+    With ``recall``, the value of a short text cell is remembered (``RECALL_SIZE`` most
+    recent): exports repeat the same sexes, postal codes and dates, and a cell's value
+    depends on nothing else. Never for a secret column, and never a problem: a refused cell
+    is judged again each time.
+    """
+    chars = policy.char_checker(column.allow)
+    formula = column.type == "str" and "formula_prefix" not in column.allow
+    typed = CONVERTERS[column.type]
+    textual = column.type == "str"
+    bounded = column.min is not None or column.max is not None
+
+    def convert(cell: Any) -> Any:
+        if type(cell) is str:  # not an UncachedFormula or an ExcelError: only the policy
+            text = transforms.trim(cell)
+            finding = chars(text)
+            if finding is None and formula:
+                finding = policy.check_formula(cell)
+            if finding is not None:
+                raise problem(cell, column, finding.en, finding.ja)
+            if text == "":
+                return _blank(column)
+            if textual:  # what _to_str does with a text cell, its trimming done above
+                value: Any = _transformed(text, cell, column)
+                _check_text(value, cell, column)
+                return value
+        else:
+            _refuse_unreadable(cell, column)
+            if isinstance(cell, str):
+                _refuse_by_policy(cell, column)
+            if is_blank(cell):
+                return _blank(column)
+        value = typed(cell, column)
+        if isinstance(value, str):
+            _check_text(value, cell, column)
+        elif bounded and isinstance(value, int | date) and not isinstance(value, bool):
+            reason = rules.out_of_bounds(value, column.min, column.max, today or date.today())
+            if reason is not None:
+                raise problem(cell, column, *reason)
+        return value
+
+    if not recall or column.secret:
+        return convert
+    recalled = lru_cache(maxsize=RECALL_SIZE)(convert)
+
+    def convert_or_recall(cell: Any) -> Any:
+        if type(cell) is str and len(cell) <= RECALL_CHARS:
+            return recalled(cell)
+        return convert(cell)
+
+    return convert_or_recall
+
+
+def _blank(column: Column) -> Any:
+    """The value of an empty cell, or the problem when the column is required."""
+    if column.required:
+        raise CellError("required value is missing", "必須項目が入力されていません")
+    return False if column.type == "bool" else ("" if column.type == "str" else None)
 
 
 def problem(cell: Any, column: Column, en: str, ja: str,
@@ -166,6 +220,11 @@ def _zero_hint(cell: Any, column: Column) -> tuple[str, str] | None:
 
 def _to_str(cell: Any, column: Column) -> str:
     text = _number_text(cell, column) if is_number(cell) else transforms.trim(shown(cell))
+    return _transformed(text, cell, column)
+
+
+def _transformed(text: str, cell: Any, column: Column) -> str:
+    """``text`` (read from ``cell``) through the column's transforms, in order."""
     for name in column.transform:
         try:
             text = str(transforms.FILTERS[name](text))

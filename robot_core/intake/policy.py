@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 DEFAULT_MAX_LENGTH = 1_000
 #: Excel's own limit for a cell; text of columns the bot does not read is only held to it.
@@ -42,8 +43,6 @@ _BIDI = frozenset({*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200
 _ZERO_WIDTH = frozenset({0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF})
 _NEWLINE = frozenset({0x09, 0x0A, 0x0D})
 _SEPARATORS = frozenset({0x2028, 0x2029})
-_KIND_OF_POINT = {**dict.fromkeys(_NEWLINE, "newline"), **dict.fromkeys(_SEPARATORS, "separator"),
-                  **dict.fromkeys(_BIDI, "bidi"), **dict.fromkeys(_ZERO_WIDTH, "zero_width")}
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _FORMULA_START = frozenset("=+-@＝＋－＠﹦﹢﹣")
 _LEADING = " \t\r\n\u3000"
@@ -67,25 +66,65 @@ class Finding:
     ja: str
 
 
+_NAMED = {**dict.fromkeys(_NEWLINE, "newline"), **dict.fromkeys(_SEPARATORS, "separator"),
+          **dict.fromkeys(_BIDI, "bidi"), **dict.fromkeys(_ZERO_WIDTH, "zero_width")}
+
+
 def kind_of(char: str) -> str | None:
     """The policy class of one character, or None when it is ordinary text."""
     point = ord(char)
-    if point in _KIND_OF_POINT:
-        return _KIND_OF_POINT[point]
+    named = _NAMED.get(point)
+    if named is not None:
+        return named
     category = unicodedata.category(char)
     if category in {"Cc", "Cs"} or point in (0xFFFE, 0xFFFF):
         return "control"
-    if category == "Co":
-        return "private_use"
-    return None
+    return "private_use" if category == "Co" else None
+
+
+#: Every character ``kind_of`` classes, by kind: Cc is C0, DEL and C1; Cs the surrogates;
+#: Co the private-use areas (U+FFFFE/F and U+10FFFE/F are noncharacters, not Co). Unicode's
+#: stability policy fixes Cc, Cs and Co, and a unit test compares these with ``kind_of``
+#: over every code point.
+_RANGES = {
+    "newline": "\t\n\r",
+    "separator": "\u2028\u2029",
+    "bidi": "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069",
+    "zero_width": "\u200b-\u200d\u2060\ufeff",
+    "control": "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff",
+    "private_use": "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd",
+}
+
+
+def char_checker(allow: Collection[str]) -> Callable[[str], Finding | None]:
+    """``check_chars`` under ``allow``, its character class compiled once."""
+    return _char_checker(frozenset(allow))
+
+
+@lru_cache(maxsize=16)
+def _char_checker(allow: frozenset[str]) -> Callable[[str], Finding | None]:
+    # One regex scan in C finds the first refused character (most text has none); only a
+    # hit is classified, for the message.
+    refused = "".join(r for k, r in _RANGES.items() if k not in allow)
+    search = re.compile(f"[{refused}]" if refused else "(?!)").search
+
+    def check(text: str) -> Finding | None:
+        hit = search(text)
+        if hit is not None:
+            char = hit.group()
+            return _finding(kind_of(char) or "control", ord(char), hit.start() + 1, "")
+        return _escaped(text, allow) if "_x" in text else None
+
+    return check
 
 
 def check_chars(text: str, allow: Collection[str]) -> Finding | None:
     """The first character (or ``_xHHHH_`` escape) of ``text`` the policy refuses."""
-    for position, char in enumerate(text, start=1):
-        kind = kind_of(char)
-        if kind is not None and kind not in allow:
-            return _finding(kind, ord(char), position, "")
+    return char_checker(allow)(text)
+
+
+def _escaped(text: str, allow: Collection[str]) -> Finding | None:
+    """The first ``_xHHHH_`` escape (how a workbook stores a control character) refused."""
     for match in _ESCAPED.finditer(text):
         char = chr(int(match.group(1), 16))
         kind = kind_of(char)

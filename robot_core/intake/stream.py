@@ -28,7 +28,7 @@ from robot_core import transforms
 from robot_core.errors import CaseDataError
 from robot_core.intake import policy
 from robot_core.intake.base import Row, Source
-from robot_core.intake.cells import CellError, convert_cell, is_blank, is_number, plain, shown
+from robot_core.intake.cells import CellError, converter, is_blank, is_number, plain, shown
 from robot_core.intake.compact import KeyIndex
 from robot_core.intake.delimited import Record, TextSource, open_text
 from robot_core.intake.layout import HEADER_SCAN_ROWS, HeaderSearch, Layout, aliases
@@ -62,6 +62,12 @@ class CaseStream:
         bound = set(layout.index.values())
         self._unbound = [(i, h or f"column {i + 1}") for i, h in enumerate(layout.headers)
                          if i not in bound]
+        # Decided once per stream, not per cell: where each column is and how it converts.
+        self._plan = [(name, layout.index.get(name), self._labels[name],
+                       converter(column, today=today, recall=name != spec.key))
+                      for name, column in spec.columns.items()]  # a key is never repeated
+        self._rules = [(rule, {self._labels[c] for c in rule.columns}) for rule in spec.rules]
+        self._raw = [(i, h) for i, h in enumerate(layout.headers) if h]
 
     @property
     def headers(self) -> list[str]:
@@ -95,22 +101,27 @@ class CaseStream:
         values: dict[str, Any] = {}
         problems: list[Problem] = []
         warnings: list[Problem] = []
-        for name, column in self.spec.columns.items():
-            cell = self._cell(row, name)
+        width = len(row)
+        for name, index, label, convert in self._plan:
+            cell = row[index] if index is not None and index < width else None
             try:
-                values[name] = convert_cell(cell, column, today=self._today)
+                value = values[name] = convert(cell)
             except CellError as exc:
-                problems.append(Problem(self._labels[name], exc.en, exc.ja))
+                problems.append(Problem(label, exc.en, exc.ja))
                 values[name] = None
             else:
-                warnings += self._coerced(name, cell, values[name])
-        problems += self._unbound_problems(row)
+                if value and type(cell) is not str and is_number(cell):
+                    warnings += self._coerced(name, cell, value)
+        if self._unbound:
+            problems += self._unbound_problems(row)
         failed = {p.column for p in problems}
-        for rule in self.spec.rules:
-            if not {self._labels[c] for c in rule.columns} & failed:
+        for rule, labels in self._rules:
+            if not labels & failed:
                 problems += self._judge(rule, row, values)
-        raw = {h: plain(row[i] if i < len(row) else None)
-               for i, h in enumerate(self.layout.headers) if h}
+        raw: dict[str, Any] = {}
+        for i, header in self._raw:
+            cell = row[i] if i < width else None
+            raw[header] = cell if cell is None or type(cell) is str else plain(cell)
         return CaseRow(number, str(values.get(self.spec.key) or ""), values, raw, problems,
                        warnings)
 
@@ -144,9 +155,7 @@ class CaseStream:
         return row[index] if index is not None and index < len(row) else None
 
     def _judge(self, rule: rules.Rule, row: Row, values: Mapping[str, Any]) -> list[Problem]:
-        said = {n: "" if self.spec.columns[n].secret else shown(self._cell(row, n))
-                for n in rule.columns}
-        reason = rules.judge(rule, values, self._labels, said)
+        reason = rules.judge(rule, values, self._labels, _Said(self, row))
         if reason is None:
             return []
         column = "・".join(self._labels[c] for c in rule.columns)
@@ -164,6 +173,27 @@ class CaseStream:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self.close()
+
+
+class _Said(Mapping[str, str]):
+    """Each cell of a row as staff typed it (``""`` for a secret column), worked out only
+    when a broken rule quotes it."""
+
+    def __init__(self, stream: CaseStream, row: Row) -> None:
+        self._stream, self._row = stream, row
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._stream.spec.columns:
+            raise KeyError(name)
+        if self._stream.spec.columns[name].secret:
+            return ""
+        return shown(self._stream._cell(self._row, name))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stream.spec.columns)
+
+    def __len__(self) -> int:
+        return len(self._stream.spec.columns)
 
 
 def open_cases(path: Path, spec: InputSpec, *, today: date | None = None,

@@ -24,6 +24,7 @@ and whatever still goes wrong while a sheet is read (a bad CRC, broken XML) is o
 
 from __future__ import annotations
 
+import re
 import warnings
 import zlib
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ from zipfile import BadZipFile
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse as defused_iterparse
 from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
+from openpyxl.utils.cell import column_index_from_string
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import (
     CELL_TAG,
@@ -60,8 +62,10 @@ _SI = f"{{{SHEET_MAIN_NS}}}si"
 Row = tuple[Any, ...]
 #: How a part can fail to read once the central directory has passed: refused, one line.
 UNREADABLE = (BadZipFile, ParseError, DefusedXmlException, zlib.error, EOFError, KeyError,
-              OSError, ValueError, TypeError)
+              IndexError, OSError, ValueError, TypeError)
 iterparse = partial(defused_iterparse, forbid_dtd=True)
+#: A coordinate openpyxl splits into letters and digits as ``rstrip`` does (``AB12``).
+_COORDINATE = re.compile(r"[A-Z]{1,3}[0-9]+").fullmatch
 
 
 def read_string_table(source: IO[bytes]) -> StringTable:
@@ -125,16 +129,32 @@ class _CellParser(WorkSheetParser):  # type: ignore[misc]  # openpyxl ships no t
         """(row number, values) for each ``<row>``, each dropped from the tree once read."""
         data: Any = None
         counter = 0
+        cell = self._cell
         for event, element in iterparse(self.source, events=("start", "end")):
             if event == "start":
                 data = element if element.tag == DATA_TAG else data
             elif element.tag == ROW_TAG:
                 counter = int(float(element.get("r") or counter + 1))
                 self.row_counter, self.col_counter = counter, 0
-                cells = [self.parse_cell(c) for c in element if c.tag == CELL_TAG]
-                yield counter, _values(cells)
+                yield counter, _values([cell(c) for c in element if c.tag == CELL_TAG])
                 if data is not None:
                     del data[:]
+
+    def _cell(self, element: Any) -> tuple[int, Any]:
+        """(column, value) of one ``<c>``: a shared string, the common case, read here,
+        anything else by ``parse_cell``."""
+        coordinate = element.get("r")
+        if element.get("t") == "s" and coordinate and _COORDINATE(coordinate):
+            text = element.findtext(VALUE_TAG, None)
+            if text:  # what openpyxl reads for a shared string, with the same errors
+                style = element.get("s")
+                if style:
+                    int(style)
+                self.col_counter = column = column_index_from_string(
+                    coordinate.rstrip("0123456789"))
+                return column, self.shared_strings[int(text)]
+        parsed = self.parse_cell(element)
+        return parsed["column"], parsed["value"]
 
     def parse_cell(self, element: Any) -> dict[str, Any]:
         """One ``<c>`` as openpyxl reads it, with the two cases openpyxl hides."""
@@ -171,12 +191,12 @@ def _inline_as_str(element: Any) -> None:
     element.set("t", "str")
 
 
-def _values(cells: list[dict[str, Any]]) -> Row:
+def _values(cells: list[tuple[int, Any]]) -> Row:
     if not cells:
         return ()
-    row: list[Any] = [None] * max(c["column"] for c in cells)
-    for cell in cells:
-        row[cell["column"] - 1] = cell["value"]
+    row: list[Any] = [None] * max(column for column, _ in cells)
+    for column, value in cells:
+        row[column - 1] = value
     return tuple(row)
 
 

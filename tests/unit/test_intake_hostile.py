@@ -267,6 +267,18 @@ def test_a_field_running_over_a_hundred_lines_is_refused(tmp_path: Path) -> None
     assert refusal(path).startswith(f"{path}: line 2: a record runs on for more than 100 lines")
 
 
+def test_shared_string_index_past_the_table_is_one_line(tmp_path: Path) -> None:
+    """A cell pointing at shared string 99 of none is a refusal, not a traceback."""
+    source = workbook(tmp_path)
+    with zipfile.ZipFile(source) as old:
+        sheet = old.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    broken = sheet.replace('t="inlineStr"><is><t>山田</t></is>', 't="s"><v>99</v>', 1)
+    assert broken != sheet
+    path = rewrite(source, tmp_path / "index.xlsx",
+                   {"xl/worksheets/sheet1.xml": broken.encode("utf-8")})
+    assert "not a readable .xlsx workbook (IndexError" in refusal(path)
+
+
 def test_guard_leaves_a_normal_workbook_alone(tmp_path: Path) -> None:
     """The guard reads a normal workbook through: same rows as before."""
     with open_cases(workbook(tmp_path), SPEC, limits=Limits()) as cases:
