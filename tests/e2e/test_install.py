@@ -147,6 +147,7 @@ COMMANDS: dict[str, list[str]] = {
     "schedule_list": ["schedule", "list"],
     "capture_help": ["capture", "--help"],
     "daemon_help": ["daemon", "--help"],
+    "report_help": ["report", "--help"],
     "run_desktop": ["run", "ledger_entry", "--input", str(SAMPLE)],
     "capture": ["capture", "ledger_desktop", "form.save", "--region", "0,0,8,8",
                 "--from-screenshot", str(REPO / "selectors" / "images" / "form_save.png")],
@@ -174,12 +175,13 @@ def commands(installed: Installed) -> dict[str, Ran]:
 def test_every_command_starts_without_extras(commands: dict[str, Ran]) -> None:
     """--help, --version, list, validate, queue status, schedule list and the helps exit 0."""
     for name in ("help", "version", "list", "validate", "queue_status", "schedule_list",
-                 "capture_help", "daemon_help"):
+                 "capture_help", "daemon_help", "report_help"):
         done = commands[name]
         assert done.returncode == 0, (name, done.stdout, done.stderr)
         assert "Traceback" not in done.stdout + done.stderr, name
     assert commands["version"].stdout.strip() == "robot, version 0.1.0"
-    for command in ("capture", "daemon", "list", "queue", "run", "schedule", "validate"):
+    for command in ("capture", "daemon", "list", "queue", "report", "run", "schedule",
+                    "validate"):
         assert f"  {command} " in commands["help"].stdout, command
     assert "--from-screenshot" in commands["capture_help"].stdout
     assert "nightly_registration" in commands["schedule_list"].stdout
