@@ -35,7 +35,7 @@ from robot_core.queue.base import (
     NewItem,
     QueueError,
 )
-from robot_core.queue.rows import erased_error, item_filter, to_batch, to_item
+from robot_core.queue.rows import erased_error, item_filter, sql_states, to_batch, to_item
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: batches and items, as SQLite's migrations 1-3 leave them
@@ -79,7 +79,8 @@ _LEASE = "now() + make_interval(secs => %s)"
 # The sealed secrets of an item, erased (JSON null) if it has any; see queue/base.py.
 _ERASE = ("payload = CASE WHEN jsonb_typeof(payload->'sealed') = 'string'"
           " THEN jsonb_set(payload, '{sealed}', 'null'::jsonb) ELSE payload END")
-_ERASING = ", ".join(f"'{state.value}'" for state in ERASES_SECRETS)
+_ERASING = sql_states(ERASES_SECRETS)
+_FINAL = sql_states(FINAL_STATES)
 
 
 def redact(url: str) -> str:
@@ -276,7 +277,7 @@ class PostgresStore:
                 "UPDATE items SET state = 'pending', attempts = 0, tries = 0,"
                 " defer_until = NULL, error_kind = '', error = '', screenshot = '',"
                 f" updated_at = now() WHERE {where}"
-                " AND state IN ('done', 'business_failed', 'failed', 'cancelled')",
+                f" AND state IN ({_FINAL})",
                 params).rowcount
 
     def cancel(self, ids: Sequence[int] = (), states: Sequence[Status] = (),

@@ -78,6 +78,11 @@ def to_batch(row: Mapping[str, Any]) -> Batch:
                  duplicates=row["duplicates"])
 
 
+def sql_states(states: Iterable[Status]) -> str:
+    """``'done', 'failed'``: states as an SQL list, the same text for both stores."""
+    return ", ".join(f"'{state.value}'" for state in sorted(states))
+
+
 def erased_error(ids: Sequence[int]) -> SecretsErased:
     """Why ``retry`` refuses items whose secrets were erased (``ids``: up to 11 of them)."""
     named = ", ".join(str(i) for i in ids[:10]) + (", …" if len(ids) > 10 else "")

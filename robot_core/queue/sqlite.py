@@ -31,7 +31,7 @@ from robot_core.queue.base import (
     NewItem,
     QueueError,
 )
-from robot_core.queue.rows import erased_error, item_filter, to_batch, to_item
+from robot_core.queue.rows import erased_error, item_filter, sql_states, to_batch, to_item
 from robot_core.queue.rows import now as _now
 
 MIGRATIONS: tuple[str, ...] = (
@@ -71,7 +71,8 @@ MIGRATIONS: tuple[str, ...] = (
 # The sealed secrets of an item, erased (JSON null) if it has any; see queue/base.py.
 _ERASE = ("payload = CASE WHEN json_type(payload, '$.sealed') = 'text'"
           " THEN json_set(payload, '$.sealed', json('null')) ELSE payload END")
-_ERASING = ", ".join(f"'{state.value}'" for state in ERASES_SECRETS)
+_ERASING = sql_states(ERASES_SECRETS)
+_FINAL = sql_states(FINAL_STATES)
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -271,7 +272,7 @@ class SQLiteStore:
             return db.execute(
                 f"UPDATE items SET state = 'pending', attempts = 0, tries = 0, defer_until = NULL,"
                 f" error_kind = '', error = '', screenshot = '', updated_at = ? WHERE {where}"
-                " AND state IN ('done', 'business_failed', 'failed', 'cancelled')",
+                f" AND state IN ({_FINAL})",
                 (_ts(_now()), *params)).rowcount
 
     def cancel(self, ids: Sequence[int] = (), states: Sequence[Status] = (),

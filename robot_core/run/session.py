@@ -104,6 +104,7 @@ class Session:
     paths: RunPaths
     audit: AuditTrail
     runner: Runner
+    vault: Vault  # one queue key per run: loaded once, for queueing and working alike
 
 
 def environment(bot: BotScript) -> dict[str, str]:
@@ -122,7 +123,8 @@ def open_session(bot: BotScript, options: RunOptions, driver: Driver | None = No
     paths = RunPaths.create(options.home, run_id)
     audit = AuditTrail(paths.audit, run_id=run_id, bot=bot.name)
     driver = driver or _driver_for(bot, options)
-    return Session(run_id, paths, audit, Runner(bot, driver, audit, paths, env, secrets))
+    return Session(run_id, paths, audit, Runner(bot, driver, audit, paths, env, secrets),
+                   Vault(options.home))
 
 
 def _driver_for(bot: BotScript, options: RunOptions) -> Driver:
@@ -156,7 +158,7 @@ def run_file(bot: BotScript, source: Path | CaseStream, options: RunOptions,
         session = open_session(bot, options)  # checks the environment before writing anything
         store = _open_store(options)
         try:
-            batch = _ingest(bot, store, session, cases, stop, options)
+            batch = _ingest(bot, store, session, cases, stop)
             cases.close()  # read whole, into the batch: the file is let go before entering
             if on_batch:
                 on_batch(batch)
@@ -183,10 +185,10 @@ def _opened(source: Path | CaseStream, bot: BotScript, stop: Stopper) -> Iterato
 
 
 def _ingest(bot: BotScript, store: Store, session: Session, cases: CaseStream,
-            stop: Stopper, options: RunOptions) -> Batch:
+            stop: Stopper) -> Batch:
     try:
         with stop.abortable():
-            batch = enqueue_cases(store, bot, cases, vault=Vault(options.home))
+            batch = enqueue_cases(store, bot, cases, vault=session.vault)
     except BaseException as exc:  # a stop or an unreadable file: nothing was queued
         session.audit.event("run_finished", stopped_in="queue", reason=type(exc).__name__)
         session.audit.close()
@@ -231,7 +233,7 @@ def _work(bot: BotScript, store: Store, session: Session, options: RunOptions,
           batch: int | None, progress: Progress | None, stop: Callable[[], bool]) -> int:
     worker = Worker(bot, store, session.runner, session.audit, session.paths.root,
                     options.home, batch=batch, limit=options.limit, stop=stop,
-                    on_result=progress)
+                    on_result=progress, vault=session.vault)
     return worker.run()
 
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import pytest
 from helpers import MY_NUMBER, dedent, write_project
 
 from robot_core.credentials import Credentials
 from robot_core.evidence.audit import AuditTrail
 from robot_core.home import RunPaths
-from robot_core.intake import CaseRow, Problem
+from robot_core.intake import CaseRow, Problem, stream
 from robot_core.run.runner import Runner
 from robot_core.script.loader import load_bot
 from robot_core.script.model import BotScript
@@ -175,3 +177,16 @@ class Sessions:
 def saved_keys(app: FakeApp) -> list[str]:
     """The case keys that landed in the registry, in order."""
     return [record.get("form.key", "") for record in app.saved]
+
+
+def count_opens(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every case file intake opens from now on (the real ``open_source``, watched)."""
+    opened: list[Path] = []
+    real = stream.open_source
+
+    def watched(path: Path, *args: Any, **kwargs: Any) -> Any:
+        opened.append(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(stream, "open_source", watched)
+    return opened

@@ -8,35 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_registry import Registry, make_bot
+from fake_registry import Registry, count_opens
 from helpers import MY_NUMBER
 from openpyxl import load_workbook
 
 from robot_core.evidence.export import batch_outcome, batch_pairs, export_batch
-from robot_core.intake import case_key, open_cases, read_cases, stream
+from robot_core.intake import case_key, open_cases, read_cases
 from robot_core.outcome import CaseResult, Status
 from robot_core.queue.base import NewItem
 from robot_core.run.session import RunOptions, run_direct, run_file
 from robot_core.script.model import BotScript
 from robot_core.testing import FakeDriver, MemoryStore, capture_events
-from robot_core.vault import new_key
 
 KEYLESS = "cases.csv#row3"  # the second row of cases.csv has no 受付番号
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A robot home with credentials and a queue key in the environment."""
-    monkeypatch.setenv("FAKE_USER", "clerk")
-    monkeypatch.setenv("FAKE_PASSWORD", "clerk-pass-7788")
-    monkeypatch.setenv("ROBOT_KEY", new_key())
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def bot(tmp_path: Path) -> BotScript:
-    """The tiny registry bot."""
-    return make_bot(tmp_path)
 
 
 @pytest.fixture
@@ -131,17 +115,6 @@ def test_results_and_outcome_show_cancelled_and_uncertain(tmp_path: Path,
     assert "処理中 (in_progress)" not in summary, "a status no case has is not listed"
 
 
-def _count_opens(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Every case file intake opens from now on (the real ``open_source``, watched)."""
-    opened: list[Path] = []
-    real = stream.open_source
-
-    def watched(path: Path, *args: Any, **kwargs: Any) -> Any:
-        opened.append(path)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(stream, "open_source", watched)
-    return opened
 
 
 @pytest.mark.parametrize("given", ["path", "stream"])
@@ -149,7 +122,7 @@ def test_run_file_reads_the_case_file_once(cases: Path, bot: BotScript, home: Pa
                                            monkeypatch: pytest.MonkeyPatch, given: str) -> None:
     """run_file, given the file or the stream ``robot run`` opened, reads it once, into the
     batch, closes it, and the batch counts every row."""
-    opened = _count_opens(monkeypatch)
+    opened = count_opens(monkeypatch)
     source = open_cases(cases, bot.input) if given == "stream" else cases
     _outcome, _paths, batch = run_file(bot, source, _options(home, MemoryStore()))
     assert opened == [cases]

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_registry import count_opens
 from helpers import REPO, SAMPLE_XLSX, SHIPPED_BOTS, dedent
 
 from robot_core.daemon import DaemonPaths, load_schedule
 from robot_core.daemon.context import RunContext
 from robot_core.daemon.ledger import Ledger
 from robot_core.daemon.receive import Receiver
-from robot_core.intake import open_cases, read_cases, stream
+from robot_core.intake import open_cases, read_cases
 from robot_core.queue.base import Batch, NewItem, QueueError
 from robot_core.queue.sqlite import SQLiteStore
 from robot_core.run.ingest import checksum, enqueue_cases
@@ -98,14 +99,7 @@ def _ragged_csv(path: Path) -> Path:
 def test_the_daemon_reads_an_inbox_file_once(ctx: RunContext,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """Receiving a good file opens it as a case file once: header and rows in one reading."""
-    opened: list[Path] = []
-    real = stream.open_source
-
-    def watched(path: Path, *args: Any, **kwargs: Any) -> Any:
-        opened.append(path)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(stream, "open_source", watched)
+    opened = count_opens(monkeypatch)
     source = ctx.paths.inbox / "a.xlsx"
     shutil.copy(SAMPLE_XLSX, source)
     entry = Receiver(ctx).receive(source)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_registry import Registry, make_bot, saved_keys
+from fake_registry import Registry, saved_keys
 from helpers import MY_NUMBER, MY_NUMBER_ZERO
 
 from robot_core.intake import read_cases
@@ -21,25 +21,10 @@ from robot_core.run.session import RunOptions, open_session, run_direct, run_fil
 from robot_core.run.worker import Worker
 from robot_core.script.model import BotScript
 from robot_core.testing import CrashAt, Crashed, CrashPoints, FakeDriver, MemoryStore
-from robot_core.vault import Vault, new_key
+from robot_core.vault import Vault
 
 ROWS = [("U-0001", "山田 太郎", MY_NUMBER), ("U-0002", "佐藤 花子", MY_NUMBER_ZERO),
         ("U-0003", "鈴木 一郎", MY_NUMBER)]
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A robot home with credentials and a queue key in the environment."""
-    monkeypatch.setenv("FAKE_USER", "clerk")
-    monkeypatch.setenv("FAKE_PASSWORD", "clerk-pass-7788")
-    monkeypatch.setenv("ROBOT_KEY", new_key())
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def bot(tmp_path: Path) -> BotScript:
-    """The tiny registry bot."""
-    return make_bot(tmp_path)
 
 
 def _csv(tmp_path: Path, rows: list[tuple[str, str, str]] = ROWS) -> Path:
