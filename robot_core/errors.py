@@ -22,6 +22,8 @@
             ├── SystemUnavailable  the legacy system answered with an error page
             └── NoResponse         the legacy system accepted a request and never answered
 
+Beside the tree, ``StopRequested`` (a ``KeyboardInterrupt``): the operator asked to stop now.
+
 ``BusinessError`` is what Robocorp calls ``BusinessException`` and UiPath a business rule
 exception: staff must fix the data. ``ApplicationError`` is the system exception: the robot
 recovers (reload, log in again, restart) and tries the case again.
@@ -38,6 +40,13 @@ signal gives 128 + its number (130 SIGINT, 143 SIGTERM); a reader that went away
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+class StopRequested(KeyboardInterrupt):
+    """The operator asked to stop now: the workbook being written is dropped.
+
+    A ``KeyboardInterrupt``, so no ``except Exception`` swallows it; outside the tree.
+    """
 
 
 class RobotError(Exception):

@@ -1,12 +1,32 @@
 """The ``robot`` command. Thin: parse, call the library, render with rich.
 
-``main`` is the click group (``app.py``); each command group lives in its own module and
-registers itself on ``main`` when imported here: ``run`` (run, validate, list), ``queue``,
-``daemon``, ``capture``. The command modules import ``app``, never this package, so the
-modules of the CLI import each other in one direction only.
+``main`` is the click group (``app.py``); each command lives in a module of this package and
+registers itself on ``main`` when that module is imported. ``COMMANDS`` says which module
+holds each top-level command and its one-line help, so the group imports a command's module
+only when it runs (``robot --help`` stays quick). The command modules import ``app``, never
+this package, so the modules of the CLI import each other in one direction only.
 """
 
-from robot_core.cli import capture, daemon, queue, report, run  # noqa: F401 - registers the commands
 from robot_core.cli.app import main
 
-__all__ = ["main"]
+# name: (module, the first sentence of its help). ``tests/unit/test_cli_startup.py`` keeps it
+# true: every command is here, with its own help's first sentence.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "capture": ("robot_core.cli.capture",
+                "Save a template image of a screen region and add TARGET to APP's selector map."),
+    "daemon": ("robot_core.cli.daemon",
+               "Run the schedules in schedules/ until SIGTERM (SIGHUP reloads them)."),
+    "list": ("robot_core.cli.validate", "Each bot with its description, driver and app."),
+    "queue": ("robot_core.cli.queue", "Look at and act on the work queue."),
+    "report": ("robot_core.cli.report",
+               "Write the HTML report of RUN (a run id or a run folder); print its path."),
+    "run": ("robot_core.cli.run", "Queue the cases of a case file for BOT_NAME, then enter them."),
+    "schedule": ("robot_core.cli.daemon", "Look at and fire the daemon's schedules."),
+    "validate": ("robot_core.cli.validate",
+                 "Check bot scripts and their selector maps without running anything."),
+    "work": ("robot_core.cli.queue",
+             "Work BOT_NAME's queue until it is empty (items of crashed workers included)."),
+}
+main.lazy.update(COMMANDS)
+
+__all__ = ["COMMANDS", "main"]

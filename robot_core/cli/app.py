@@ -1,8 +1,11 @@
 """What every ``robot`` command shares: the group, the consoles, exit codes, signals, failing.
 
-The command modules (``run``, ``queue``, ``daemon``, ``capture``) import this module and
-register their commands on ``main``; ``robot_core.cli`` imports them, so nothing here
-imports a command module.
+The command modules (``run``, ``queue``, ``daemon``, ``capture``, …) import this module and
+register their commands on ``main`` when they are imported. They are imported lazily: the
+group knows each command's module and one-line help (``COMMANDS`` in ``robot_core.cli``)
+and imports a module only when its command runs, so ``robot --help`` and ``robot
+--version`` load neither openpyxl, SQLAlchemy, APScheduler, Pillow, Jinja2 nor pydantic.
+This module keeps to light imports for the same reason.
 
 Exit codes of ``robot run``: 0 every case done · 1 some business failures · 2 system
 failures remain · 3 the bot script, input or set-up is invalid (nothing was entered).
@@ -16,15 +19,15 @@ traceback reaches the terminal, whatever the input.
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 import click
 from rich.console import Console
@@ -35,33 +38,15 @@ from robot_core.cli.crash import summary, write_report
 from robot_core.errors import (
     EXIT_PIPE,
     EXIT_SYSTEM,
-    BotScriptError,
     RobotError,
+    StopRequested,
     exit_code,
 )
-from robot_core.evidence.results import StopRequested
-from robot_core.home import project_dir
-from robot_core.script.loader import load_bot
-from robot_core.script.model import BotScript
 
 # Piped output (logs, CI) gets a wide table instead of rich's 80-column default.
 _WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140
 console = Console(width=_WIDTH, emoji=False)
 err = Console(stderr=True, width=_WIDTH, emoji=False)
-
-
-def bots_dir() -> Path:
-    """The project's ``bots/`` folder."""
-    return project_dir() / "bots"
-
-
-def load_named(name: str) -> BotScript:
-    """The bot ``name`` (a file path, or a name under the project's ``bots/``), loaded."""
-    path = Path(name) if name.endswith((".yaml", ".yml")) else bots_dir() / f"{name}.yaml"
-    if not path.exists():
-        known = ", ".join(sorted(p.stem for p in bots_dir().glob("*.yaml"))) or "none"
-        raise BotScriptError(f"no bot named {name!r} (bots: {known})")
-    return load_bot(path, project_dir() / "selectors")
 
 
 class GracefulStop:
@@ -140,7 +125,36 @@ STOP = GracefulStop()
 
 
 class RobotGroup(click.Group):
-    """The top command: every exception of every subcommand ends as one line and a code."""
+    """The top command: every exception of every subcommand ends as one line and a code.
+
+    ``lazy`` names, for each command not imported yet, its module and its one-line help;
+    the module is imported when the command is looked up, and ``--help`` lists it from the
+    table (a test keeps the table true to the commands).
+    """
+
+    lazy: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, imported or not, by name."""
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, importing its module the first time."""
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            importlib.import_module(self.lazy[cmd_name][0])
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list of commands in ``--help``, without importing the ones not loaded."""
+        limit = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))
+        # A command not imported yet is listed through a stand-in with its help's first
+        # sentence, shortened as click shortens every command's.
+        rows = [(name, self.commands.get(name, click.Command(name, help=self.lazy.get(
+                 name, ("", ""))[1])).get_short_help_str(limit))
+                for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         """Run the command line with private file modes and a quiet broken pipe."""

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from robot_core.cli.app import STOP, console, load_named, main
+from robot_core.cli.app import STOP, console, main
+from robot_core.cli.bots import load_named
 from robot_core.cli.render import ProgressReport
 from robot_core.errors import QueueRefused
 from robot_core.evidence.export import export_batch

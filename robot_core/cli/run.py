@@ -1,4 +1,4 @@
-"""``robot list``, ``robot validate`` and ``robot run``: the commands of one bot and one file."""
+"""``robot run``: queue the cases of one file for one bot and enter them."""
 
 from __future__ import annotations
 
@@ -7,47 +7,15 @@ from pathlib import Path
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
-from robot_core.cli.app import STOP, bots_dir, console, err, load_named, main
+from robot_core.cli.app import STOP, console, err, main
+from robot_core.cli.bots import load_named
 from robot_core.cli.render import ProgressReport, render
-from robot_core.errors import ApplicationError, BotScriptError, CaseDataError, exit_code
+from robot_core.errors import ApplicationError, CaseDataError, exit_code
 from robot_core.home import robot_home
 from robot_core.intake import CaseStream, Intake, collect, open_cases
 from robot_core.queue import Batch
 from robot_core.run.session import RunOptions, run_direct, run_file
-
-
-@main.command("list")
-def list_bots() -> None:
-    """Each bot with its description, driver and app."""
-    table = Table("bot", "driver", "app", "description")
-    for path in sorted(bots_dir().glob("*.yaml")):
-        try:
-            bot = load_named(str(path))
-            table.add_row(bot.name, bot.driver, bot.app, bot.description)
-        except BotScriptError as exc:
-            table.add_row(path.stem, "", "", f"[red]invalid: {escape(str(exc))}[/red]")
-    console.print(table)
-
-
-@main.command()
-@click.argument("bots", nargs=-1)
-def validate(bots: tuple[str, ...]) -> None:
-    """Check bot scripts and their selector maps without running anything."""
-    names = list(bots) or [str(p) for p in sorted(bots_dir().glob("*.yaml"))]
-    failed: list[BotScriptError] = []
-    for name in names:
-        try:
-            bot = load_named(name)
-        except BotScriptError as exc:
-            failed.append(exc)
-            err.print(f"[red]✗[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-            continue
-        console.print(f"[green]✓[/green] {bot.file} ({len(bot.steps)} steps, "
-                      f"selectors {bot.selectors.file})", highlight=False)
-    if failed:
-        sys.exit(max(exit_code(exc) for exc in failed))
 
 
 @main.command()

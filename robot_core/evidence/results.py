@@ -33,6 +33,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from robot_core.errors import StopRequested
 from robot_core.evidence.results_rows import (
     FORMULA_STARTS,
     RowWriter,
@@ -61,10 +62,6 @@ STOP_EVERY = 256  # rows between two looks at the stop flag
 Pair = tuple[CaseRow, CaseResult]
 __all__ = ["EXTRA_HEADERS", "FORMULA_STARTS", "Layout", "StopRequested", "escape_controls",
            "escape_formula", "write_outcome", "write_results"]
-
-
-class StopRequested(KeyboardInterrupt):
-    """The operator asked to stop now: the workbook being written is dropped."""
 
 
 @dataclass(frozen=True)

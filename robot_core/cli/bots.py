@@ -1,0 +1,28 @@
+"""Finding a bot by the name an operator types: ``robot run resident_registration``.
+
+Apart from ``app.py`` so that the group, which every command loads, imports no bot loader
+(pydantic, Jinja2): only the commands that load a bot do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from robot_core.errors import BotScriptError
+from robot_core.home import project_dir
+from robot_core.script.loader import load_bot
+from robot_core.script.model import BotScript
+
+
+def bots_dir() -> Path:
+    """The project's ``bots/`` folder."""
+    return project_dir() / "bots"
+
+
+def load_named(name: str) -> BotScript:
+    """The bot ``name`` (a file path, or a name under the project's ``bots/``), loaded."""
+    path = Path(name) if name.endswith((".yaml", ".yml")) else bots_dir() / f"{name}.yaml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in bots_dir().glob("*.yaml"))) or "none"
+        raise BotScriptError(f"no bot named {name!r} (bots: {known})")
+    return load_bot(path, project_dir() / "selectors")
