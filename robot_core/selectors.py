@@ -30,6 +30,13 @@ map needs no display and the drivers depend on this module, never the reverse::
       images: selectors/images          # image templates, relative to the project
       env: {LANG: ja_JP.UTF-8}          # extra environment of the program
       log: "{env.ROBOT_HOME:-var}/ledger-client.log"   # its stdout/stderr (default: dropped)
+      mode: session                     # or per_case: started for each case, awaited
+      exit_timeout_ms: 10000            # how long a program may take to exit by itself
+
+``mode: per_case`` is for programs that save and exit: the driver starts ``command`` for each
+case (its arguments and ``stdin:`` may be templates of the case, ``"{{ case.name }}"``; the
+arguments are a list, never a shell line), waits for it to exit and leaves its ``exit_code``
+and ``stdout`` as outputs of the case. Without ``window:`` it is not a GUI at all.
 
 Placeholders: ``{python}`` (this interpreter), ``{project}`` (``ROBOT_PROJECT`` or the current
 folder), ``{env.NAME}`` (must be set) and ``{env.NAME:-default}``. Without ``command`` the
@@ -49,6 +56,7 @@ from typing import Any
 
 from robot_core.errors import BotScriptError, ConfigError, Location
 from robot_core.home import contained, project_dir, robot_home
+from robot_core.script.templating import TemplateProblem, compile_template
 from robot_core.script.yamlsource import PathKey, YamlSource, load_yaml
 
 #: strategy -> what it means; the web driver turns each into a Playwright locator.
@@ -265,7 +273,8 @@ def _alternative(src: YamlSource, path: PathKey, item: Any, frame: str | None,
 
 # -- the launch: block of a desktop map -----------------------------------------------------
 LAUNCH_KEYS = frozenset({"command", "cwd", "ready", "window", "ready_timeout_ms", "images",
-                         "env", "log"})
+                         "env", "log", "mode", "stdin", "exit_timeout_ms"})
+LAUNCH_MODES = ("session", "per_case")
 _PLACEHOLDER = re.compile(r"\{(python|project|env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?)\}")
 
 
@@ -281,11 +290,24 @@ class LaunchSpec:
     images: str = "selectors/images"
     env: Mapping[str, str] = field(default_factory=dict)
     log: str | None = None
+    mode: str = "session"
+    stdin: str | None = None
+    exit_timeout_ms: int = 10_000
 
     @property
     def attach(self) -> bool:
         """True when the program is started by someone else."""
         return not self.command
+
+    @property
+    def per_case(self) -> bool:
+        """True when the program is started for each case and awaited (``mode: per_case``)."""
+        return self.mode == "per_case"
+
+    @property
+    def gui(self) -> bool:
+        """False for a per-case program without ``window:`` (it prints and exits)."""
+        return bool(self.window)
 
 
 def parse_launch(data: Mapping[str, Any]) -> LaunchSpec:
@@ -294,8 +316,11 @@ def parse_launch(data: Mapping[str, Any]) -> LaunchSpec:
     if unknown:
         raise BotScriptError(f"launch: unknown key {unknown[0]!r} (expected "
                              f"{', '.join(sorted(LAUNCH_KEYS))})")
-    window = data.get("window")
-    if not isinstance(window, str) or not window:
+    mode = data.get("mode", "session")
+    if mode not in LAUNCH_MODES:
+        raise BotScriptError(f"launch: mode must be one of {', '.join(LAUNCH_MODES)}")
+    window = data.get("window", "" if mode == "per_case" else None)
+    if not isinstance(window, str) or (not window and mode != "per_case"):
         raise BotScriptError("launch: `window:` must name the program's main window title")
     command = data.get("command", [])
     if isinstance(command, str):
@@ -309,12 +334,50 @@ def parse_launch(data: Mapping[str, Any]) -> LaunchSpec:
     env = data.get("env", {})
     if not isinstance(env, dict):
         raise BotScriptError("launch: `env:` must be a mapping")
+    exit_timeout = data.get("exit_timeout_ms", 10_000)
+    if not isinstance(exit_timeout, int) or exit_timeout <= 0:
+        raise BotScriptError("launch: exit_timeout_ms must be a positive whole number")
+    stdin = data.get("stdin")
+    if stdin is not None and (mode != "per_case" or not isinstance(stdin, str)):
+        raise BotScriptError("launch: `stdin:` is a text template, for mode: per_case only")
+    if mode == "per_case" and not command:
+        raise BotScriptError("launch: mode: per_case needs a `command:` to start for each case")
+    for text in (*(str(c) for c in command), stdin or ""):
+        _check_template(text, per_case=mode == "per_case")
     return LaunchSpec(window=window, ready=str(data.get("ready") or window),
                       command=tuple(str(c) for c in command),
                       cwd=str(data.get("cwd", "{project}")), ready_timeout_ms=timeout,
                       images=str(data.get("images", "selectors/images")),
                       env={str(k): str(v) for k, v in env.items()},
-                      log=str(data["log"]) if data.get("log") else None)
+                      log=str(data["log"]) if data.get("log") else None, mode=str(mode),
+                      stdin=stdin, exit_timeout_ms=exit_timeout)
+
+
+def _check_template(text: str, *, per_case: bool) -> None:
+    """Case templates in a launch command compile (and are only for per-case programs)."""
+    if "{{" not in text and "{%" not in text:
+        return
+    if not per_case:
+        raise BotScriptError("launch: templates of the case (`{{ ... }}`) need mode: per_case")
+    try:
+        compile_template(text)
+    except TemplateProblem as exc:
+        raise BotScriptError(f"launch: {text!r}: {exc}") from None
+
+
+def render_launch(text: str, variables: Mapping[str, Any]) -> str:
+    """One argument (or the stdin) of a per-case program: placeholders, then the case.
+
+    Placeholders are filled in the bot's own text first, so a case value that reads like
+    ``{env.NAME}`` stays as typed.
+    """
+    expanded = expand(text)
+    if "{{" not in expanded and "{%" not in expanded:
+        return expanded
+    try:
+        return compile_template(expanded).render(variables)
+    except TemplateProblem as exc:
+        raise BotScriptError(f"launch: {exc}") from None
 
 
 def expand(text: str) -> str:

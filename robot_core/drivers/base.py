@@ -16,9 +16,9 @@ Contract shared by every driver:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from robot_core.errors import ApplicationError
 from robot_core.selectors import Target
@@ -81,3 +81,23 @@ class Driver(Protocol):
         A driver that can see text also blacks out wherever one of ``secrets`` shows (a My
         Number typed into a field the selector map forgot to mark secret).
         """
+
+
+@runtime_checkable
+class CaseAware(Protocol):
+    """What a driver that watches its program across cases also offers (the desktop one).
+
+    The runner calls ``begin_case`` when a case's steps start and ``end_case`` when they are
+    over (``finished``: they all ran; ``unconfirmed``: the last commit had no confirming
+    step after it, so the program may still be saving), and ``revive`` before the next case
+    and before recovering: a program that died is started again whatever ``setup`` holds.
+    """
+
+    def begin_case(self, variables: Mapping[str, Any]) -> dict[str, str]:
+        """Note the windows of the case (start a per-case program); outputs it left."""
+
+    def end_case(self, *, finished: bool, unconfirmed: bool) -> dict[str, str]:
+        """The case's steps are over (a per-case program is awaited); outputs it left."""
+
+    def revive(self) -> bool:
+        """Start the program again if it exited; True when it was (the runner logs in)."""

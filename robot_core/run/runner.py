@@ -40,6 +40,7 @@ from robot_core.evidence.cards import HtmlRenderer, rejection_card
 from robot_core.home import RunPaths, who
 from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
+from robot_core.run.program import CaseProgram
 from robot_core.run.retries import Retries
 from robot_core.run.steps import RUN, StepContext
 from robot_core.script.actions import ACTIONS
@@ -79,6 +80,7 @@ class Runner:
         self._secret_headers = bot.secret_headers()
         if credentials is not None:
             audit.masker.add([credentials.password])
+        self.program = CaseProgram(driver, audit.masker.mask)
 
     # -- session -----------------------------------------------------------------------------
     def open(self) -> None:
@@ -119,6 +121,7 @@ class Runner:
         self.audit.masker.add(self._secret_values(case))
         if not case.valid:
             return self._rejected(case)
+        self._revive()
         self._maybe_recycle()
         result = self._attempts(case, uncertain)
         result.duration_ms = int((time.monotonic() - started) * 1000)
@@ -149,7 +152,9 @@ class Runner:
         try:
             if tries.maybe_saved and self.bot.verify and self._verify(ctx, case, attempt):
                 return self._done(result, ctx, verified=True)
+            self.program.begin(ctx)
             self._run_block(ctx, self.bot.steps, key=case.key, attempt=attempt)
+            self.program.end(ctx, finished=True)
             return self._done(result, ctx, verified=False)
         except BusinessError as exc:
             return self._fail(result, Status.BUSINESS_FAILED, exc, attempt)
@@ -160,6 +165,8 @@ class Runner:
             # Without a `commit: true` click we cannot tell how far a failed attempt got.
             tries.maybe_saved = tries.maybe_saved or ctx.committed or not self.bot.marks_commit
             raise
+        finally:
+            self.program.end(ctx, finished=False)  # no-op when the steps all ran
 
     def _verify(self, ctx: StepContext, case: CaseRow, attempt: int) -> bool:
         self._run_block(ctx, self.bot.verify, key=case.key, attempt=attempt)
@@ -207,12 +214,21 @@ class Runner:
     def recover(self, cause: Exception) -> None:
         """``recover`` steps, then ``setup`` (which restarts the app if it keeps failing)."""
         self.audit.event("recover", cause=type(cause).__name__, error=str(cause))
+        self._revive(setup=False)  # setup follows anyway
         try:
             self._watching(False)
             self._run_block(self._context(None), self.bot.recover, key="", attempt=1)
         except ApplicationError as exc:
             self.audit.event("recover_failed", error=exc.reason)  # setup starts afresh anyway
         self._setup_with_retries()
+
+    def _revive(self, *, setup: bool = True) -> None:
+        """A program that exited is started again (and logged into) before the next step."""
+        if self.program.revive():
+            self.audit.event("program_restarted")
+            self.cases_since_recycle = 0  # as fresh as a recycled one
+            if setup:
+                self._setup_with_retries()
 
     def _maybe_recycle(self) -> None:
         every = self.bot.session.recycle_every
@@ -259,6 +275,7 @@ class Runner:
                                   "step_attempt": step_attempt}
         try:
             run(ctx, step)
+            self.program.step_ok(step)
         except BusinessError as exc:
             # Red text on a login or error page is not a verdict on the data.
             interrupted = self._watch_shown(exc.reason)

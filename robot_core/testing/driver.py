@@ -18,13 +18,20 @@ honoured as a real driver does: a wait that finds nothing (the handler raised
 ``TargetNotFound``) ends with the interrupt's error when the handler says its target is
 visible. Those probes go to the handler but are not recorded: ``calls`` is what the runner
 asked.
+
+The program hooks of a desktop driver (``CaseAware``) are calls too: ``begin_case`` and
+``end_case`` (value ``finished`` or ``stopped``; ``args`` holds ``unconfirmed``) and
+``revive`` (the handler's truth: the program had exited and was started again). A handler
+answering a text to ``begin_case`` or ``end_case`` plays a per-case program that printed
+it and exited with 0 (outputs ``exit_code`` and ``stdout``); raising ``SystemUnavailable``
+plays one that failed.
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +41,8 @@ from robot_core.selectors import Target
 
 #: The verbs of ``Call``: one per ``Driver`` method (plus ``render_html``).
 VERBS = ("start", "goto", "click", "fill", "select", "set_checked", "press", "read_text",
-         "is_visible", "wait_any", "screenshot", "render_html", "recycle", "restart", "stop")
+         "is_visible", "wait_any", "screenshot", "render_html", "recycle", "restart", "stop",
+         "begin_case", "end_case", "revive")
 _WAITS = frozenset({"click", "fill", "select", "set_checked", "press", "read_text", "wait_any"})
 
 
@@ -135,6 +143,21 @@ class FakeDriver:
         self._ask(Call("restart"))
         self.running = True
 
+    def begin_case(self, variables: Mapping[str, Any]) -> dict[str, str]:
+        """A case's steps start; a text answer is a per-case program's output."""
+        return _program(self._ask(Call("begin_case", None, None, (dict(variables),))))
+
+    def end_case(self, *, finished: bool, unconfirmed: bool) -> dict[str, str]:
+        """A case's steps are over; a text answer is a per-case program's output."""
+        value = "finished" if finished else "stopped"
+        return _program(self._ask(Call("end_case", None, value, (unconfirmed,))))
+
+    def revive(self) -> bool:
+        """Whether the (fake) program had exited and was started again."""
+        restarted = _truth(self._ask(Call("revive")))
+        self.running = self.running or restarted
+        return restarted
+
     def goto(self, url: str, timeout_ms: int) -> None:
         """Navigate."""
         self._ask(Call("goto", None, url, (url, timeout_ms)))
@@ -197,6 +220,10 @@ def _truth(result: Result) -> bool:
     if isinstance(result, str):
         return result.strip().lower() in {"true", "1", "yes"}
     return bool(result)
+
+
+def _program(result: Result) -> dict[str, str]:
+    return {"exit_code": "0", "stdout": result} if isinstance(result, str) else {}
 
 
 def _matched(result: Result, target: Target) -> str:

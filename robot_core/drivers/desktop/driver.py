@@ -11,12 +11,15 @@ from typing import Any
 
 from PIL import ImageDraw
 
+from robot_core.drivers.desktop import choices
 from robot_core.drivers.desktop.card import render_card
 from robot_core.drivers.desktop.clipboard import Clipboard, same
+from robot_core.drivers.desktop.identity import WindowPins
 from robot_core.drivers.desktop.image import Templates
 from robot_core.drivers.desktop.input import Input, key_names, key_path
 from robot_core.drivers.desktop.launch import AppProcess
-from robot_core.drivers.desktop.locate import CHECKED, POLL_S, UNCHECKED, Hit, Locator
+from robot_core.drivers.desktop.locate import POLL_S, Hit, Locator
+from robot_core.drivers.desktop.program import await_exit, closing_by_itself, let_finish_s
 from robot_core.drivers.desktop.x11 import Display, Window
 from robot_core.errors import (
     ApplicationError,
@@ -27,9 +30,6 @@ from robot_core.errors import (
     TransientError,
 )
 from robot_core.selectors import LaunchSpec, Target, images_dir, parse_launch
-
-_DISMISS_WAIT_S = 3.0
-_MAX_OPTIONS = 60
 
 
 class DesktopDriver:
@@ -45,6 +45,8 @@ class DesktopDriver:
         self._interrupts: list[tuple[Target, type[ApplicationError]]] = []
         self._restarts = 0
         self._typed: dict[tuple[int, int, int, int], str] = {}
+        self._pins = WindowPins(0)
+        self._unconfirmed = False  # the last case's commit had no confirming step after it
 
     def set_interrupts(self, interrupts: Sequence[tuple[Target, type[ApplicationError]]]) -> None:
         """Targets that end any wait at once with their error (a busy dialog)."""
@@ -68,15 +70,26 @@ class DesktopDriver:
             self._find = Locator(self._display, Templates(images_dir(self.spec)), self.spec.window,
                                  self._interrupts, self._check_alive)
             self._clip = Clipboard(self._display, self._input)
-        display = self._display
+            self._pins = WindowPins(self._display.client_mask)
+        if not self.spec.per_case:  # a per-case program is started by begin_case
+            self._launch({})
+
+    def _launch(self, variables: Mapping[str, Any]) -> None:
+        display, name = self.display, self.display.name
+        if not self.spec.attach and self.spec.gui and (display.find(self.spec.ready)
+                                                       or display.find(self.spec.window)):
+            message = (f"a window titled {self.spec.ready!r} is already open; close that "
+                       "program, or drop launch.command to attach to it")
+            # at first start a person must act; on a restart our old program lingers
+            raise SystemUnavailable(message) if self._restarts else ConfigError(message)
         if not self.spec.attach:
-            if display.find(self.spec.ready) or display.find(self.spec.window):
-                message = (f"a window titled {self.spec.ready!r} is already open; close that "
-                           "program, or drop launch.command to attach to it")
-                # at first start a person must act; on a restart our old program lingers
-                raise SystemUnavailable(message) if self._restarts else ConfigError(message)
             self._app = AppProcess(self.spec, name)
-            self._app.start()
+            self._app.start(variables)
+        if self.spec.gui:
+            self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        display = self.display
         deadline = time.monotonic() + self.spec.ready_timeout_ms / 1000
         while True:
             self._check_alive()
@@ -104,8 +117,10 @@ class DesktopDriver:
         self._typed.clear()
         if self._app is None:
             return
-        self._app.stop()
+        wait = let_finish_s(self._app, self.spec, self._display, unconfirmed=self._unconfirmed)
+        self._app.stop(let_finish_s=wait)
         self._app = None
+        self._unconfirmed = False
         if self._display is None:
             return
         deadline = time.monotonic() + 5
@@ -128,6 +143,42 @@ class DesktopDriver:
         self._stop_app()
         self._restarts += 1
         self.start()
+
+    # -- cases (the runner's ``CaseAware`` hooks) --------------------------------------------
+    def begin_case(self, variables: Mapping[str, Any]) -> dict[str, str]:
+        """Start a per-case program (a non-GUI one is awaited: its outputs); pin the windows."""
+        outputs: dict[str, str] = {}
+        if self.spec.per_case:
+            self._stop_app()  # a previous case's program that is still there
+            self._launch(variables)
+            if not self.spec.gui and self._app is not None:
+                app, self._app = self._app, None
+                outputs = await_exit(app, self.spec)
+        self._pins.begin(self.display.windows(), (self.spec.window, self.spec.ready))
+        return outputs
+
+    def end_case(self, *, finished: bool, unconfirmed: bool) -> dict[str, str]:
+        """The case's steps are over: await a per-case program (its outputs), unpin."""
+        self._pins.end()
+        self._unconfirmed = unconfirmed
+        if not self.spec.per_case or self._app is None:
+            return {}
+        if not finished:
+            self._stop_app()  # it gets exit_timeout_ms first if its commit was unconfirmed
+            return {}
+        app, self._app = self._app, None
+        self._unconfirmed = False
+        return await_exit(app, self.spec)
+
+    def revive(self) -> bool:
+        """Start the program again if it exited (or is closing by itself); True if it was."""
+        app = self._app
+        if app is None or self.spec.attach or self.spec.per_case:
+            return False
+        if app.exit_code() is None and not closing_by_itself(app, self.spec, self._display):
+            return False
+        self.restart()  # _stop_app lets a closing program finish (exit_timeout_ms) first
+        return True
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -162,7 +213,7 @@ class DesktopDriver:
         if self._app is None:
             return
         code = self._app.exit_code()
-        if code is not None:
+        if code is not None and not (code == 0 and self.spec.per_case):  # per case: it may end
             how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
             raise SystemUnavailable(f"the program {how}")
 
@@ -184,7 +235,7 @@ class DesktopDriver:
     def click(self, target: Target, timeout_ms: int) -> str:
         """Click (point, image), press the path (keys) or focus the window (title)."""
         hit = self.find.resolve(target, timeout_ms)
-        self._activate(hit)
+        self.activate(hit)
         return hit.alt.describe()
 
     def fill(self, target: Target, value: str, timeout_ms: int) -> str:
@@ -192,7 +243,7 @@ class DesktopDriver:
         hit = self.find.resolve(target, timeout_ms)
         value = value.replace("\r\n", "\n")
         owner = self.clipboard.own(value)
-        self._activate(hit)
+        self.activate(hit)
         keys = self.keyboard
         keys.chord(["ctrl", "a"])
         keys.chord(["delete"])
@@ -213,68 +264,23 @@ class DesktopDriver:
 
     def select(self, target: Target, value: str | None, label: str | None,
                timeout_ms: int) -> str:
-        """Pick an option of a drop-down list with the keys of a Windows list box.
-
-        Home takes the first option, Down the next, each read back (Ctrl+A, Ctrl+C) until the
-        field shows ``label`` (or ``value``); the same text twice means the end of the list.
-        A list that the focusing click opened is closed with Escape first.
-        """
-        wanted = label if label is not None else (value or "")
-        hit = self.find.resolve(target, timeout_ms)
-        self._activate(hit)
-        if self._popups():
-            self.keyboard.chord(["esc"])
-            if not _wait(lambda: not self._popups() and not self.display.keyboard_grabbed(),
-                         _DISMISS_WAIT_S):
-                raise TransientError(f"{target.name}: its list does not close")
-        current = self.clipboard.read_field()
-        if current == wanted:
-            return hit.alt.describe()
-        self.keyboard.chord(["home"])
-        seen = [self.clipboard.read_field()]
-        while seen[-1] != wanted and len(seen) < _MAX_OPTIONS:
-            self.keyboard.chord(["down"])
-            current = self.clipboard.read_field()
-            if current == seen[-1]:
-                raise TargetNotFound(f"{target.name} has no option {wanted!r} (saw "
-                                     f"{', '.join(repr(s) for s in seen)})")
-            seen.append(current)
-        if seen[-1] != wanted:
-            raise TargetNotFound(f"{target.name}: no option {wanted!r} in its first "
-                                 f"{_MAX_OPTIONS}")
-        return hit.alt.describe()
-
-    def _popups(self) -> list[Window]:
-        return [w for w in self.display.windows() if w.popup]
+        """Pick an option of a drop-down list (``choices.select``: Home, Down, read back)."""
+        return choices.select(self, target, label if label is not None else (value or ""),
+                              timeout_ms)
 
     def set_checked(self, target: Target, checked: bool, timeout_ms: int) -> str:
         """Tick or untick; states are read from ``checked``/``unchecked`` image templates."""
-        states = [a for a in target.alternatives if a.strategy == "image"
-                  and a.name in (CHECKED, UNCHECKED)]
-        if not states:
-            if not checked:
-                raise BotScriptError(f"{target.name}: unticking needs image alternatives "
-                                     "named checked and unchecked")
-            hit = self.find.resolve(target, timeout_ms)  # a radio button: clicking sets it
-            self._activate(hit)
-            return hit.alt.describe()
-        state, hit = self.find.state(target, states, timeout_ms)
-        if state == checked:
-            return hit.alt.describe()
-        self._activate(hit)
-        deadline = time.monotonic() + max(1.0, timeout_ms / 1000 / 4)
-        while time.monotonic() < deadline:
-            now, hit = self.find.state(target, states, timeout_ms)
-            if now == checked:
-                return hit.alt.describe()
-            time.sleep(POLL_S)
-        raise TransientError(f"{target.name} did not change to {'ticked' if checked else 'clear'}")
+        return choices.set_checked(self, target, checked, timeout_ms)
 
     def press(self, target: Target | None, key: str, timeout_ms: int) -> None:
         """Press ``key`` in the focused window, or on the target (focused first)."""
         names = key_names(key)
         if target is not None:
-            self._activate(self.find.resolve(target, timeout_ms))
+            self.activate(self.find.resolve(target, timeout_ms))
+        else:
+            windows = self.display.windows()
+            focused = self.display.focused()
+            self._pins.check(next((w for w in windows if w.id == focused), None), windows)
         self.keyboard.chord(names)
 
     def read_text(self, target: Target, timeout_ms: int) -> str:
@@ -289,7 +295,7 @@ class DesktopDriver:
                 continue
             if alt.strategy == "title":
                 return self.clipboard.read_dialog(found)
-            self._activate(found)
+            self.activate(found)
             return self.clipboard.read_field()
         raise BotScriptError(f"{target.name}: an image cannot be read; add a title, point "
                              "or keys alternative")
@@ -347,8 +353,9 @@ class DesktopDriver:
             raise TransientError(f"cannot draw the evidence card: {exc}") from exc
 
     # -- keyboard, clipboard -----------------------------------------------------------------
-    def _activate(self, hit: Hit) -> None:
+    def activate(self, hit: Hit) -> None:
         """Focus the hit's window, then click its point or press its key path."""
+        self._pins.check(hit.window, self.display.windows())  # never another program's window
         if hit.window is not None and not hit.window.popup \
                 and self.display.focused() != hit.window.id:
             self.display.focus(hit.window)
@@ -370,19 +377,11 @@ class DesktopDriver:
                 if not top.popup:
                     display.focus(top)
                 self.keyboard.chord([key])
-                if _wait(_gone(display, top), _DISMISS_WAIT_S):
+                if choices.wait(_gone(display, top), choices.DISMISS_WAIT_S):
                     break
             else:
                 raise TransientError(f"the dialog {top.title!r} does not close")
 
-
-def _wait(condition: Callable[[], bool], timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(POLL_S / 2)
-    return condition()
 
 
 def _gone(display: Display, win: Window) -> Callable[[], bool]:

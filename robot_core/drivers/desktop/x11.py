@@ -101,6 +101,11 @@ class Display:
             self.dpy.close()
 
     @property
+    def client_mask(self) -> int:
+        """The bits of an X id that a client chooses (the rest name the client)."""
+        return int(self.dpy.display.info.resource_id_mask)
+
+    @property
     def size(self) -> tuple[int, int]:
         """Width and height of the screen."""
         screen = self.dpy.screen()
