@@ -6,7 +6,14 @@ registers itself on ``main`` when imported here: ``run`` (run, validate, list), 
 modules of the CLI import each other in one direction only.
 """
 
-from robot_core.cli import capture, daemon, queue, report, run  # noqa: F401 - registers the commands
+from robot_core.cli import (  # noqa: F401 - registers the commands
+    capture,
+    daemon,
+    new,
+    queue,
+    report,
+    run,
+)
 from robot_core.cli.app import main
 
 __all__ = ["main"]
