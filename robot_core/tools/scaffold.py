@@ -98,7 +98,7 @@ verify:                           # before a retry: did the case land already? (
 
 steps:
 {start}  - fill: {{target: form.name, value: "{{{{ case.name }}}}"}}
-  - click: {{target: form.save, commit: true}}   # the saving click: a dry run stops here ({guide} §7)
+  - click: {{target: form.save, commit: true}}   # saves: --dry-run stops here ({guide} §7)
   - wait_for: {{any: [done.message, form.error]}}
   - business_error_if: {{target: form.error, reason: "{{{{ text }}}}"}}
 
