@@ -9,6 +9,7 @@ modules of the CLI import each other in one direction only.
 from robot_core.cli import (  # noqa: F401 - registers the commands
     capture,
     daemon,
+    inspect,
     new,
     queue,
     report,
