@@ -8,6 +8,7 @@ modules of the CLI import each other in one direction only.
 
 from robot_core.cli import (  # noqa: F401 - registers the commands
     capture,
+    check,
     daemon,
     inspect,
     new,
