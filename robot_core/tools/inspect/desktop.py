@@ -37,6 +37,8 @@ class Node:
         label = f"{self.title!r} " if self.title else ""
         kind = f"[{self.wm_class}] " if self.wm_class else ""
         own = f"{'  ' * depth}{label}{kind}{self.width}x{self.height} at {self.x},{self.y}"
+        if depth:  # a point: alternative clicks here
+            own += f" (centre {self.x + self.width // 2},{self.y + self.height // 2})"
         return [own] + [line for child in self.children for line in child.lines(depth + 1)]
 
 
