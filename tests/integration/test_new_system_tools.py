@@ -170,3 +170,28 @@ def test_headed_without_a_display_and_an_unknown_case_are_one_line(tmp_path: Pat
                              capture_output=True, text=True, env=env, check=False)
     assert unknown.returncode == 3 and "no case 'U9999'" in unknown.stderr
     assert "Traceback" not in headed.stderr + unknown.stderr
+
+
+def _tutorial_yaml() -> list[str]:
+    """The YAML blocks of the guide's "A bot for a new system"."""
+    text = (ROOT / "docs" / "writing-bots.md").read_text("utf-8")
+    section = text.split("## 12. A bot for a new system", 1)[1].split("\n## ", 1)[0]
+    return [block.split("\n```", 1)[0] for block in section.split("```yaml\n")[1:]]
+
+
+def test_the_tutorial_bot_loads_and_walks_the_registry(app: LegacyWebApp, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guide's map and bot validate, and robot check walks every screen up to 登録 with
+    every target the bot acts on found; nothing is saved."""
+    map_text, bot_text = _tutorial_yaml()
+    (tmp_path / "selectors").mkdir()
+    (tmp_path / "bots").mkdir()
+    (tmp_path / "selectors" / "town_registry.yaml").write_text(map_text, encoding="utf-8")
+    (tmp_path / "bots" / "moving_in.yaml").write_text(bot_text, encoding="utf-8")
+    monkeypatch.setenv("TOWN_REGISTRY_URL", app.url)
+    bot = load_bot(tmp_path / "bots" / "moving_in.yaml", tmp_path / "selectors")
+    report = check_bot(bot, read_cases(SAMPLE, bot.input), tmp_path / "home")
+    assert report.missing == []
+    assert {"login", "menu", "entry", "confirm"} <= set(report.screens)
+    assert report.run is not None and list(report.run.stopped_at.values()) == ["steps[16] click"]
+    assert app.dump() == []
