@@ -51,6 +51,13 @@ def debug_options(flags: dict[str, Any]) -> DebugOptions:
                         pause=pause_on_terminal if flags["pause_on_failure"] else None)
 
 
+def warn_unsupported(driver: str, debug: DebugOptions) -> None:
+    """Flags that only a web bot honours, said once instead of silently ignored."""
+    if driver != "web" and (debug.trace or debug.slow_mo_ms):
+        err.print("[yellow]warning:[/yellow] --trace and --slow-mo are for web bots; "
+                  f"this bot drives a {driver} program", highlight=False)
+
+
 def pause_on_terminal(line: str) -> None:
     """Say what failed and wait for Enter (end of input goes on at once)."""
     err.print(f"[yellow]paused:[/yellow] {escape(line)}", highlight=False, soft_wrap=True)

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from robot_core.cli.app import STOP, bots_dir, console, err, load_named, main
-from robot_core.cli.debugging import debug_flags, debug_options, render_dry
+from robot_core.cli.debugging import debug_flags, debug_options, render_dry, warn_unsupported
 from robot_core.cli.render import ProgressReport, render
 from robot_core.errors import ApplicationError, BotScriptError, CaseDataError, exit_code
 from robot_core.home import robot_home
@@ -76,6 +76,7 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
     # The header is found before anything is written; the file is then read once: into
     # the batch, or (--direct) into memory.
     debug = debug_options(flags)
+    warn_unsupported(bot.driver, debug)
     with STOP.abortable():
         cases = open_cases(input_file, bot.input)
         cases.only = debug.case

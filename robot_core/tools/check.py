@@ -110,6 +110,8 @@ class Walker:
         if screen in self.report.screens:
             return
         target = self.bot.selectors.get(name)
+        if not target.alternatives and target.options:  # a choice: wait for its first option
+            target = next(iter(target.options.values()))
         # Until the screen has come (or never will: the step itself will say so).
         with contextlib.suppress(ApplicationError):
             driver.wait_any([target], _LOOK_MS)

@@ -126,6 +126,23 @@ def test_inspect_lists_controls_behind_the_login_and_writes_a_map(app: LegacyWeb
     assert target.read_text("utf-8") == after
 
 
+def test_inspect_command_starts_a_new_map(app: LegacyWebApp, tmp_path: Path) -> None:
+    """`robot inspect URL --write NEW.yaml` lists the login's fields and writes a map that
+    loads, the password field secret; the screenshot is written where asked."""
+    new_map = tmp_path / "selectors" / "town.yaml"
+    ran = subprocess.run([str(ROBOT), "inspect", f"{app.url}/login", "--write", str(new_map),
+                          "--screen", "login", "--screenshot", str(tmp_path / "login.png")],
+                         capture_output=True, text=True, timeout=120, check=False,
+                         env={**os.environ, "COLUMNS": "200"})
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "利用者ID" in ran.stdout and "3 target(s) added under login" in ran.stdout
+    loaded = load_selector_map(new_map)
+    assert loaded.app == "town"
+    assert loaded.get("login.f1").alternatives[0].describe() == "beside='利用者ID'"
+    assert loaded.get("login.f2").secret
+    assert (tmp_path / "login.png").stat().st_size > 1000
+
+
 def test_one_failing_case_pauses_and_keeps_a_scrubbed_trace(app: LegacyWebApp,
                                                             tmp_path: Path) -> None:
     """--case runs one case; it fails, waits for Enter, and leaves a trace.zip free of secrets."""
@@ -179,8 +196,8 @@ def _tutorial_yaml() -> list[str]:
     return [block.split("\n```", 1)[0] for block in section.split("```yaml\n")[1:]]
 
 
-def test_the_tutorial_bot_loads_and_walks_the_registry(app: LegacyWebApp, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_tutorial_bot_loads_and_walks_the_registry(app: LegacyWebApp,
+                                                       tmp_path: Path) -> None:
     """The guide's map and bot validate, and robot check walks every screen up to 登録 with
     every target the bot acts on found; nothing is saved."""
     map_text, bot_text = _tutorial_yaml()
@@ -188,10 +205,15 @@ def test_the_tutorial_bot_loads_and_walks_the_registry(app: LegacyWebApp, tmp_pa
     (tmp_path / "bots").mkdir()
     (tmp_path / "selectors" / "town_registry.yaml").write_text(map_text, encoding="utf-8")
     (tmp_path / "bots" / "moving_in.yaml").write_text(bot_text, encoding="utf-8")
-    monkeypatch.setenv("TOWN_REGISTRY_URL", app.url)
-    bot = load_bot(tmp_path / "bots" / "moving_in.yaml", tmp_path / "selectors")
-    report = check_bot(bot, read_cases(SAMPLE, bot.input), tmp_path / "home")
-    assert report.missing == []
-    assert {"login", "menu", "entry", "confirm"} <= set(report.screens)
-    assert report.run is not None and list(report.run.stopped_at.values()) == ["steps[16] click"]
+    env = {**os.environ, "TOWN_REGISTRY_URL": app.url, "ROBOT_PROJECT": str(tmp_path),
+           "ROBOT_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
+    load_bot(tmp_path / "bots" / "moving_in.yaml", tmp_path / "selectors")  # robot validate
+    ran = subprocess.run([str(ROBOT), "check", "town_registry", "--input", str(SAMPLE)],
+                         capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    for screen in ("login", "menu", "entry", "confirm"):
+        assert f"screen {screen}" in ran.stdout
+    assert "stopped before steps[16] click (nothing saved)" in ran.stdout
+    assert "not reached by the dry run: done, search" in ran.stdout
+    assert "missing:" not in ran.stdout
     assert app.dump() == []
