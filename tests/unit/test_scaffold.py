@@ -44,3 +44,23 @@ def test_new_refuses_existing_files_and_bad_names(tmp_path: Path) -> None:
     for bot, app in (("1st", "permit_web"), ("ok", "../x"), ("a b", "x")):
         with pytest.raises(BotScriptError, match="plain name"):
             scaffold(tmp_path, bot, "web", app)
+
+
+def test_robot_new_command_names_the_files_and_refuses_twice(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             ) -> None:
+    """`robot new` prints each file written and the next commands; again, it is exit 3."""
+    from click.testing import CliRunner  # noqa: PLC0415 - only this test runs the CLI
+
+    from robot_core.cli import main  # noqa: PLC0415
+
+    monkeypatch.setenv("ROBOT_PROJECT", str(tmp_path))
+    args = ["new", "permits", "--driver", "web", "--app", "permit_web", "--url", "http://p.test"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    for name in ("bots/permits.yaml", "selectors/permit_web.yaml",
+                 "fixtures/cases/permits.xlsx", "tests/bots/test_permits.py"):
+        assert f"wrote  {name}" in first.output
+    assert "robot run permits --input fixtures/cases/permits.xlsx --dry-run" in first.output
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 3 and "never overwrites" in again.output
