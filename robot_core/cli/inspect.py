@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
@@ -11,7 +12,9 @@ from rich.table import Table
 from robot_core.cli.app import console, load_named, main
 from robot_core.home import robot_home
 from robot_core.tools.inspect.merge import merge, render
-from robot_core.tools.inspect.web import Inspection, inspect_url
+
+if TYPE_CHECKING:
+    from robot_core.tools.inspect.web import Inspection
 
 
 @main.command("inspect")
@@ -47,6 +50,8 @@ def inspect(url: str | None, bot: str | None, write_to: Path | None, screen: str
         raise click.UsageError("give the URL of the screen (or --desktop)")
     if write_to is not None and not screen:
         raise click.UsageError("--write needs --screen NAME: the screen the targets go under")
+    from robot_core.tools.inspect.web import inspect_url  # noqa: PLC0415 - Playwright on demand
+
     loaded = load_named(bot) if bot else None
     shot = screenshot or Path(f"inspect-{screen or 'screen'}.png")
     found = inspect_url(url, bot=loaded, home=robot_home(), screenshot=shot, headed=headed)

@@ -8,11 +8,12 @@ layout ``beside:`` is for), and the nearest text before it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-from playwright.sync_api import Frame, Page
+from typing import TYPE_CHECKING, Any
 
 from robot_core.selectors import Alternative
+
+if TYPE_CHECKING:  # the browser is loaded by the command that opens one, not by the CLI
+    from playwright.sync_api import Frame, Page
 
 COLLECT_JS = r"""prefix => {
   const clean = t => (t || '').replace(/[\s\u3000]+/g, ' ').trim();
