@@ -14,9 +14,17 @@ from robot_core.cli.app import main
 COMMANDS: dict[str, tuple[str, str]] = {
     "capture": ("robot_core.cli.capture",
                 "Save a template image of a screen region and add TARGET to APP's selector map."),
+    "check": ("robot_core.cli.check",
+              "Walk the screens BOT reaches (a dry run: nothing saved) and check APP's targets"
+              " there."),
     "daemon": ("robot_core.cli.daemon",
                "Run the schedules in schedules/ until SIGTERM (SIGHUP reloads them)."),
+    "inspect": ("robot_core.cli.inspect",
+                "List every control at URL with the words beside it and the alternatives that"
+                " find it."),
     "list": ("robot_core.cli.validate", "Each bot with its description, driver and app."),
+    "new": ("robot_core.cli.new",
+            "Write bots/BOT.yaml, selectors/APP.yaml, a sample case file and a test of the bot."),
     "queue": ("robot_core.cli.queue", "Look at and act on the work queue."),
     "report": ("robot_core.cli.report",
                "Write the HTML report of RUN (a run id or a run folder); print its path."),

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 from rich.markup import escape
 
 from robot_core.cli.app import STOP, console, err, main
 from robot_core.cli.bots import load_named
+from robot_core.cli.debugging import debug_flags, debug_options, render_dry, warn_unsupported
 from robot_core.cli.render import ProgressReport, render
 from robot_core.errors import ApplicationError, CaseDataError, exit_code
 from robot_core.home import robot_home
 from robot_core.intake import CaseStream, Intake, collect, open_cases
 from robot_core.queue import Batch
+from robot_core.run.dryrun import dry_run
 from robot_core.run.session import RunOptions, run_direct, run_file
+from robot_core.script.model import BotScript
 
 
 @main.command()
@@ -26,19 +30,32 @@ from robot_core.run.session import RunOptions, run_direct, run_file
 @click.option("--limit", type=click.IntRange(min=1), help="Enter at most N cases.")
 @click.option("--direct", is_flag=True,
               help="Skip the durable queue (no crash recovery); for comparisons.")
+@debug_flags
 def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
-        direct: bool) -> None:
-    """Queue the cases of a case file for BOT_NAME, then enter them."""
+        direct: bool, **flags: Any) -> None:
+    """Queue the cases of a case file for BOT_NAME, then enter them.
+
+    With --dry-run, type them up to their commit: true step instead, without a queue.
+    """
     # A robot error ends the command with its code in errors.EXIT_CODES (cli/app.py).
     bot = load_named(bot_name)
     if input_file is None:
         raise CaseDataError("give the case file with --input FILE.xlsx")
     # The header is found before anything is written; the file is then read once: into
     # the batch, or (--direct) into memory.
+    debug = debug_options(flags)
+    warn_unsupported(bot.driver, debug)
     with STOP.abortable():
         cases = open_cases(input_file, bot.input)
-        intake = _collect(cases) if direct else None
-    options = RunOptions(robot_home(), headed, limit)
+        cases.only = debug.case
+        intake = _collect(cases) if direct or debug.dry_run else None
+    if intake is not None and debug.case is not None and not intake.rows:
+        raise CaseDataError(f"{input_file}: no case {debug.case!r} (--case takes the value "
+                            "of the key column)")
+    options = RunOptions(robot_home(), headed, limit, debug=debug)
+    if debug.dry_run:
+        assert intake is not None
+        _dry(bot, intake, options)
     try:
         with ProgressReport() as report:
             if intake is not None:
@@ -48,7 +65,7 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
             else:
                 outcome, paths, _ = run_file(
                     bot, cases, options, report, STOP,
-                    on_batch=lambda b: _batch_taken(b, limit, report))
+                    on_batch=lambda b: _batch_taken(b, limit, report, debug.case))
     except ApplicationError as exc:
         err.print(f"[red]the application could not be started:[/red] {escape(str(exc))}",
                   highlight=False)
@@ -63,6 +80,21 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
     sys.exit(outcome.exit_code)
 
 
+def _dry(bot: BotScript, intake: Intake, options: RunOptions) -> NoReturn:
+    """``--dry-run``: the cases typed, not saved; the tables of what was typed."""
+    try:
+        with STOP.graceful():
+            done = dry_run(bot, intake, options, stop=STOP.requested)
+    except ApplicationError as exc:
+        err.print(f"[red]the application could not be started:[/red] {escape(str(exc))}",
+                  highlight=False)
+        sys.exit(exit_code(exc))
+    render_dry(done)
+    console.print(f"evidence: {done.paths.root}", highlight=False, soft_wrap=True)
+    console.print(f"typed:    {done.report}", highlight=False, soft_wrap=True)
+    sys.exit(done.outcome.exit_code)
+
+
 def _collect(cases: CaseStream) -> Intake:
     with cases:
         return collect(cases)
@@ -72,8 +104,12 @@ def _capped(count: int, limit: int | None) -> int:
     return min(count, limit or count)
 
 
-def _batch_taken(batch: Batch, limit: int | None, report: ProgressReport) -> None:
+def _batch_taken(batch: Batch, limit: int | None, report: ProgressReport,
+                 case: str | None = None) -> None:
     """The batch is queued: say so, and size the progress by it (every row of the file)."""
+    if case is not None and not batch.new + batch.duplicates:
+        raise CaseDataError(f"no case {case!r} in the case file (--case takes the value of "
+                            "the key column)")
     console.print(f"batch {batch.id}: {batch.new} new, {batch.duplicates} already queued",
                   highlight=False)
     report.expect(_capped(batch.new + batch.duplicates, limit))

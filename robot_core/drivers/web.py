@@ -22,6 +22,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from robot_core.drivers.web_busy import LOOK_S, BusyGuard
+from robot_core.drivers.web_debug import Tracing, require_display
 from robot_core.drivers.web_locate import MARK_SECRETS_JS, READ_JS, locator_for
 from robot_core.drivers.web_watch import NavigationWatch, net_error, playwright_error
 from robot_core.errors import (
@@ -58,8 +59,11 @@ def chromium_path() -> str | None:
 class WebDriver:
     """``Driver`` for legacy web screens."""
 
-    def __init__(self, *, headed: bool = False, viewport: tuple[int, int] = (1280, 900)) -> None:
+    def __init__(self, *, headed: bool = False, viewport: tuple[int, int] = (1280, 900),
+                 slow_mo_ms: int = 0) -> None:
         self.headed = headed
+        self.slow_mo_ms = slow_mo_ms
+        self.tracing = Tracing()
         self.viewport = viewport
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
@@ -76,10 +80,12 @@ class WebDriver:
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
         """Launch Chromium and open a page."""
+        require_display(self.headed)
         self._pw = sync_playwright().start()
         try:
             self._browser = self._pw.chromium.launch(
-                executable_path=chromium_path(), headless=not self.headed, args=CHROMIUM_ARGS)
+                executable_path=chromium_path(), headless=not self.headed, args=CHROMIUM_ARGS,
+                slow_mo=self.slow_mo_ms)
         except PlaywrightError as exc:
             self._pw.stop()
             self._pw = None
@@ -98,6 +104,7 @@ class WebDriver:
         self._page = self._context.new_page()
         self._watch = NavigationWatch(self._page)
         self._busy = BusyGuard(self._context, self._page)
+        self.tracing.resumed(self._context)
 
     def recycle(self) -> None:
         """Close the context (cookies, page, its renderer memory) and open a fresh one."""

@@ -33,7 +33,7 @@ from robot_core.intake.compact import KeyIndex
 from robot_core.intake.delimited import Record, TextSource, open_text
 from robot_core.intake.layout import HEADER_SCAN_ROWS, HeaderSearch, Layout, aliases
 from robot_core.intake.ole import OLE_MAGIC, is_encrypted_workbook
-from robot_core.intake.rows import CaseRow, Problem
+from robot_core.intake.rows import CaseRow, Problem, case_key
 from robot_core.intake.xlsx import open_workbook
 from robot_core.intake.zipguard import Limits, check_archive
 from robot_core.script import rules
@@ -68,6 +68,7 @@ class CaseStream:
                       for name, column in spec.columns.items()]  # a key is never repeated
         self._rules = [(rule, {self._labels[c] for c in rule.columns}) for rule in spec.rules]
         self._raw = [(i, h) for i, h in enumerate(layout.headers) if h]
+        self.only: str | None = None  # `robot run --case KEY`: yield this case alone
 
     @property
     def headers(self) -> list[str]:
@@ -94,7 +95,8 @@ class CaseStream:
                 case.problems.append(Problem(self._labels[self.spec.key],
                                              f"duplicate of row {first} in this file",
                                              f"{first}行目と重複しています"))
-            yield case
+            if self.only is None or case_key(case, self.path) == self.only:
+                yield case
 
     def convert(self, number: int, row: Row) -> CaseRow:
         """Type and check every column of one row, then the rules across columns."""

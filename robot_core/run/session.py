@@ -19,7 +19,7 @@ import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -34,6 +34,7 @@ from robot_core.home import RunPaths, new_run_id
 from robot_core.intake import CaseRow, CaseStream, Intake, open_cases
 from robot_core.outcome import CaseResult, RunOutcome, Status
 from robot_core.queue import Batch, Store, open_store
+from robot_core.run.debug import DebugOptions, make_runner
 from robot_core.run.ingest import enqueue_cases
 from robot_core.run.runner import Runner
 from robot_core.run.worker import Worker
@@ -94,6 +95,7 @@ class RunOptions:
     limit: int | None = None
     driver_factory: Callable[[BotScript], Driver] | None = None  # default: the bot's driver
     store: Store | None = None  # default: open_store(home); a store given here is not closed
+    debug: DebugOptions = field(default_factory=DebugOptions)  # dry run, trace, one case…
 
 
 @dataclass
@@ -123,15 +125,16 @@ def open_session(bot: BotScript, options: RunOptions, driver: Driver | None = No
     paths = RunPaths.create(options.home, run_id)
     audit = AuditTrail(paths.audit, run_id=run_id, bot=bot.name)
     driver = driver or _driver_for(bot, options)
-    return Session(run_id, paths, audit, Runner(bot, driver, audit, paths, env, secrets),
-                   Vault(options.home))
+    runner = make_runner(bot, driver, audit, paths, env, secrets, options.debug)
+    return Session(run_id, paths, audit, runner, Vault(options.home))
 
 
 def _driver_for(bot: BotScript, options: RunOptions) -> Driver:
     """The caller's driver (``driver_factory``), else the one the bot names."""
     if options.driver_factory is not None:
         return options.driver_factory(bot)
-    return make_driver(bot.driver, headed=options.headed, launch=dict(bot.selectors.launch))
+    return make_driver(bot.driver, headed=options.headed, launch=dict(bot.selectors.launch),
+                       slow_mo_ms=options.debug.slow_mo_ms)
 
 
 def _open_store(options: RunOptions) -> Store:

@@ -1,0 +1,79 @@
+"""``robot inspect``: list a live screen's controls and propose (or write) their targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from robot_core.cli.app import console, main
+from robot_core.cli.bots import load_named
+from robot_core.home import robot_home
+from robot_core.tools.inspect.merge import merge, render
+
+if TYPE_CHECKING:
+    from robot_core.tools.inspect.web import Inspection
+
+
+@main.command("inspect")
+@click.argument("url", required=False)
+@click.option("--bot", help="Run this bot's setup (its login) first, in the same browser.")
+@click.option("--write", "write_to", type=click.Path(dir_okay=False, path_type=Path),
+              help="Merge the proposed targets into this map (selectors/APP.yaml).")
+@click.option("--screen", help="The screen the written targets go under (with --write).")
+@click.option("--screenshot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where the numbered screenshot goes (default: inspect-SCREEN.png).")
+@click.option("--desktop", is_flag=True,
+              help="List the windows of $DISPLAY instead (titles, classes, geometry), with a "
+                   "screenshot that has a coordinate grid.")
+@click.option("--headed", is_flag=True, help="Show the browser window.")
+def inspect(url: str | None, bot: str | None, write_to: Path | None, screen: str | None,
+            screenshot: Path | None, desktop: bool, headed: bool) -> None:
+    """List every control at URL with the words beside it and the alternatives that find it.
+
+    Each alternative shown was tried on the screen and finds exactly that control.
+
+    \b
+    Examples:
+      robot inspect http://registry.local/login
+      robot inspect http://registry.local/entry --bot resident_registration \\
+          --write selectors/registry_web.yaml --screen entry
+    """
+    if desktop:
+        from robot_core.cli.inspect_desktop import inspect_desktop  # noqa: PLC0415 - X11
+
+        inspect_desktop(screenshot)
+        return
+    if not url:
+        raise click.UsageError("give the URL of the screen (or --desktop)")
+    if write_to is not None and not screen:
+        raise click.UsageError("--write needs --screen NAME: the screen the targets go under")
+    from robot_core.tools.inspect.web import inspect_url  # noqa: PLC0415 - Playwright on demand
+
+    loaded = load_named(bot) if bot else None
+    shot = screenshot or Path(f"inspect-{screen or 'screen'}.png")
+    found = inspect_url(url, bot=loaded, home=robot_home(), screenshot=shot, headed=headed)
+    _table(found)
+    if write_to is not None and screen:
+        added = merge(write_to, write_to.stem, screen, found.controls)
+        console.print(f"[green]✓[/green] {escape(str(write_to))}: {added} target(s) added "
+                      f"under {escape(screen)}; the map loads", highlight=False)
+
+
+def _table(found: Inspection) -> None:
+    table = Table("#", "kind", "reads", "target", "alternatives (each finds this one only)",
+                  title=escape(found.url), title_justify="left")
+    for c in found.controls:
+        alts = escape(", ".join(render(a, None) for a in c.proposals)) or \
+            "[yellow]none unique[/yellow]"
+        if c.ambiguous:
+            alts += f" [dim](ambiguous: {escape(', '.join(a.describe() for a in c.ambiguous))})"
+        table.add_row(str(c.number), escape(c.kind + (f" in {c.frame}" if c.frame else "")),
+                      escape(c.reads), c.name, alts)
+    console.print(table)
+    if found.screenshot:
+        console.print(f"screenshot: {escape(str(found.screenshot))} (each control numbered)",
+                      highlight=False)

@@ -1,0 +1,72 @@
+"""``robot inspect URL``: the controls of a live web screen and the targets to map them.
+
+With a bot, its ``setup`` runs first (a login, through the bot's own runner and audit trail),
+so screens behind it can be inspected; the URL is then opened in the same session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+from robot_core.drivers.web import WebDriver
+from robot_core.errors import BotScriptError
+from robot_core.run.session import RunOptions, open_session
+from robot_core.script.model import BotScript
+from robot_core.selectors import Target
+from robot_core.tools.inspect.collect import Control, collect
+from robot_core.tools.inspect.propose import propose
+from robot_core.tools.inspect.shot import numbered_screenshot
+
+NAVIGATION_MS = 15_000
+
+
+@dataclass
+class Inspection:
+    """What was on the screen at ``url``."""
+
+    url: str
+    controls: list[Control]
+    screenshot: Path | None
+
+
+@contextmanager
+def _page(url: str, bot: BotScript | None, home: Path,
+          headed: bool) -> Iterator[tuple[Page, list[Target]]]:
+    """A page showing ``url``: after the bot's setup when a bot is given."""
+    if bot is None:
+        driver = WebDriver(headed=headed)
+        driver.start()
+        try:
+            driver.goto(url, NAVIGATION_MS)
+            yield driver.page, []
+        finally:
+            driver.stop()
+        return
+    if bot.driver != "web":
+        raise BotScriptError(f"{bot.name} is a {bot.driver} bot: robot inspect URL is for "
+                             "web bots (robot inspect --desktop lists windows)")
+    session = open_session(bot, RunOptions(home, headed))
+    runner = session.runner
+    runner.open()  # start the browser and run setup: the login
+    try:
+        assert isinstance(runner.driver, WebDriver)
+        runner.driver.goto(url, NAVIGATION_MS)
+        yield runner.driver.page, bot.selectors.secret_targets()
+    finally:
+        runner.close()
+        session.audit.close()
+
+
+def inspect_url(url: str, *, bot: BotScript | None, home: Path, screenshot: Path | None,
+                headed: bool = False) -> Inspection:
+    """List the controls at ``url`` with proposals; write the numbered screenshot."""
+    with _page(url, bot, home, headed) as (page, secret):
+        controls = collect(page)
+        propose(page, controls)
+        shot = numbered_screenshot(page, controls, screenshot, secret) if screenshot else None
+    return Inspection(url, controls, shot)

@@ -1,0 +1,66 @@
+"""robot new: the files it writes load, their test passes, and nothing is overwritten."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from robot_core.errors import BotScriptError, ConfigError
+from robot_core.intake import read_cases
+from robot_core.script.loader import load_bot
+from robot_core.tools.scaffold import GUIDE, scaffold
+
+
+def test_new_web_and_desktop_bots_load_and_their_tests_pass(tmp_path: Path) -> None:
+    """Both drivers' bots validate, read their sample cases, and the written tests pass."""
+    web = scaffold(tmp_path, "permits", "web", "permit_web", "http://permits.local")
+    desk = scaffold(tmp_path, "kiosk", "desktop", "kiosk_app", "受付 - 窓口")
+    for made in (web, desk):
+        bot = load_bot(made.bot, tmp_path / "selectors")
+        assert GUIDE in made.bot.read_text("utf-8") and GUIDE in made.selectors.read_text("utf-8")
+        assert any(getattr(s.args, "commit", False) for s in bot.steps)
+        assert [r.values["name"] for r in read_cases(made.cases, bot.input).rows] == \
+            ["山田 太郎", "佐藤 花子"]
+    assert load_bot(desk.bot, tmp_path / "selectors").selectors.launch["window"] == "受付 - 窓口"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "tests/bots"], cwd=tmp_path, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
+
+
+def test_new_refuses_existing_files_and_bad_names(tmp_path: Path) -> None:
+    """A second `new` with a taken name changes nothing; a name that is not plain is refused."""
+    made = scaffold(tmp_path, "permits", "web", "permit_web")
+    before = made.bot.read_bytes()
+    made.bot.write_text(before.decode() + "# edited\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="never overwrites"):
+        scaffold(tmp_path, "permits", "web", "other_app")
+    assert made.bot.read_text("utf-8").endswith("# edited\n")
+    assert not (tmp_path / "selectors" / "other_app.yaml").exists()
+    for bot, app in (("1st", "permit_web"), ("ok", "../x"), ("a b", "x")):
+        with pytest.raises(BotScriptError, match="plain name"):
+            scaffold(tmp_path, bot, "web", app)
+
+
+def test_robot_new_command_names_the_files_and_refuses_twice(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             ) -> None:
+    """`robot new` prints each file written and the next commands; again, it is exit 3."""
+    from click.testing import CliRunner  # noqa: PLC0415 - only this test runs the CLI
+
+    from robot_core.cli import main  # noqa: PLC0415
+
+    monkeypatch.setenv("ROBOT_PROJECT", str(tmp_path))
+    args = ["new", "permits", "--driver", "web", "--app", "permit_web", "--url", "http://p.test"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    for name in ("bots/permits.yaml", "selectors/permit_web.yaml",
+                 "fixtures/cases/permits.xlsx", "tests/bots/test_permits.py"):
+        assert f"wrote  {name}" in first.output
+    assert "robot run permits --input fixtures/cases/permits.xlsx --dry-run" in first.output
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 3 and "never overwrites" in again.output
