@@ -32,6 +32,7 @@ map needs no display and the drivers depend on this module, never the reverse::
       log: "{env.ROBOT_HOME:-var}/ledger-client.log"   # its stdout/stderr (default: dropped)
       mode: session                     # or per_case: started for each case, awaited
       exit_timeout_ms: 10000            # how long a program may take to exit by itself
+      settle_ms: 3000                   # after a saving case: does it start closing by itself?
 
 ``mode: per_case`` is for programs that save and exit: the driver starts ``command`` for each
 case (its arguments and ``stdin:`` may be templates of the case, ``"{{ case.name }}"``; the
@@ -273,7 +274,7 @@ def _alternative(src: YamlSource, path: PathKey, item: Any, frame: str | None,
 
 # -- the launch: block of a desktop map -----------------------------------------------------
 LAUNCH_KEYS = frozenset({"command", "cwd", "ready", "window", "ready_timeout_ms", "images",
-                         "env", "log", "mode", "stdin", "exit_timeout_ms"})
+                         "env", "log", "mode", "stdin", "exit_timeout_ms", "settle_ms"})
 LAUNCH_MODES = ("session", "per_case")
 _PLACEHOLDER = re.compile(r"\{(python|project|env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?)\}")
 
@@ -293,6 +294,7 @@ class LaunchSpec:
     mode: str = "session"
     stdin: str | None = None
     exit_timeout_ms: int = 10_000
+    settle_ms: int = 3_000
 
     @property
     def attach(self) -> bool:
@@ -337,6 +339,9 @@ def parse_launch(data: Mapping[str, Any]) -> LaunchSpec:
     exit_timeout = data.get("exit_timeout_ms", 10_000)
     if not isinstance(exit_timeout, int) or exit_timeout <= 0:
         raise BotScriptError("launch: exit_timeout_ms must be a positive whole number")
+    settle = data.get("settle_ms", 3_000)
+    if not isinstance(settle, int) or settle < 0:
+        raise BotScriptError("launch: settle_ms must be a whole number of milliseconds, 0 or more")
     stdin = data.get("stdin")
     if stdin is not None and (mode != "per_case" or not isinstance(stdin, str)):
         raise BotScriptError("launch: `stdin:` is a text template, for mode: per_case only")
@@ -350,7 +355,7 @@ def parse_launch(data: Mapping[str, Any]) -> LaunchSpec:
                       images=str(data.get("images", "selectors/images")),
                       env={str(k): str(v) for k, v in env.items()},
                       log=str(data["log"]) if data.get("log") else None, mode=str(mode),
-                      stdin=stdin, exit_timeout_ms=exit_timeout)
+                      stdin=stdin, exit_timeout_ms=exit_timeout, settle_ms=settle)
 
 
 def _check_template(text: str, *, per_case: bool) -> None:

@@ -89,14 +89,16 @@ class CaseAware(Protocol):
 
     The runner calls ``begin_case`` when a case's steps start and ``end_case`` when they are
     over (``finished``: they all ran; ``unconfirmed``: the last commit had no confirming
-    step after it, so the program may still be saving), and ``revive`` before the next case
+    step after it, so the program may still be saving; ``committed``: a saving click ran, so
+    a program that saves on exit may be about to close), and ``revive`` before the next case
     and before recovering: a program that died is started again whatever ``setup`` holds.
     """
 
     def begin_case(self, variables: Mapping[str, Any]) -> dict[str, str]:
         """Note the windows of the case (start a per-case program); outputs it left."""
 
-    def end_case(self, *, finished: bool, unconfirmed: bool) -> dict[str, str]:
+    def end_case(self, *, finished: bool, unconfirmed: bool,
+                 committed: bool = False) -> dict[str, str]:
         """The case's steps are over (a per-case program is awaited); outputs it left."""
 
     def revive(self) -> bool:

@@ -29,6 +29,7 @@ class CaseProgram:
         self.driver = driver if isinstance(driver, CaseAware) else None
         self.mask = mask
         self.unconfirmed = False
+        self.committed = False
         self._open = False
 
     def revive(self) -> bool:
@@ -37,7 +38,7 @@ class CaseProgram:
 
     def begin(self, ctx: StepContext) -> None:
         """The case's steps start: pin its windows, run a per-case program."""
-        self.unconfirmed = False
+        self.unconfirmed = self.committed = False
         if self.driver is None:
             return
         self._open = True
@@ -46,7 +47,7 @@ class CaseProgram:
     def step_ok(self, step: Step) -> None:
         """A step succeeded: a commit click is unconfirmed until a confirming step."""
         if getattr(step.args, "commit", False):
-            self.unconfirmed = True
+            self.unconfirmed = self.committed = True
         elif step.action in CONFIRMING:
             self.unconfirmed = False
 
@@ -55,7 +56,8 @@ class CaseProgram:
         if self.driver is None or not self._open:
             return
         self._open = False
-        self._merge(ctx, self.driver.end_case(finished=finished, unconfirmed=self.unconfirmed))
+        self._merge(ctx, self.driver.end_case(finished=finished, unconfirmed=self.unconfirmed,
+                                              committed=self.committed))
 
     def _merge(self, ctx: StepContext, outputs: dict[str, str]) -> None:
         ctx.outputs.update({name: self.mask(value) for name, value in outputs.items()})

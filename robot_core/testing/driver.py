@@ -147,10 +147,11 @@ class FakeDriver:
         """A case's steps start; a text answer is a per-case program's output."""
         return _program(self._ask(Call("begin_case", None, None, (dict(variables),))))
 
-    def end_case(self, *, finished: bool, unconfirmed: bool) -> dict[str, str]:
+    def end_case(self, *, finished: bool, unconfirmed: bool,
+                 committed: bool = False) -> dict[str, str]:
         """A case's steps are over; a text answer is a per-case program's output."""
         value = "finished" if finished else "stopped"
-        return _program(self._ask(Call("end_case", None, value, (unconfirmed,))))
+        return _program(self._ask(Call("end_case", None, value, (unconfirmed, committed))))
 
     def revive(self) -> bool:
         """Whether the (fake) program had exited and was started again."""

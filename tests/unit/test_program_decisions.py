@@ -112,7 +112,7 @@ def test_recycling_waits_for_the_case_to_end_its_commit_confirmed(
              or (c.verb == "click" and c.target == "form.save")]
     assert [v for v, _ in order] == ["click", "end_case", "recycle", "click", "end_case",
                                      "recycle", "click", "end_case"]
-    assert [a for v, a in order if v == "end_case"] == [(False,)] * 3  # confirmed
+    assert [a for v, a in order if v == "end_case"] == [(False, True)] * 3  # confirmed, saved
     assert saved_keys(app) == ["U-0001", "U-0002", "U-0003"]
 
 
@@ -128,13 +128,13 @@ def test_a_commit_left_unconfirmed_is_said_to_the_driver(tmp_path: Path,
     driver = FakeDriver(app)
     run = _runner(tmp_path, sessions, driver, bot)
     assert run.run_case(case()).status is Status.DONE
-    assert [c.args for c in driver.verbs("end_case")] == [(True,)]
+    assert [c.args for c in driver.verbs("end_case")] == [(True, True)]
     app.fail["done.regno"] = [SystemUnavailable("busy")]
     driver2 = FakeDriver(app)
     run2 = _runner(tmp_path / "b", sessions, driver2)
     run2.run_case(case("U-0002"))
     ends = driver2.verbs("end_case")
-    assert (ends[0].value, ends[0].args) == ("stopped", (True,))
+    assert (ends[0].value, ends[0].args) == ("stopped", (True, True))
 
 
 def test_a_per_case_programs_output_is_a_masked_case_output(tmp_path: Path,

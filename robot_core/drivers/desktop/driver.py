@@ -47,6 +47,7 @@ class DesktopDriver:
         self._typed: dict[tuple[int, int, int, int], str] = {}
         self._pins = WindowPins(0)
         self._unconfirmed = False  # the last case's commit had no confirming step after it
+        self._committed = False  # the last case clicked a saving button
 
     def set_interrupts(self, interrupts: Sequence[tuple[Target, type[ApplicationError]]]) -> None:
         """Targets that end any wait at once with their error (a busy dialog)."""
@@ -117,10 +118,11 @@ class DesktopDriver:
         self._typed.clear()
         if self._app is None:
             return
-        wait = let_finish_s(self._app, self.spec, self._display, unconfirmed=self._unconfirmed)
+        wait = let_finish_s(self._app, self.spec, self._display, unconfirmed=self._unconfirmed,
+                            committed=self._committed)
         self._app.stop(let_finish_s=wait)
         self._app = None
-        self._unconfirmed = False
+        self._unconfirmed = self._committed = False
         if self._display is None:
             return
         deadline = time.monotonic() + 5
@@ -157,17 +159,18 @@ class DesktopDriver:
         self._pins.begin(self.display.windows(), (self.spec.window, self.spec.ready))
         return outputs
 
-    def end_case(self, *, finished: bool, unconfirmed: bool) -> dict[str, str]:
+    def end_case(self, *, finished: bool, unconfirmed: bool,
+                 committed: bool = False) -> dict[str, str]:
         """The case's steps are over: await a per-case program (its outputs), unpin."""
         self._pins.end()
-        self._unconfirmed = unconfirmed
+        self._unconfirmed, self._committed = unconfirmed, committed
         if not self.spec.per_case or self._app is None:
             return {}
         if not finished:
             self._stop_app()  # it gets exit_timeout_ms first if its commit was unconfirmed
             return {}
         app, self._app = self._app, None
-        self._unconfirmed = False
+        self._unconfirmed = self._committed = False
         return await_exit(app, self.spec)
 
     def revive(self) -> bool:
