@@ -26,6 +26,8 @@ from robot_core.script.actions import ExpectArgs
 from robot_core.script.model import Step
 
 _SHOWN_CHARS = 120  # of a value in a message: a program's whole output would drown it
+# Shown escaped in a message: a line break or tab would hide where a value ends.
+_CONTROLS = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
 EXIT_CODE = "exit_code"  # the output a once-per-case program leaves its exit code in
 
 
@@ -67,7 +69,8 @@ def _compare(ctx: StepContext, step: Step, args: ExpectArgs, got: str,
     def shown(value: str) -> str:
         if step.secret:
             return f"{len(value)} characters"
-        return repr(value if len(value) <= _SHOWN_CHARS else value[:_SHOWN_CHARS] + "…")
+        cut = value if len(value) <= _SHOWN_CHARS else value[:_SHOWN_CHARS] + "…"
+        return f"'{cut.translate(_CONTROLS)}'"  # 全角 spaces stay as staff see them
 
     if args.exit_code is not None:
         if got.strip() == str(args.exit_code):
