@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 from fake_registry import BOT, SELECTORS, Registry, Sessions, case, saved_keys
-from helpers import MY_NUMBER, write_project
+from helpers import MY_NUMBER, SHIPPED_BOTS, write_project
 
 from robot_core.outcome import Status
 from robot_core.run.runner import Runner
 from robot_core.run.steps.reading import normalized
 from robot_core.script.loader import load_bot
-from robot_core.testing import Call, FakeDriver, Result
+from robot_core.testing import Call, FakeApp, FakeDriver, MemoryStore, Result, run_bot
 
+SHIPPED = SHIPPED_BOTS / "resident_registration.yaml"
 SAVE = "  - click: {target: form.save, commit: true}\n"
 LAST = "  - extract: {target: done.regno, into: regno}\n"
 MORE_SELECTORS = SELECTORS.replace("      regno: '#regno'\n", """\
@@ -233,3 +234,25 @@ def test_a_dialog_that_never_closes_after_the_save_is_verified_not_retyped(make:
     assert (result.status, result.verified, result.attempts) == (Status.DONE, True, 2)
     assert saved_keys(app) == ["U-0001"]
     assert "dialog.saving still on screen" in run.paths.audit.read_text("utf-8")
+
+
+def test_the_shipped_bot_ends_mismatch_in_the_queue_and_is_not_worked_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the queue (MemoryStore) and the shipped web bot: a completion screen with a
+    cut name makes the item `mismatch`, saved once; working the queue again types nothing."""
+    for name, value in (("REGISTRY_URL", "http://registry.test"), ("REGISTRY_USER", "clerk"),
+                        ("REGISTRY_PASSWORD", "not-a-real-password")):
+        monkeypatch.setenv(name, value)
+    cases = tmp_path / "cases.csv"
+    cases.write_text("受付番号,氏名,フリガナ,性別,生年月日,郵便番号,住所,転入日,個人番号\n"
+                     "U-1,山田 太郎,ヤマダ タロウ,男,1980-04-01,100-0001,東京都千代田区1-1,"
+                     f"2024-04-01,{MY_NUMBER}\n", encoding="utf-8")
+    app = FakeApp(shown={"menu.entry", "confirm.message", "done.message"},
+                  texts={"done.regno": "RG-0001", "done.reception_no": "U-1",
+                         "done.name": "山田 太"}, save="confirm.register")
+    store = MemoryStore()
+    run = run_bot(SHIPPED, cases, FakeDriver(app), home=tmp_path / "home", store=store)
+    assert run.status("U-1") == "mismatch" and run.outcome.exit_code == 2
+    assert run.outputs("U-1") == {"registration_number": "RG-0001"}
+    assert len(app.saved) == 1
+    assert store.claim("resident_registration", "w:1:a", 30) is None, "never claimed again"

@@ -64,7 +64,8 @@ BAD: list[tuple[str, str, str]] = [
      "attribute, equals, exit_code, normalize, output, pattern, target, timeout_ms, url, "
      "window_title)"),
     ("unknown_template_column", '  - expect: {target: form.name, equals: "{{ case.nmae }}"}\n',
-     "{bot}:9:33: steps[0].expect.equals: unknown column 'nmae' in template (did you mean 'name'?)"),
+     "{bot}:9:33: steps[0].expect.equals: unknown column 'nmae' in template (did you mean "
+     "'name'?)"),
     ("extract_two_sources", "  - extract: {target: form.name, url: true, into: a}\n",
      "{bot}:9:5: steps[0].extract: Value error, read exactly one of: target, url: true, "
      "window_title: true (got target and url)"),
