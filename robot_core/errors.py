@@ -15,12 +15,14 @@
     ├── AlreadyRunningError     2   another run of the same schedule holds its lock
     └── CaseFailure             2   one case did not go through
         ├── BusinessError       1   the data is wrong for the legacy system: never retried
+        ├── RecordMismatch      2   saved, but the legacy system shows other values: never retried
         └── ApplicationError    2   the legacy system or the robot failed: retried
             ├── TransientError     a hiccup worth repeating the same step for
             ├── TargetNotFound     no alternative of a target appeared in time
             ├── SessionExpired     the legacy system logged the robot out
             ├── SystemUnavailable  the legacy system answered with an error page
-            └── NoResponse         the legacy system accepted a request and never answered
+            ├── NoResponse         the legacy system accepted a request and never answered
+            └── ReadBackDiffers    before the saving click, a read-back is not what was meant
 
 Beside the tree, ``StopRequested`` (a ``KeyboardInterrupt``): the operator asked to stop now.
 
@@ -142,6 +144,21 @@ class SystemUnavailable(ApplicationError):
 
 class NoResponse(ApplicationError):
     """A request to the legacy system went unanswered: the system froze, not the screen."""
+
+
+class ReadBackDiffers(ApplicationError):
+    """Before the saving click, a field or screen reads back other than the case says.
+
+    Nothing is saved yet, so it is a system failure like any other: recover, try again.
+    """
+
+
+class RecordMismatch(CaseFailure):
+    """After the saving click, the legacy system shows other values than the case says.
+
+    Not an ``ApplicationError``: it is never retried, at any level. The case ends
+    ``mismatch`` for a person to look at the record in the legacy system.
+    """
 
 
 EXIT_OK = 0

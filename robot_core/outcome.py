@@ -19,7 +19,12 @@ from typing import Any
 
 
 class Status(StrEnum):
-    """Where a case stands: live (pending, in_progress, uncertain) or final."""
+    """Where a case stands: live (pending, in_progress, uncertain) or final.
+
+    ``mismatch`` is final: the saving click went through, and what the legacy system shows
+    afterwards (an ``expect`` step) is not what the case says. The record may be wrong in
+    the legacy system, so no worker types it again; a person looks (``run/steps/expect.py``).
+    """
 
     PENDING = "pending"
     IN_PROGRESS = "in_progress"
@@ -28,6 +33,7 @@ class Status(StrEnum):
     BUSINESS_FAILED = "business_failed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    MISMATCH = "mismatch"
 
     @property
     def ja(self) -> str:
@@ -43,9 +49,9 @@ class Status(StrEnum):
 JA = {Status.PENDING: "未処理", Status.IN_PROGRESS: "処理中",
       Status.UNCERTAIN: "確認待ち（登録済みか不明）", Status.DONE: "完了",
       Status.BUSINESS_FAILED: "要確認（データ）", Status.FAILED: "システムエラー",
-      Status.CANCELLED: "取消"}
+      Status.CANCELLED: "取消", Status.MISMATCH: "要確認（登録内容の不一致）"}
 FINAL_STATES = frozenset({Status.DONE, Status.BUSINESS_FAILED, Status.FAILED,
-                          Status.CANCELLED})
+                          Status.CANCELLED, Status.MISMATCH})
 # Counted in every summary (results workbook, terminal); the others only when present.
 ALWAYS_SHOWN = (Status.DONE, Status.BUSINESS_FAILED, Status.FAILED, Status.PENDING)
 

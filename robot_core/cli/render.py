@@ -11,7 +11,7 @@ from robot_core.outcome import CaseResult, RunOutcome, Status, shown
 
 STYLE = {Status.DONE: "green", Status.BUSINESS_FAILED: "yellow", Status.FAILED: "red",
          Status.PENDING: "dim", Status.IN_PROGRESS: "cyan", Status.UNCERTAIN: "magenta",
-         Status.CANCELLED: "dim"}
+         Status.CANCELLED: "dim", Status.MISMATCH: "bold red"}
 
 
 class ProgressReport:
@@ -47,6 +47,8 @@ class ProgressReport:
         self.counts[result.status] += 1
         tally = (f"done {self.counts[Status.DONE]} · business "
                  f"{self.counts[Status.BUSINESS_FAILED]} · failed {self.counts[Status.FAILED]}")
+        if self.counts[Status.MISMATCH]:
+            tally += f" · mismatch {self.counts[Status.MISMATCH]}"
         if self.bar is not None:
             self.bar.update(self.task, advance=1, tally=tally)
             return

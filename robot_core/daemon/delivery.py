@@ -68,5 +68,6 @@ def summarise(ctx: RunContext, entry: Entry, counts: dict[str, int],
         "done": counts[Status.DONE.value],
         "business_failed": counts[Status.BUSINESS_FAILED.value],
         "failed": counts[Status.FAILED.value], "cancelled": counts[Status.CANCELLED.value],
+        "mismatch": counts[Status.MISMATCH.value],
         "results": str(results), "archived": entry.archived,
     }

@@ -69,11 +69,26 @@ class Driver(Protocol):
     def read_text(self, target: Target, timeout_ms: int) -> str:
         """The visible text (or an input's value) of the target."""
 
+    def read_attribute(self, target: Target, name: str, timeout_ms: int) -> str:
+        """The value of the target's attribute ``name`` ("" when it has none; web only)."""
+
+    def current_url(self) -> str:
+        """The address of the page shown (web only)."""
+
+    def window_title(self) -> str:
+        """The title of the page (web) or of the window holding the keyboard (desktop)."""
+
     def is_visible(self, target: Target) -> bool:
         """Whether the target is on screen right now, without waiting."""
 
     def wait_any(self, targets: Sequence[Target], timeout_ms: int) -> Target:
         """Wait until one of ``targets`` is on screen and return it."""
+
+    def wait_gone(self, target: Target, timeout_ms: int) -> None:
+        """Wait until no alternative of ``target`` is on screen (a dialog closed).
+
+        Still there after ``timeout_ms``: ``TargetNotFound`` saying so.
+        """
 
     def screenshot(self, path: Path, mask: Sequence[Target], secrets: Sequence[str] = ()) -> Path:
         """Save a full screenshot to ``path`` with every ``mask`` target blacked out.

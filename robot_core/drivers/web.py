@@ -11,7 +11,6 @@ of their own are bounded by ``web_busy``.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from robot_core.drivers.web_busy import LOOK_S, BusyGuard
+from robot_core.drivers.web_chromium import CHROMIUM_ARGS, chromium_path
 from robot_core.drivers.web_debug import Tracing, require_display
 from robot_core.drivers.web_locate import MARK_SECRETS_JS, READ_JS, locator_for
 from robot_core.drivers.web_watch import NavigationWatch, net_error, playwright_error
@@ -34,11 +34,6 @@ from robot_core.errors import (
 )
 from robot_core.selectors import Alternative, Target
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-    "--disable-dev-shm-usage",
-]
 _POLL_S = 0.05
 _SLICE_MS = 500
 _FAST_PATH_MS = 150
@@ -46,14 +41,6 @@ _FAST_PATH_MS = 150
 _DEFAULT_MS = 30_000
 # After a timeout, a page that cannot evaluate ``0`` within this is busy, not missing a target.
 _PROBE_S = 2.0
-
-
-def chromium_path() -> str | None:
-    """The Chromium to launch: ``ROBOT_CHROMIUM``, else Debian's, else Playwright's own."""
-    explicit = os.environ.get("ROBOT_CHROMIUM")
-    if explicit:
-        return explicit
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
 class WebDriver:
@@ -246,6 +233,21 @@ class WebDriver:
                                    lambda loc, ms: loc.evaluate(READ_JS, timeout=ms))
         return str(value).strip()
 
+    def read_attribute(self, target: Target, name: str, timeout_ms: int) -> str:
+        """The attribute ``name`` of the target's first visible match ("" when it has none)."""
+        value, _ = self._first_try(target, timeout_ms,
+                                   lambda loc, ms: loc.get_attribute(name, timeout=ms))
+        return "" if value is None else str(value)
+
+    def current_url(self) -> str:
+        """The address of the top page (not of a frame inside it)."""
+        return self.page.url
+
+    def window_title(self) -> str:
+        """The page's ``<title>``."""
+        with self._bound(LOOK_S, "reading the page title"):
+            return str(self._act(None, self.page.title))
+
     def is_visible(self, target: Target) -> bool:
         """Whether any alternative is on screen now."""
         return self._first_visible(target) is not None
@@ -262,6 +264,15 @@ class WebDriver:
                                    missing=lambda: f"none of {names} appeared within "
                                                    f"{timeout_ms} ms")
         return target
+
+    def wait_gone(self, target: Target, timeout_ms: int) -> None:
+        """Poll until no alternative of ``target`` is visible; an unanswered page: NoResponse."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while self._first_visible(target) is not None:
+            if time.monotonic() >= deadline:
+                self._raise_if_frozen(f"waiting for {target.name} to go")
+                raise TargetNotFound(f"{target.name} still on screen after {timeout_ms} ms")
+            time.sleep(_POLL_S)
 
     def screenshot(self, path: Path, mask: Sequence[Target], secrets: Sequence[str] = ()) -> Path:
         """Full-page PNG; ``mask`` targets and anything showing a secret are painted over."""

@@ -54,6 +54,7 @@ FILLS = {
     Status.IN_PROGRESS: PatternFill("solid", fgColor="DDEBF7"),
     Status.UNCERTAIN: PatternFill("solid", fgColor="FCE4D6"),
     Status.CANCELLED: PatternFill("solid", fgColor="D9D9D9"),
+    Status.MISMATCH: PatternFill("solid", fgColor="FF9999"),
 }
 EXTRA_HEADERS = ["状態 (status)", "エラー (error)", "警告 (warnings)", "証跡 (screenshot)",
                  "試行 (attempts)"]

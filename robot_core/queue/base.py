@@ -3,20 +3,26 @@
 An item's state is a ``robot_core.outcome.Status`` (the one enum of a case's outcome), and
 a worker completes an item with the runner's ``CaseResult``. States::
 
-    pending ──claim──▶ in_progress ──complete──▶ done | business_failed | failed
+    pending ──claim──▶ in_progress ──complete──▶ done | business_failed | failed | mismatch
        ▲                  │   │
        │      release ◀───┘   └── lease expired (worker crashed) ──▶ uncertain
-       └──── retry ◀── failed | business_failed | cancelled      uncertain ──claim──▶ …
+       └── retry ◀── failed | business_failed | mismatch | cancelled
+                                                       uncertain ──claim──▶ …
 
 An ``uncertain`` item may or may not be in the legacy system already: the runner asks the
-bot's ``verify`` block before typing it again. A unique key per bot (the case key) means the
-same case is queued once, however often its export is dropped in.
+bot's ``verify`` block before typing it again. A ``mismatch`` item is in it, with values the
+case does not have (an ``expect`` after the saving click disagreed): no worker takes it
+again; a person looks at the record. A unique key per bot (the case key) means the same
+case is queued once, however often its export is dropped in.
 
 Secret columns are sealed in the payload (``queue/payload.py``). The ``UPDATE`` that makes an
-item ``done``, ``business_failed`` or ``cancelled`` also erases them (``sealed`` becomes
-``null``): no person or system will type that case again. A ``failed`` item keeps them,
-sealed, because ``failed`` is what an operator retries after an outage; cancelling it erases
-them. ``retry`` refuses an item whose secrets were erased (it would type blanks).
+item ``done``, ``business_failed``, ``mismatch`` or ``cancelled`` also erases them (``sealed``
+becomes ``null``): no person or system will type that case again. ``mismatch`` is treated as
+``done`` here because the case did reach the legacy system: what is wrong is fixed there, by
+hand, and typing the case again from the queue would add a second record beside the wrong
+one. A ``failed`` item keeps them, sealed, because ``failed`` is what an operator retries
+after an outage; cancelling it erases them. ``retry`` refuses an item whose secrets were
+erased (it would type blanks).
 """
 
 from __future__ import annotations
@@ -35,7 +41,8 @@ from robot_core.outcome import CaseResult, Status
 BUSY_TIMEOUT_MS = int(os.environ.get("ROBOT_DB_BUSY_MS", "10000"))
 CLAIMABLE = (Status.PENDING, Status.UNCERTAIN)
 # Reaching one of these erases an item's sealed secrets in the same statement.
-ERASES_SECRETS = frozenset({Status.DONE, Status.BUSINESS_FAILED, Status.CANCELLED})
+ERASES_SECRETS = frozenset({Status.DONE, Status.BUSINESS_FAILED, Status.MISMATCH,
+                            Status.CANCELLED})
 
 
 @dataclass

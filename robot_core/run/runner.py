@@ -5,6 +5,8 @@ then takes cases one at a time. For each case:
 
 * a ``TransientError`` repeats the step (bounded exponential backoff);
 * a ``BusinessError`` (red text on the form) ends the case: screenshot, no retry;
+* a ``RecordMismatch`` (an ``expect`` after the saving click disagreed) ends the case
+  ``mismatch``: screenshot, no retry (``run/steps/expect.py``);
 * any other ``ApplicationError``: screenshot, ``recover`` steps, ``setup`` again (log in),
   then the case again, up to ``retry.case`` attempts. Before every attempt after the
   first, ``verify`` asks the legacy system whether the case already landed, so a save that
@@ -30,6 +32,7 @@ from robot_core.errors import (
     ApplicationError,
     BotScriptError,
     BusinessError,
+    RecordMismatch,
     SessionExpired,
     SystemUnavailable,
     TargetNotFound,
@@ -158,6 +161,9 @@ class Runner:
             return self._done(result, ctx, verified=False)
         except BusinessError as exc:
             return self._fail(result, Status.BUSINESS_FAILED, exc, attempt)
+        except RecordMismatch as exc:  # saved, with other values: a person looks, no retry
+            result.outputs = dict(ctx.outputs)  # a registration number finds the record
+            return self._fail(result, Status.MISMATCH, exc, attempt)
         except BotScriptError as exc:
             return self._fail(result, Status.FAILED, exc, attempt)
         except ApplicationError as exc:
@@ -284,6 +290,9 @@ class Runner:
                                  error=f"{type(interrupted).__name__}: {interrupted.reason}")
                 raise interrupted from None
             self._step_event(fields, ctx, step, started, "business_error", error=exc.reason)
+            raise
+        except RecordMismatch as exc:
+            self._step_event(fields, ctx, step, started, "mismatch", error=exc.reason)
             raise
         except ApplicationError as exc:
             exc = self._classify(exc)

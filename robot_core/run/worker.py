@@ -30,7 +30,8 @@ from robot_core.script.model import BotScript
 from robot_core.vault import Vault, VaultError
 
 # What a runner may end a case with; anything else would be a bug, stored as a system failure.
-RUNNER_ENDS = frozenset({Status.DONE, Status.BUSINESS_FAILED, Status.FAILED})
+RUNNER_ENDS = frozenset({Status.DONE, Status.BUSINESS_FAILED, Status.FAILED,
+                         Status.MISMATCH})
 DEFAULT_LEASE_S = float(os.environ.get("ROBOT_LEASE_S", "60"))
 
 

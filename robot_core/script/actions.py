@@ -106,29 +106,107 @@ class PressArgs(Args):
 class WaitArgs(Args):
     target: str | None = None
     any: tuple[str, ...] = ()
+    gone: str | None = None  # wait until this target is no longer on screen
     timeout_ms: int | None = Field(default=None, ge=1)
-    TARGETS = ("target", "any")
+    TARGETS = ("target", "any", "gone")
 
     @model_validator(mode="after")
     def _something(self) -> WaitArgs:
-        if self.target is None and not self.any:
-            raise ValueError("name a target, or any: [targets]")
+        named = (self.target is not None) + bool(self.any) + (self.gone is not None)
+        if named != 1:
+            raise ValueError("name one of: a target, any: [targets], or gone: target")
         return self
 
 
-class ExtractArgs(TargetArgs):
+def _regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+    return value
+
+
+class ReadArgs(Args):
+    """Where a value is read from: a target's text (or its ``attribute``), the page's
+    ``url``, or the ``window_title`` (web: the page title; desktop: the focused window)."""
+
+    target: str | None = None
+    attribute: str | None = Field(default=None, min_length=1)
+    url: bool = False
+    window_title: bool = False
+    timeout_ms: int | None = Field(default=None, ge=1)
+    TARGETS = ("target",)
+    # A browser has attributes and addresses; a desktop program's window has neither.
+    WEB_ONLY: ClassVar[tuple[str, ...]] = ("attribute", "url")
+
+    def sources(self) -> list[str]:
+        """The read sources this step names (exactly one is valid)."""
+        return [name for name, given in (("target", self.target is not None),
+                                         ("url", self.url),
+                                         ("window_title", self.window_title)) if given]
+
+    def source_names(self) -> tuple[str, ...]:
+        """How the sources are written, for the message when none or two are named."""
+        return ("target", "url: true", "window_title: true")
+
+    def check_source(self) -> None:
+        """Exactly one source; ``attribute`` only with a target."""
+        sources = self.sources()
+        if len(sources) != 1:
+            raise ValueError(f"read exactly one of: {', '.join(self.source_names())}"
+                             + (f" (got {' and '.join(sources)})" if sources else ""))
+        if self.attribute is not None and self.target is None:
+            raise ValueError("attribute: reads an attribute of a target: name the target")
+
+
+class ExtractArgs(ReadArgs):
     into: str
     pattern: str | None = None
 
-    @field_validator("pattern")
-    @classmethod
-    def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a regular expression: {exc}") from None
-        return value
+    check_pattern = field_validator("pattern")(_regex)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ExtractArgs:
+        self.check_source()
+        return self
+
+
+class ExpectArgs(ReadArgs):
+    """A read-back compared with what the case says: ``equals`` (a template) or a regex
+    ``pattern``; ``normalize`` compares NFKC forms with runs of spaces made one. Besides the
+    read sources: an ``output`` of the case so far, or ``exit_code`` (the expected exit code
+    of a once-per-case program, read from its ``exit_code`` output)."""
+
+    output: str | None = None
+    exit_code: int | None = None
+    equals: str | None = None
+    pattern: str | None = None
+    normalize: bool = False
+    TEMPLATES = ("equals",)
+
+    check_pattern = field_validator("pattern")(_regex)
+
+    def sources(self) -> list[str]:
+        """The read sources named, outputs included."""
+        return super().sources() + [name for name, given in (
+            ("output", self.output is not None),
+            ("exit_code", self.exit_code is not None)) if given]
+
+    def source_names(self) -> tuple[str, ...]:
+        """The sources, outputs included."""
+        return (*super().source_names(), "output", "exit_code")
+
+    @model_validator(mode="after")
+    def _one_source_one_check(self) -> ExpectArgs:
+        self.check_source()
+        checks = (self.equals is not None) + (self.pattern is not None)
+        if self.exit_code is not None:
+            if checks:
+                raise ValueError("exit_code: is itself the expected value; drop equals/pattern")
+        elif checks != 1:
+            raise ValueError("say what to expect: equals: (a template) or pattern: (a regex)")
+        return self
 
 
 class BusinessErrorArgs(TargetArgs):
@@ -158,10 +236,17 @@ _spec("press", PressArgs,
       "Press a key (Enter, Tab, Control+S), on a target when one is named.",
       shorthand="key")
 _spec("wait_for", WaitArgs,
-      "Wait until a target (or ``any`` of several) is on screen; never a fixed sleep.",
+      "Wait until a target (or ``any`` of several) is on screen, or one is ``gone``; never a "
+      "fixed sleep.",
       shorthand="target")
 _spec("extract", ExtractArgs,
-      "Read a target's text into an output (``into:``), optionally through a regex ``pattern``.")
+      "Read a target's text (or ``attribute``, or the ``url``) into an output (``into:``), "
+      "optionally through a regex ``pattern``.")
+# A read-back that disagrees is a ``ReadBackDiffers`` (not transient: it goes to case level,
+# recover and try again) or, after the saving click, a ``RecordMismatch`` (never retried).
+_spec("expect", ExpectArgs,
+      "Read a target (value, text, ``attribute``, ``url``, ``window_title``) or an ``output`` "
+      "back and compare it with the case: ``equals``, ``normalize``, ``pattern``.")
 _spec("business_error_if", BusinessErrorArgs,
       "If the target shows (a red validation message), the case is a business failure.",
       shorthand="target", repeatable=False)

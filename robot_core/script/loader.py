@@ -259,6 +259,11 @@ class _Checker:
         if name in NAME_ARGS:
             field = NAME_ARGS[name]
             self.src.identifier((*path, name, field), getattr(args, field), field)
+        for field in getattr(act.args, "WEB_ONLY", ()):
+            if getattr(args, field) and self.selectors.driver != "web":
+                raise self.src.error((*path, name, field), f"{field}: reads a web page; a "
+                                     f"{self.selectors.driver} program has none (read a "
+                                     "target's text, or window_title: true)")
         if "value" in templates:
             self._no_secret_literal((*path, name, "value"), args, templates["value"])
         if name == "choose" and not self.selectors.get(str(args.model_dump()["target"])).options:

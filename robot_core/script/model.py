@@ -135,7 +135,7 @@ class Step:
 
     def target_name(self) -> str | None:
         """The step's main target, if it has one."""
-        value = getattr(self.args, "target", None)
+        value = getattr(self.args, "target", None) or getattr(self.args, "gone", None)
         return value if isinstance(value, str) else None
 
 

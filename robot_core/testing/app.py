@@ -12,6 +12,10 @@ database is::
     ...
     assert app.saved == [{"form.name": "山田 太郎", ...}]
 
+``texts`` also answers ``read_attribute`` (key ``"target@attribute"``); ``title`` is the
+``window_title``, ``url`` the ``current_url`` (the last ``goto``); ``wait_gone`` ends at once
+unless its target is ``shown``.
+
 ``fail`` makes calls raise: its keys are a target name, a verb, or a URL, its values the
 errors still to raise (one per call, in order), so ``{"form.name": [TransientError("x")]}``
 fails the first call on ``form.name`` only. ``missing`` targets are never on screen.
@@ -42,12 +46,13 @@ class FakeApp:
     form: dict[str, str] = field(default_factory=dict)
     saved: list[dict[str, str]] = field(default_factory=list)
     url: str = ""
+    title: str = ""
 
     def __call__(self, call: Call) -> Result:
         """Answer one call (the ``Handler`` of a ``FakeDriver``)."""
         self._raise_planned(call)
         for name in call.targets:
-            if name in self.missing and call.verb != "is_visible":
+            if name in self.missing and call.verb not in ("is_visible", "wait_gone"):
                 raise TargetNotFound(f"{name} not found (FakeApp: missing)")
         method = getattr(self, call.verb, None)
         return method(call) if callable(method) else None
@@ -93,6 +98,27 @@ class FakeApp:
         if name in self.form:
             return self.form[name]
         raise TargetNotFound(f"{name} not found (FakeApp has no text for it)")
+
+    def read_attribute(self, call: Call) -> Result:
+        """``texts["target@attribute"]``; ``TargetNotFound`` when it has none."""
+        key = f"{call.target}@{call.value}"
+        if key in self.texts:
+            return self.texts[key]
+        raise TargetNotFound(f"{call.target} not found (FakeApp has no {key})")
+
+    def current_url(self, _call: Call) -> Result:
+        """Where the last ``goto`` went."""
+        return self.url
+
+    def window_title(self, _call: Call) -> Result:
+        """``title``."""
+        return self.title
+
+    def wait_gone(self, call: Call) -> Result:
+        """``TargetNotFound`` while the target is ``shown`` (a real driver waits first)."""
+        if call.target in self.shown:
+            raise TargetNotFound(f"{call.target} still on screen (FakeApp)")
+        return None
 
     def is_visible(self, call: Call) -> Result:
         """Whether the target is in ``shown``."""

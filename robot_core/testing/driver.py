@@ -41,9 +41,11 @@ from robot_core.selectors import Target
 
 #: The verbs of ``Call``: one per ``Driver`` method (plus ``render_html``).
 VERBS = ("start", "goto", "click", "fill", "select", "set_checked", "press", "read_text",
-         "is_visible", "wait_any", "screenshot", "render_html", "recycle", "restart", "stop",
+         "read_attribute", "current_url", "window_title", "is_visible", "wait_any",
+         "wait_gone", "screenshot", "render_html", "recycle", "restart", "stop",
          "begin_case", "end_case", "revive")
-_WAITS = frozenset({"click", "fill", "select", "set_checked", "press", "read_text", "wait_any"})
+_WAITS = frozenset({"click", "fill", "select", "set_checked", "press", "read_text",
+                    "read_attribute", "wait_any", "wait_gone"})
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,21 @@ class FakeDriver:
         result = self._on("read_text", target, None, timeout_ms)
         return "" if result is None else str(result)
 
+    def read_attribute(self, target: Target, name: str, timeout_ms: int) -> str:
+        """The handler's text ("" when it returns None); ``Call.value`` is the attribute."""
+        result = self._on("read_attribute", target, name, name, timeout_ms)
+        return "" if result is None else str(result)
+
+    def current_url(self) -> str:
+        """The handler's text ("" when it returns None)."""
+        result = self._ask(Call("current_url"))
+        return "" if result is None else str(result)
+
+    def window_title(self) -> str:
+        """The handler's text ("" when it returns None)."""
+        result = self._ask(Call("window_title"))
+        return "" if result is None else str(result)
+
     def is_visible(self, target: Target) -> bool:
         """The handler's answer: a bool, or "true"/"false"; None is not visible."""
         return _truth(self._on("is_visible", target, None))
@@ -205,6 +222,10 @@ class FakeDriver:
             if target.name == result:
                 return target
         raise TargetNotFound(f"fake handler answered {result!r}, not one of {', '.join(names)}")
+
+    def wait_gone(self, target: Target, timeout_ms: int) -> None:
+        """Gone at once, unless the handler raises (``TargetNotFound``: it stayed)."""
+        self._on("wait_gone", target, None, timeout_ms)
 
     def screenshot(self, path: Path, mask: Sequence[Target], secrets: Sequence[str] = ()) -> Path:
         """Write a tiny real PNG at ``path`` (the handler may raise instead)."""

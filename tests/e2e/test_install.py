@@ -191,7 +191,7 @@ def test_desktop_bot_validates_and_lists_without_the_extra(commands: dict[str, R
                                                            installed: Installed) -> None:
     """Loading a desktop bot and its selector map needs none of pyautogui, Pillow or OpenCV."""
     validated = commands["validate"].stdout.splitlines()
-    assert (f"✓ {installed.project / 'bots' / 'ledger_entry.yaml'} (27 steps, selectors "
+    assert (f"✓ {installed.project / 'bots' / 'ledger_entry.yaml'} (28 steps, selectors "
             f"{installed.project / 'selectors' / 'ledger_desktop.yaml'})") in validated
     rows = [[cell.strip() for cell in line.split("│")[1:-1]]
             for line in commands["list"].stdout.splitlines() if line.startswith("│")]

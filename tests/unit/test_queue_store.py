@@ -481,3 +481,34 @@ def test_sqlite_files_are_private(tmp_path: Path) -> None:
         os.umask(old)
     assert modes == {"queue.db": 0o600, "queue.db-wal": 0o600, "queue.db-shm": 0o600}
     assert stat.S_IMODE((tmp_path / "home").stat().st_mode) == 0o700
+
+
+def test_a_mismatch_is_final_erases_secrets_and_is_never_claimed_again(store: Store,
+                                                                       tmp_path: Path) -> None:
+    """A `mismatch` item (saved with other values) is finished like `done`: its My Number is
+    erased, no worker claims it, and a retry is refused rather than typing blanks."""
+    sealer = _sealer(tmp_path)
+    store.add_batch("resident_registration", "a", "x", "s", HEADERS, _secret_items(sealer, ["M"]))
+    item = store.claim("resident_registration", "w:1:a", 30)
+    assert item is not None
+    assert store.complete(item.id, "w:1:a", finished(
+        item, Status.MISMATCH, {"registration_number": "RG-000001"},
+        error="saved, but done.name: expected '山田 太郎', read '山田 太'"))
+    stored = store.get(item.id)
+    assert stored.state is Status.MISMATCH and stored.payload["sealed"] is None
+    assert stored.outputs == {"registration_number": "RG-000001"}
+    assert store.claim("resident_registration", "w:1:a", 30) is None
+    with pytest.raises(QueueError, match="secret columns were erased"):
+        store.retry(states=[Status.MISMATCH])
+    assert store.counts("resident_registration") == {
+        ("resident_registration", 1): {Status.MISMATCH: 1}}
+
+
+def test_a_mismatch_without_secrets_goes_back_to_pending_on_retry(store: Store) -> None:
+    """A person's `queue retry --state mismatch` takes a secret-free mismatch back to pending."""
+    store.add_batch("bot", "a", "x", "s", [], _items(["A"]))
+    item = store.claim("bot", "w:1:a", 30)
+    assert item is not None
+    store.complete(item.id, "w:1:a", finished(item, Status.MISMATCH, error="differs"))
+    assert store.retry(states=[Status.MISMATCH]) == 1
+    assert store.get(item.id).state is Status.PENDING and store.get(item.id).error == ""

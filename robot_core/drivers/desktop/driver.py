@@ -303,6 +303,19 @@ class DesktopDriver:
         raise BotScriptError(f"{target.name}: an image cannot be read; add a title, point "
                              "or keys alternative")
 
+    def read_attribute(self, target: Target, name: str, timeout_ms: int) -> str:
+        """Desktop controls have no attributes (the loader refuses ``attribute:`` here)."""
+        raise BotScriptError(f"{target.name}: a desktop control has no attribute {name!r}")
+
+    def current_url(self) -> str:
+        """A desktop program has no address (the loader refuses ``url:`` here)."""
+        raise BotScriptError("a desktop program has no URL; read window_title instead")
+
+    def window_title(self) -> str:
+        """The title of the window holding the keyboard (else of the topmost one)."""
+        self._check_alive()
+        return self.display.focused_title()
+
     def is_visible(self, target: Target) -> bool:
         """Whether any alternative is on screen now."""
         self._check_alive()
@@ -322,6 +335,10 @@ class DesktopDriver:
                 names = ", ".join(t.name for t in targets)
                 raise TargetNotFound(f"none of {names} appeared within {timeout_ms} ms")
             time.sleep(POLL_S)
+
+    def wait_gone(self, target: Target, timeout_ms: int) -> None:
+        """Poll until no alternative of ``target`` shows (a ``point`` one: its window closed)."""
+        self.find.gone(target, timeout_ms)
 
     def screenshot(self, path: Path, mask: Sequence[Target], secrets: Sequence[str] = ()) -> Path:
         """The whole screen as PNG, every ``mask`` target's box painted black.

@@ -172,6 +172,17 @@ class Locator:
                                      f"(tried {tried})")
             time.sleep(POLL_S)
 
+    def gone(self, target: Target, timeout_ms: int) -> None:
+        """Poll until no alternative of ``target`` is on screen; ``TargetNotFound`` if it stays."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            self.check_alive()
+            if self.first(target, self.frame()) is None:
+                return
+            if time.monotonic() >= deadline:
+                raise TargetNotFound(f"{target.name} still on screen after {timeout_ms} ms")
+            time.sleep(POLL_S)
+
     def state(self, target: Target, states: list[Alternative],
                timeout_ms: int) -> tuple[bool, Hit]:
         """Which of the checked/unchecked templates matches better, and where."""

@@ -22,7 +22,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from PIL import Image, ImageGrab
 
-from robot_core.errors import ConfigError, SystemUnavailable, TransientError
+from robot_core.errors import ConfigError, SystemUnavailable, TargetNotFound, TransientError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -177,6 +177,21 @@ class Display:
         """The X id of the window holding the keyboard focus (0 if none)."""
         focus = self.dpy.get_input_focus().focus
         return int(getattr(focus, "id", 0) or 0)
+
+    def focused_title(self) -> str:
+        """The title of the top-level window holding the focus, else of the topmost one.
+
+        Toolkits give the focus to an inner widget, not to the top-level window; without a
+        window manager the window focused last is the top of the stack.
+        """
+        windows = [w for w in self.windows() if not w.popup]
+        focused = self.focused()
+        for win in reversed(windows):
+            if win.id == focused:
+                return win.title
+        if not windows:
+            raise TargetNotFound("no window is open to read a title from")
+        return windows[-1].title
 
     @_x_errors
     def widget_box(self, x: int, y: int) -> tuple[int, int, int, int] | None:

@@ -29,6 +29,7 @@ border-radius:3px}
 details.case.s-done{border-left-color:var(--ok)}
 details.case.s-business_failed{border-left-color:var(--biz)}
 details.case.s-failed{border-left-color:var(--sys)}
+details.case.s-mismatch{border-left-color:var(--sys);border-left-style:double}
 details.case>summary{cursor:pointer;padding:4px 8px;display:grid;
 grid-template-columns:12em 12em 7em 6em 1fr;gap:8px}
 .badge{font-weight:600}.num{color:#444;text-align:right}.err{color:var(--sys)}
@@ -43,7 +44,8 @@ JS = r"""
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("report-data").textContent);
-  var S = D.strings, PAGE = 100, KNOWN = ["done", "business_failed", "failed", "pending"];
+  var S = D.strings, PAGE = 100, KNOWN = ["done", "business_failed", "failed", "mismatch",
+               "pending"];
   var state = {status: null, query: "", page: 0}, shown = [];
   var list = document.getElementById("cases"), info = document.getElementById("pageinfo");
   var prev = document.getElementById("prev"), next = document.getElementById("next");

@@ -25,7 +25,13 @@ from robot_core.evidence.report.assets import CSS, JS
 from robot_core.evidence.report.chain import start_verdict
 from robot_core.evidence.report.read import AuditRead, CaseRecord, clean, read_audit
 from robot_core.evidence.report.shots import Shots
-from robot_core.evidence.report.texts import EXIT_MEANING, ORDER, next_steps, status_label
+from robot_core.evidence.report.texts import (
+    EXIT_MEANING,
+    ORDER,
+    WHEN_PRESENT,
+    next_steps,
+    status_label,
+)
 from robot_core.private import FILE_MODE
 
 REPORT = "report.html"
@@ -158,7 +164,7 @@ def _counts(found: AuditRead) -> str:
     rows = []
     for status in ORDER:
         number = counts.get(status, 0)
-        if status == "" and not number:
+        if status in WHEN_PRESENT and not number:
             continue
         advice = next_steps(status, found.run.bot) if number else ""
         rows.append(f'<tr><td>{escape(status_label(status))}</td>'

@@ -5,9 +5,11 @@ from __future__ import annotations
 from robot_core.outcome import Status
 
 #: Statuses in the order the report lists them; "" is a case the run stopped in.
-ORDER = ("done", "business_failed", "failed", "pending", "")
+ORDER = ("done", "business_failed", "failed", "mismatch", "pending", "")
+#: Listed in the counts only when some case has them.
+WHEN_PRESENT = frozenset({"mismatch", ""})
 _EN = {"done": "done", "business_failed": "business failure", "failed": "system failure",
-       "pending": "not entered", "": "unfinished"}
+       "mismatch": "saved with other values", "pending": "not entered", "": "unfinished"}
 
 
 def status_label(status: str) -> str:
@@ -34,6 +36,12 @@ def next_steps(status: str, bot: str) -> str:
             " / The legacy system or the robot failed. Once the system is back, run "
             f"`robot queue retry --state failed --bot {bot}` then `robot work {bot}`; "
             "cases that may have been saved are checked before they are typed again.",
+        "mismatch":
+            "登録後の確認で、業務システムの表示がケースと一致しませんでした。"
+            "業務システムで該当の記録を確認し、手で直してください（ロボットは再入力しません）。"
+            " / Saved, but the legacy system shows other values than the case (the error "
+            "column says which field, expected and read): check that record in the legacy "
+            "system and correct it by hand; the robot does not type it again.",
         "pending":
             f"未処理のケースはキューに残っています。`robot work {bot}` で再開します。 / These "
             f"cases were not entered (the run stopped or hit its limit); they stay queued: "

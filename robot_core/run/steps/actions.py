@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from robot_core.errors import BusinessError, TargetNotFound
 from robot_core.run.steps.context import StepContext
+from robot_core.run.steps.reading import read_source
 from robot_core.run.timeouts import navigation_timeout
 from robot_core.script.actions import (
     ACTIONS,
@@ -119,8 +120,13 @@ def press(ctx: StepContext, step: Step) -> None:
 
 @implements("wait_for")
 def wait_for(ctx: StepContext, step: Step) -> None:
-    """Wait until a target (or ``any`` of several) is on screen; never a fixed sleep."""
+    """Wait until a target (or ``any`` of several) is on screen, or one is ``gone``."""
     args = _args(step, WaitArgs)
+    if args.gone is not None:
+        target = ctx.target(args.gone)
+        ctx.driver.wait_gone(target, ctx.timeout(step, target))
+        ctx.matched = f"{args.gone} gone"
+        return
     names = ([args.target] if args.target else []) + list(args.any)
     shown = ctx.driver.wait_any([ctx.target(n) for n in names], ctx.timeout(step))
     ctx.matched = shown.name
@@ -128,14 +134,14 @@ def wait_for(ctx: StepContext, step: Step) -> None:
 
 @implements("extract")
 def extract(ctx: StepContext, step: Step) -> None:
-    """Read a target's text into an output (``into:``), optionally through a regex ``pattern``."""
+    """Read a target's text (or ``attribute``, or the ``url``) into an output (``into:``),
+    optionally through a regex ``pattern``."""
     args = _args(step, ExtractArgs)
-    target = ctx.target(args.target)
-    text = ctx.driver.read_text(target, ctx.timeout(step, target))
+    text, source = read_source(ctx, step, args)
     if args.pattern:
         match = re.search(args.pattern, text)
         if match is None:
-            raise TargetNotFound(f"{args.target}: {text!r} does not match {args.pattern!r}")
+            raise TargetNotFound(f"{source}: {text!r} does not match {args.pattern!r}")
         text = match.group(1) if match.groups() else match.group(0)
     ctx.outputs[args.into] = text
     ctx.shown_value = text
