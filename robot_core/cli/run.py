@@ -14,7 +14,7 @@ from robot_core.cli.render import ProgressReport, render
 from robot_core.errors import ApplicationError, BotScriptError, CaseDataError, exit_code
 from robot_core.home import robot_home
 from robot_core.intake import CaseStream, Intake, collect, open_cases
-from robot_core.queue import Batch
+from robot_core.run.ingest import Ingested
 from robot_core.run.session import RunOptions, run_direct, run_file
 
 
@@ -104,8 +104,10 @@ def _capped(count: int, limit: int | None) -> int:
     return min(count, limit or count)
 
 
-def _batch_taken(batch: Batch, limit: int | None, report: ProgressReport) -> None:
-    """The batch is queued: say so, and size the progress by it (every row of the file)."""
-    console.print(f"batch {batch.id}: {batch.new} new, {batch.duplicates} already queued",
-                  highlight=False)
-    report.expect(_capped(batch.new + batch.duplicates, limit))
+def _batch_taken(ingested: Ingested, limit: int | None, report: ProgressReport) -> None:
+    """The batch is queued: say so (what will fail, corrections, conflicts), and size the
+    progress by it (every row of the file)."""
+    batch = ingested.batch
+    console.print(escape(ingested.summary()), highlight=False, soft_wrap=True)
+    report.expect(_capped(batch.new + batch.duplicates + batch.corrected + batch.conflicts,
+                          limit))

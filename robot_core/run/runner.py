@@ -152,13 +152,16 @@ class Runner:
             self._run_block(ctx, self.bot.steps, key=case.key, attempt=attempt)
             return self._done(result, ctx, verified=False)
         except BusinessError as exc:
+            result.maybe_saved = tries.maybe_saved  # an earlier attempt's save may stand
             return self._fail(result, Status.BUSINESS_FAILED, exc, attempt)
         except BotScriptError as exc:
+            result.maybe_saved = tries.maybe_saved
             return self._fail(result, Status.FAILED, exc, attempt)
         except ApplicationError as exc:
             self._fail(result, Status.FAILED, exc, attempt)
             # Without a `commit: true` click we cannot tell how far a failed attempt got.
             tries.maybe_saved = tries.maybe_saved or ctx.committed or not self.bot.marks_commit
+            result.maybe_saved = tries.maybe_saved  # the queue keeps it: no blind correction
             raise
 
     def _verify(self, ctx: StepContext, case: CaseRow, attempt: int) -> bool:
