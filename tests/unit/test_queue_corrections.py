@@ -9,10 +9,13 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_queue_store import finished, store  # noqa: F401 - the contract fixture
+import test_queue_store as contract
 
 from robot_core.outcome import Status
 from robot_core.queue.base import NewItem, Store
+
+store = contract.store  # the contract fixture: every backend
+finished = contract.finished
 
 
 def _row(key: str, name: str, row: int = 2, problem: str = "") -> NewItem:
