@@ -243,6 +243,35 @@ def _work(bot: BotScript, store: Store, session: Session, options: RunOptions,
     return worker.run()
 
 
+def retry_file(bot: BotScript, path: Path, options: RunOptions) -> tuple[Ingested, int, Path]:
+    """``robot queue retry --from FILE``: queue a file of corrected rows, and retry the rest.
+
+    Its rows are ingested as a batch (corrections, conflicts and new cases as on every
+    path); those of its cases that failed for system reasons and come back unchanged are
+    retried (``Store.retry``). Nothing is typed here: ``robot work`` or the daemon enters
+    them. The audit trail (a run folder of its own) records each correction and conflict.
+    Returns what was queued, how many were retried, and the audit trail's path.
+    """
+    run_id = new_run_id(bot.name)
+    paths = RunPaths.create(options.home, run_id)
+    audit = AuditTrail(paths.audit, run_id=run_id, bot=bot.name)
+    store = _open_store(options)
+    try:
+        with open_cases(path, bot.input) as cases:
+            ingested = ingest_cases(store, bot, cases, vault=Vault(options.home))
+        record_changes(audit, ingested)
+        again = [i.id for i in store.items(batch=ingested.batch.id, states=[Status.FAILED])
+                 if not i.note]
+        retried = store.retry(again) if again else 0
+        audit.event("batch_retried", batch=ingested.batch.id, source=str(path),
+                    new=ingested.batch.new, corrected=ingested.batch.corrected,
+                    conflicts=ingested.batch.conflicts, retried=retried)
+        return ingested, retried, paths.audit
+    finally:
+        audit.close()
+        _close_store(options, store)
+
+
 def run_direct(bot: BotScript, intake: Intake, options: RunOptions,
                progress: Progress | None = None, stop: Callable[[], bool] = lambda: False,
                driver: Driver | None = None) -> tuple[RunOutcome, RunPaths]:
