@@ -31,7 +31,8 @@ def notify(spec: NotifySpec | None, summary: Mapping[str, Any], events: Events) 
     """Send ``summary`` as ``spec`` says; record the outcome in ``events``."""
     if spec is None:
         return
-    if spec.when == "problems" and not (summary["business_failed"] or summary["failed"]):
+    if spec.when == "problems" and not (summary["business_failed"] or summary["failed"]
+                                        or summary.get("conflicts")):
         return
     via = "command" if spec.command else "webhook"
     try:
