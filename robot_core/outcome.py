@@ -80,6 +80,12 @@ class CaseResult:
     duration_ms: int = 0
     verified: bool = False
     run_id: str = ""
+    # The case may be in the legacy system already (a failed attempt got past the saving
+    # click, or could not tell): a correction may not replace it, a requeue verifies first.
+    maybe_saved: bool = False
+    # This file's row differs from a case that can no longer take it (done, uncertain,
+    # mismatch, …): shown to staff as a conflict, never typed.
+    conflict: bool = False
 
 
 @dataclass

@@ -13,6 +13,10 @@ The key never goes into the queue. Each sealed value is bound to its item (bot a
 key as associated data), so a sealed value moved to another row does not open. A token
 names the key that sealed it (a short hash of the key, never the key), so a queue opened
 with another key says so instead of failing obscurely.
+
+``digest`` is a keyed checksum (HMAC-SHA-256 under a key derived from the queue key): the
+queue keeps one per case to tell a corrected row from the same row again, and without the
+key it cannot be reversed into a My Number by trying them all.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import os
 import secrets
 import stat
@@ -102,6 +107,11 @@ class Vault:
         if self._aead is None:
             self._aead = AESGCM(self.key)
         return self._aead
+
+    def digest(self, data: bytes, context: bytes) -> str:
+        """A keyed checksum of ``data`` bound to ``context``: equal only for equal data."""
+        mac_key = hashlib.sha256(b"robot content sum\0" + self.key).digest()
+        return hmac.new(mac_key, context + b"\0" + data, hashlib.sha256).hexdigest()[:32]
 
     def seal(self, plain: bytes, context: bytes) -> str:
         """``plain`` encrypted and bound to ``context``, as text for a JSON payload."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from robot_core.cli.app import STOP, console, main
@@ -15,7 +16,7 @@ from robot_core.evidence.export import export_batch
 from robot_core.home import robot_home
 from robot_core.outcome import Status
 from robot_core.queue import Store, open_store
-from robot_core.run.session import RunOptions, work_queue
+from robot_core.run.session import RunOptions, retry_file, work_queue
 
 STATES = click.Choice([s.value for s in Status])
 
@@ -62,13 +63,17 @@ def _status(bot_name: str | None) -> None:
     store = _store()
     try:
         counts = store.counts(bot_name)
-        sources = {b.id: Path(b.source).name for b in store.batches(bot_name)}
+        batches = {b.id: b for b in store.batches(bot_name)}
     finally:
         store.close()
-    table = Table("bot", "batch", "file", *[s.value for s in Status], title="queue")
+    # conflict: rows of that file that changed a case already entered (not typed again)
+    table = Table("bot", "batch", "file", *[s.value for s in Status], "conflict",
+                  title="queue")
     for (bot, batch), by_state in counts.items():
-        table.add_row(bot, str(batch), sources.get(batch, ""),
-                      *[str(by_state.get(s, 0) or "") for s in Status])
+        found = batches.get(batch)
+        table.add_row(bot, str(batch), Path(found.source).name if found else "",
+                      *[str(by_state.get(s, 0) or "") for s in Status],
+                      str(found.conflicts or "") if found else "")
     console.print(table)
 
 
@@ -95,16 +100,39 @@ def list_items(states: tuple[str, ...], bot_name: str | None, batch: int | None)
 @click.argument("ids", type=int, nargs=-1)
 @click.option("--state", "states", type=STATES, multiple=True, help="Retry every item in it.")
 @click.option("--bot", "bot_name", help="Only this bot's items.")
-def retry(ids: tuple[int, ...], states: tuple[str, ...], bot_name: str | None) -> None:
-    """Put finished items (by id, or every item in a state) back to pending."""
+@click.option("--from", "from_file", type=click.Path(path_type=Path),
+              help="A case file of corrected rows (with --bot): queue them, retry the rest.")
+def retry(ids: tuple[int, ...], states: tuple[str, ...], bot_name: str | None,
+          from_file: Path | None) -> None:
+    """Put finished items (by id, or every item in a state) back to pending.
+
+    With --from FILE, the file's rows are queued as corrections (a case that never reached
+    the legacy system takes its new row; one already done is a conflict, never typed
+    again), and its unchanged system failures are retried; see docs/operations.md.
+    """
+    if from_file is not None:
+        _retry_from(from_file, bot_name, ids, states)
+        return
     if not ids and not states:
-        raise click.UsageError("name item ids or --state")
+        raise click.UsageError("name item ids, --state, or --from FILE")
     store = _store()
     try:  # an item whose secrets were erased: SecretsErased (exit 3), nothing changed
         n = store.retry(ids, [Status(s) for s in states], bot_name)
     finally:
         store.close()
     console.print(f"{n} item(s) back to pending")
+
+
+def _retry_from(path: Path, bot_name: str | None, ids: tuple[int, ...],
+                states: tuple[str, ...]) -> None:
+    if bot_name is None or ids or states:
+        raise click.UsageError("--from FILE takes --bot BOT (the bot the file is for), "
+                               "and no item ids or --state")
+    bot = load_named(bot_name)
+    ingested, retried, _audit = retry_file(bot, path, RunOptions(robot_home()))
+    console.print(escape(ingested.summary()), highlight=False, soft_wrap=True)
+    console.print(f"{retried} unchanged system failure(s) back to pending; "
+                  f"robot work {bot.name} enters them", highlight=False)
 
 
 @queue.command()

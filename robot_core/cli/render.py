@@ -67,10 +67,24 @@ def render(outcome: RunOutcome) -> None:
                   caption=f"the first {SHOWN} of {len(outcome.results)} cases: every one is "
                           "in the results workbook" if len(outcome.results) > SHOWN else None)
     for r in outcome.results[:SHOWN]:
-        style = STYLE[r.status]
-        table.add_row(escape(r.key), f"[{style}]{r.status.value}[/{style}]",
+        style = STYLE.get(r.status, "")
+        status = f"conflict ({r.status.value})" if r.conflict else r.status.value
+        table.add_row(escape(r.key), f"[{style}]{status}[/{style}]",
                       escape(" ".join(r.outputs.values())), escape(r.error[:80]),
                       str(r.attempts))
     console.print(table)
     counts = outcome.counts()
-    console.print(" · ".join(f"{s.value}: {counts.get(s, 0)}" for s in shown(counts)))
+    conflicts = sum(r.conflict for r in outcome.results)
+    console.print(" · ".join([f"{s.value}: {counts.get(s, 0)}" for s in shown(counts)]
+                             + ([f"conflict: {conflicts}"] if conflicts else [])))
+    deferred(outcome)
+
+
+def deferred(outcome: RunOutcome) -> None:
+    """Say which cases wait for a later try after a system failure, and from when."""
+    waiting = int(outcome.meta.get("deferred") or 0)
+    if waiting:
+        console.print(f"{waiting} case(s) failed for system reasons and wait to be tried "
+                      f"again from {outcome.meta['next_try'][:16].replace('T', ' ')} UTC: "
+                      f"robot work {outcome.bot} (or the daemon's next pass) takes them then",
+                      highlight=False, soft_wrap=True)

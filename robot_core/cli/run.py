@@ -16,8 +16,8 @@ from robot_core.cli.render import ProgressReport, render
 from robot_core.errors import ApplicationError, CaseDataError, exit_code
 from robot_core.home import robot_home
 from robot_core.intake import CaseStream, Intake, collect, open_cases
-from robot_core.queue import Batch
 from robot_core.run.dryrun import dry_run
+from robot_core.run.ingest import Ingested
 from robot_core.run.session import RunOptions, run_direct, run_file
 from robot_core.script.model import BotScript
 
@@ -104,12 +104,14 @@ def _capped(count: int, limit: int | None) -> int:
     return min(count, limit or count)
 
 
-def _batch_taken(batch: Batch, limit: int | None, report: ProgressReport,
+def _batch_taken(ingested: Ingested, limit: int | None, report: ProgressReport,
                  case: str | None = None) -> None:
-    """The batch is queued: say so, and size the progress by it (every row of the file)."""
-    if case is not None and not batch.new + batch.duplicates:
+    """The batch is queued: say so (what will fail, corrections, conflicts), and size the
+    progress by it (every row of the file)."""
+    batch = ingested.batch
+    if case is not None and not batch.new + batch.duplicates + batch.corrected + batch.conflicts:
         raise CaseDataError(f"no case {case!r} in the case file (--case takes the value of "
                             "the key column)")
-    console.print(f"batch {batch.id}: {batch.new} new, {batch.duplicates} already queued",
-                  highlight=False)
-    report.expect(_capped(batch.new + batch.duplicates, limit))
+    console.print(escape(ingested.summary()), highlight=False, soft_wrap=True)
+    report.expect(_capped(batch.new + batch.duplicates + batch.corrected + batch.conflicts,
+                          limit))

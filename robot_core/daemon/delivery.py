@@ -69,5 +69,6 @@ def summarise(ctx: RunContext, entry: Entry, counts: dict[str, int],
         "business_failed": counts[Status.BUSINESS_FAILED.value],
         "failed": counts[Status.FAILED.value], "cancelled": counts[Status.CANCELLED.value],
         "mismatch": counts[Status.MISMATCH.value],
-        "results": str(results), "archived": entry.archived,
+        "conflicts": ctx.store.batch(entry.batch).conflicts if entry.batch else 0,
+        "queued": entry.note, "results": str(results), "archived": entry.archived,
     }

@@ -74,9 +74,9 @@ class Ledger:
              str(archived or ""), note, now, now))
         return self.get(int(cur.lastrowid or 0))
 
-    def queued(self, entry_id: int, batch: int) -> None:
-        """The file's rows are in the queue as ``batch``."""
-        self._set(entry_id, state="queued", batch=batch)
+    def queued(self, entry_id: int, batch: int, note: str = "") -> None:
+        """The file's rows are in the queue as ``batch`` (``note``: its summary)."""
+        self._set(entry_id, state="queued", batch=batch, note=note)
 
     def results(self, entry_id: int, path: Path) -> None:
         """The results workbook of the entry goes to ``path`` (chosen once)."""

@@ -5,6 +5,10 @@ while cases wait and the window is open, a crew of workers works the bot's whole
 (last night's leftovers and crashed workers' items included). It ends when the crew is done,
 nothing in the inbox is still being copied, and nothing can progress any more, or when the
 window shuts (workers finish the case in hand) or the daemon stops (the same, by SIGTERM).
+
+Cases that failed for system reasons come back deferred (``retry.system_failures``): a
+windowed run stays for the first of them due before the window shuts and starts a crew
+again then; a run without a window ends, and the schedule's next run takes them.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ class NightRun:
         self.crew: Crew | None = None
         self.final_at_start = -1
         self.set_up = True
+        self.next_try: datetime | None = None  # the first deferred case due in the window
 
     def run(self) -> NightReport:
         """Loop until done; always waits for the crew and delivers what finished."""
@@ -73,9 +78,10 @@ class NightRun:
                          window_open=self.open())
         fresh = bool(self.receiver.recover())
         started = time.monotonic()
+        self._find_next_try()
         try:
             while not self.stopping.is_set():
-                fresh |= self._intake()
+                fresh |= self._intake() | self._deferred_due()
                 self._deliver()
                 if self.crew is not None and not self.crew.running():
                     self._crew_done()
@@ -101,8 +107,31 @@ class NightRun:
                              stopped=self.stopping.is_set())
         return self.report
 
+    def _find_next_try(self) -> None:
+        """When the first deferred case comes due, if a crew may still take it then."""
+        if not self.windowed or self.until is None:
+            self.next_try = None  # no window to stay in: the next run takes them
+            return
+        now = datetime.now(UTC)
+        due = [i.defer_until for i in self.ctx.store.items(self.ctx.bot.name,
+                                                           states=[Status.PENDING,
+                                                                   Status.UNCERTAIN])
+               if i.defer_until is not None and now < i.defer_until < self.until]
+        self.next_try = min(due) if due else None
+
+    def _deferred_due(self) -> bool:
+        """A deferred case has come due: worth a crew again."""
+        if self.crew is not None or self.next_try is None:
+            return False
+        if datetime.now(UTC) < self.next_try:
+            return False
+        self.next_try = None
+        return True
+
     def _done(self, elapsed: float) -> bool:
         """Nothing to work on; is anything in the inbox worth staying for?"""
+        if self.next_try is not None and self.open():
+            return False  # a deferred case comes due before the window shuts
         if not self.inbox.waiting():
             return True
         if not self.open():
@@ -183,6 +212,9 @@ class NightRun:
         self.ctx.events.event("workers_finished", exit_codes=self.crew.codes(),
                               logs=str(self.run_dir))
         self.crew = None
+        self._find_next_try()
+        if self.next_try is not None:
+            self.ctx.events.event("cases_deferred", next_try=self.next_try.isoformat())
 
 
 @contextmanager

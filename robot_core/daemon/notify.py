@@ -32,7 +32,8 @@ def notify(spec: NotifySpec | None, summary: Mapping[str, Any], events: Events) 
     if spec is None:
         return
     if spec.when == "problems" and not (summary["business_failed"] or summary["failed"]
-                                        or summary.get("mismatch")):
+                                        or summary.get("mismatch")
+                                        or summary.get("conflicts")):
         return
     via = "command" if spec.command else "webhook"
     try:

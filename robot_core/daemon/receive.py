@@ -7,6 +7,13 @@ archive. The queue's ``add_batch`` is one transaction, so a batch exists wholly 
 all: a file that turns out unreadable half-way is rejected with nothing queued, and one whose
 batch failed otherwise (the database) stays in the inbox, ``taken``, for ``recover`` to
 finish on the next run, as it finishes any entry a crash left ``taken``.
+
+What the batch holds is said at once, not when the robot reaches it: the ledger entry's note
+and the ``intake_queued`` event carry its summary (``batch 3: 20 new, 0 already queued (2 will
+fail: row 21 フリガナ, row 30 個人番号)``: rows and columns, never values), and when rows will
+fail, correct a queued case or conflict with one, a note ``<name>_queued.txt`` goes to the
+outbox for staff to fix the rows before the night. Corrections and conflicts are recorded
+in the daemon's log with their checksums (``run/ingest.py``).
 """
 
 from __future__ import annotations
@@ -21,8 +28,7 @@ from robot_core.daemon.paths import unique
 from robot_core.daemon.rejection import duplicate_text, error_text, explain
 from robot_core.errors import CaseDataError
 from robot_core.intake import open_cases
-from robot_core.queue import Batch
-from robot_core.run.ingest import checksum, enqueue_cases
+from robot_core.run.ingest import Ingested, checksum, ingest_cases, record_changes
 
 
 class Receiver:
@@ -49,12 +55,12 @@ class Receiver:
             with open_cases(path, self.bot.input) as cases:  # judged before it is recorded
                 entry = self.ledger.add(self.schedule.name, self.bot.name, path,
                                         checksum=digest, state="taken", archived=target)
-                batch = enqueue_cases(self.store, self.bot, cases, source=target,
-                                      digest=digest)
+                ingested = ingest_cases(self.store, self.bot, cases, source=target,
+                                        digest=digest)
         except CaseDataError as exc:
             return self._reject(path, digest, exc, entry)
         _move(path, target)  # only now: the batch is committed
-        return self._queued(entry, batch, target)
+        return self._queued(entry, ingested, target)
 
     def recover(self) -> list[Entry]:
         """Finish the files a crash (or a failed batch) left between ``taken`` and ``queued``."""
@@ -87,17 +93,36 @@ class Receiver:
     def _enqueue(self, entry: Entry, found: Path, archived: Path) -> Entry:
         """Queue a ``taken`` file from where it is (``found``), then archive it."""
         with open_cases(found, self.bot.input) as cases:
-            batch = enqueue_cases(self.store, self.bot, cases, source=archived,
-                                  digest=entry.checksum)
+            ingested = ingest_cases(self.store, self.bot, cases, source=archived,
+                                    digest=entry.checksum)
         if found != archived:
             _move(found, archived)
-        return self._queued(entry, batch, archived)
+        return self._queued(entry, ingested, archived)
 
-    def _queued(self, entry: Entry, batch: Batch, archived: Path) -> Entry:
-        self.ledger.queued(entry.id, batch.id)
+    def _queued(self, entry: Entry, ingested: Ingested, archived: Path) -> Entry:
+        batch, summary = ingested.batch, ingested.summary()
+        self.ledger.queued(entry.id, batch.id, note=summary)
+        record_changes(self.events, ingested)
         self.events.event("intake_queued", file=entry.name, batch=batch.id, new=batch.new,
-                          already_queued=batch.duplicates, archived=str(archived))
+                          already_queued=batch.duplicates, corrected=batch.corrected,
+                          conflicts=batch.conflicts, will_fail=ingested.failing.count,
+                          summary=summary, archived=str(archived))
+        if ingested.failing.count or batch.corrected or batch.conflicts:
+            self._note(entry.name, summary)
         return self.ledger.get(entry.id)
+
+    def _note(self, name: str, summary: str) -> None:
+        """Tell staff now what this file's batch holds (a rewrite replaces an earlier note)."""
+        self.paths.outbox.mkdir(parents=True, exist_ok=True, mode=0o700)
+        note = self.paths.inside(self.paths.outbox / f"{Path(name).stem}_queued.txt")
+        note.write_text(
+            f"取り込み済み / Queued: {name}\n日時 / When: {self._now():%Y-%m-%d %H:%M}\n\n"
+            f"{summary}\n\n"
+            "失敗する行は、行番号と列名の欄を直して、そのファイルをもう一度 inbox に置いてください"
+            "（conflict の行は入力済みです。入力されません）。\n"
+            "Rows that will fail: fix the named column in that row and drop the file in the "
+            "inbox again. A conflict row was entered already and is not entered again: check "
+            "it in the legacy system (docs/operations.md).\n", encoding="utf-8")
 
     def _duplicate(self, path: Path, digest: str, earlier: str) -> Entry:
         target = unique(self.paths.inside(self._archive_dir() / path.name))

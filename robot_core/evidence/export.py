@@ -7,11 +7,12 @@ any length is exported in flat memory.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from robot_core.evidence.results import Layout, Pair, write_results
 from robot_core.outcome import RunOutcome
-from robot_core.queue.base import Store
+from robot_core.queue.base import CLAIMABLE, Store
 from robot_core.queue.payload import from_payload
 from robot_core.script.model import BotScript
 
@@ -26,10 +27,19 @@ def batch_pairs(store: Store, batch_id: int) -> Iterator[Pair]:
 
 
 def batch_outcome(store: Store, batch_id: int, run_id: str = "") -> RunOutcome:
-    """Each item's state as a ``CaseResult`` (its case data is not kept)."""
+    """Each item's state as a ``CaseResult`` (its case data is not kept).
+
+    ``meta``: ``deferred``, how many wait to be tried again after a system failure, and
+    ``next_try``, when the first of them is due (ISO time, UTC).
+    """
     batch = store.batch(batch_id)
-    return RunOutcome(run_id or f"batch {batch_id}", batch.bot,
-                      [i.result for i in store.iter_items(batch_id, CHUNK)])
+    results, due, now = [], [], datetime.now(UTC)
+    for item in store.iter_items(batch_id, CHUNK):
+        results.append(item.result)
+        if item.state in CLAIMABLE and item.defer_until is not None and item.defer_until > now:
+            due.append(item.defer_until)
+    meta = {"deferred": len(due), "next_try": min(due).isoformat() if due else ""}
+    return RunOutcome(run_id or f"batch {batch_id}", batch.bot, results, meta)
 
 
 def export_batch(store: Store, bot: BotScript, batch_id: int, path: Path,

@@ -12,7 +12,9 @@
 - Secret columns are masked, whatever form of their header the file used.
 - Rows are coloured by status, the header is frozen, the table has an auto-filter, and a
   summary sheet counts the outcome. A status is the queue's own (``robot_core.outcome``):
-  a case cancelled or left uncertain says so, never "pending".
+  a case cancelled or left uncertain says so, never "pending". A row that conflicts with a
+  case entered before (``CaseResult.conflict``: the file changed a case that is done) says
+  ``conflict`` and shows what was entered; the summary counts conflicts.
 - Memory is flat for any number of rows: the rows stream from (row, result) pairs into an
   unnamed temporary file as XML (``results_rows.py``), then into a temporary workbook beside
   the target that replaces it only once complete, so a stop never leaves half a workbook.
@@ -60,6 +62,10 @@ EXTRA_HEADERS = ["状態 (status)", "エラー (error)", "警告 (warnings)", "�
                  "試行 (attempts)"]
 KINDS = {"text": "@", "date": "yyyy/mm/dd", "plain": "General"}
 STOP_EVERY = 256  # rows between two looks at the stop flag
+CONFLICT_LABEL = "相違・未入力 (conflict)"
+CONFLICT_TEXT = ("この行は入力済みの案件と内容が異なるため、入力していません"
+                 "（表示は入力済みの内容） / this row differs from the case already entered,"
+                 " so it was not entered; the row shows what was entered")
 Pair = tuple[CaseRow, CaseResult]
 __all__ = ["EXTRA_HEADERS", "FORMULA_STARTS", "Layout", "StopRequested", "escape_controls",
            "escape_formula", "write_outcome", "write_results"]
@@ -106,10 +112,12 @@ def write_results(path: Path, layout: Layout, pairs: Iterable[Pair],
     _header_row(sheet, headers)
     # Unnamed: gone with the process, however it ends; beside the target, not in /tmp.
     with tempfile.TemporaryFile(dir=path.parent) as rows:
-        counts = _rows(RowWriter(rows, len(headers), _styles(sheet)), layout, pairs, stop)
+        conflicts: list[int] = [0]
+        counts = _rows(RowWriter(rows, len(headers), _styles(sheet)), layout, pairs, stop,
+                       conflicts)
         last = f"{get_column_letter(len(headers))}{sum(counts.values()) + 1}"
         sheet.auto_filter.ref = f"A1:{last}"
-        _summary(book, layout, counts)
+        _summary(book, layout, counts, conflicts[0])
         skeleton = BytesIO()
         book.save(skeleton)
         fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".xlsx", dir=path.parent)
@@ -160,7 +168,7 @@ def _header_row(sheet: Any, headers: list[str]) -> None:
 
 
 def _rows(writer: RowWriter, layout: Layout, pairs: Iterable[Pair],
-          stop: Callable[[], bool]) -> Counter[Status]:
+          stop: Callable[[], bool], conflicts: list[int]) -> Counter[Status]:
     headers = layout.columns()
     inputs = headers[: len(headers) - len(layout.outputs) - len(EXTRA_HEADERS)]
     secret = layout.secret()
@@ -169,6 +177,7 @@ def _rows(writer: RowWriter, layout: Layout, pairs: Iterable[Pair],
         if n % STOP_EVERY == 0:
             _check(stop)
         counts[result.status] += 1
+        conflicts[0] += result.conflict
         writer.write(_row_values(case, result, inputs, secret, layout.outputs), result.status)
     return counts
 
@@ -180,8 +189,11 @@ def _row_values(case: CaseRow, result: CaseResult, inputs: list[str], secret: se
               for h in inputs]
     values += [result.outputs.get(o, "") for o in outputs]
     warnings = "\n".join(str(w) for w in case.warnings)
-    return [*values, result.status.ja + f" ({result.status.value})", result.error, warnings,
-            result.screenshot, result.attempts]
+    status = result.status.ja + f" ({result.status.value})"
+    error = result.error
+    if result.conflict:
+        status, error = f"{CONFLICT_LABEL}: {status}", CONFLICT_TEXT
+    return [*values, status, error, warnings, result.screenshot, result.attempts]
 
 
 def set_text(cell: Any, text: str) -> None:
@@ -191,7 +203,7 @@ def set_text(cell: Any, text: str) -> None:
     cell.number_format = "@"  # and Excel keeps what staff type into it later as text too
 
 
-def _summary(book: Workbook, layout: Layout, counts: Counter[Status]) -> None:
+def _summary(book: Workbook, layout: Layout, counts: Counter[Status], conflicts: int) -> None:
     sheet = book.create_sheet("集計")
     rows: list[tuple[str, Any]] = [
         ("ボット (bot)", layout.bot), ("実行ID (run)", layout.run_id),
@@ -199,6 +211,8 @@ def _summary(book: Workbook, layout: Layout, counts: Counter[Status]) -> None:
         ("件数 (cases)", sum(counts.values())),
     ]
     rows += [(f"{s.ja} ({s.value})", counts.get(s, 0)) for s in shown(counts)]
+    if conflicts:
+        rows.append((CONFLICT_LABEL, conflicts))
     for label, value in rows:
         sheet.append([label, None])
         set_text(sheet.cell(row=sheet.max_row, column=1), label)

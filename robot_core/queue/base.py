@@ -4,10 +4,10 @@ An item's state is a ``robot_core.outcome.Status`` (the one enum of a case's out
 a worker completes an item with the runner's ``CaseResult``. States::
 
     pending ──claim──▶ in_progress ──complete──▶ done | business_failed | failed | mismatch
-       ▲                  │   │
+       ▲                  │   │   └── requeue (a system failure, deferred) ──▶ pending | uncertain
        │      release ◀───┘   └── lease expired (worker crashed) ──▶ uncertain
-       └── retry ◀── failed | business_failed | mismatch | cancelled
-                                                       uncertain ──claim──▶ …
+       └──── retry ◀── failed | business_failed | mismatch | cancelled      uncertain ──claim──▶ …
+       └──── correction (a re-ingested row with new content) ◀── pending | business_failed | failed
 
 An ``uncertain`` item may or may not be in the legacy system already: the runner asks the
 bot's ``verify`` block before typing it again. A ``mismatch`` item is in it, with values the
@@ -23,6 +23,15 @@ hand, and typing the case again from the queue would add a second record beside 
 one. A ``failed`` item keeps them, sealed, because ``failed`` is what an operator retries
 after an outage; cancelling it erases them. ``retry`` refuses an item whose secrets were
 erased (it would type blanks).
+
+Corrections: each item keeps a keyed checksum of its case's content (``content_sum``, never
+the values). A row re-ingested under a queued key with another checksum *corrects* the item
+when the case never reached the legacy system (``CORRECTABLE`` and not ``maybe_saved``): it
+takes the new content and goes back to ``pending``. Any other state (done, uncertain,
+mismatch, in progress, cancelled) makes it a *conflict*: nothing changes, and the batch's row
+says so. ``maybe_saved`` is sticky: set when a result says a failed attempt may have saved the
+case, or when an uncertain item is claimed; ``retry`` then returns it ``uncertain`` (verified
+before it is typed).
 """
 
 from __future__ import annotations
@@ -58,6 +67,7 @@ class NewItem:
     screenshot: str = ""
     priority: int = 0
     due_by: datetime | None = None
+    content_sum: str = ""  # keyed checksum of the case's content (``Sealer.checksum``)
 
 
 @dataclass
@@ -85,13 +95,46 @@ class Item:
     tries: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    content_sum: str = ""
+    maybe_saved: bool = False
+    system_failures: int = 0  # rounds that ended in a system failure and were requeued
+    note: str = ""  # read through a batch: "corrected" or "conflict" for that file's row
 
     @property
     def result(self) -> CaseResult:
         """The item's last result as stored (``pending`` and no error before a worker's)."""
         return CaseResult(self.key, self.row_number, self.state, outputs=dict(self.outputs),
                           error=self.error, error_kind=self.error_kind,
-                          screenshot=self.screenshot, attempts=self.tries)
+                          screenshot=self.screenshot, attempts=self.tries,
+                          maybe_saved=self.maybe_saved, conflict=self.note == CONFLICT)
+
+
+CORRECTED, CONFLICT = "corrected", "conflict"
+# A queued case in one of these that may not have been saved takes a corrected row.
+CORRECTABLE = frozenset({Status.PENDING, Status.BUSINESS_FAILED, Status.FAILED})
+
+
+def change_kind(state: str, maybe_saved: bool, old_sum: str, new_sum: str) -> str:
+    """What a re-ingested row does to its queued item: "" (nothing), corrected or conflict.
+
+    An item or row without a checksum (queued before checksums were kept) cannot be
+    compared: nothing changes.
+    """
+    if not old_sum or not new_sum or old_sum == new_sum:
+        return ""
+    return CORRECTED if Status(state) in CORRECTABLE and not maybe_saved else CONFLICT
+
+
+@dataclass(frozen=True)
+class Change:
+    """A row of a batch that corrected a queued case, or conflicts with one (no values)."""
+
+    key: str
+    row_number: int
+    kind: str  # CORRECTED | CONFLICT
+    state: str  # the item's state before the row came
+    old_sum: str
+    new_sum: str
 
 
 @dataclass
@@ -106,7 +149,11 @@ class Batch:
     headers: list[str]
     created_at: datetime
     new: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # already queued with the same content (or not comparable)
+    corrected: int = 0
+    conflicts: int = 0
+    # What ``add_batch`` changed or refused, row by row; empty when a batch is read back.
+    changes: list[Change] = field(default_factory=list, compare=False)
 
 
 class Store(Protocol):
@@ -114,9 +161,12 @@ class Store(Protocol):
 
     def add_batch(self, bot: str, source: str, checksum: str, sheet: str,
                   headers: Sequence[str], items: Iterable[NewItem]) -> Batch:
-        """Record a batch and insert its items; items whose (bot, key) exists are skipped.
+        """Record a batch and insert its items; a row whose (bot, key) exists is compared.
 
-        The returned batch says how many were ``new`` and how many ``duplicates``.
+        Same content: skipped (a duplicate). Other content: the item is corrected or the row
+        is a conflict (``change_kind``); the batch's row carries the note. The returned batch
+        says how many were ``new``, ``duplicates``, ``corrected`` and ``conflicts``, and
+        lists the ``changes``.
         """
 
     def claim(self, bot: str, owner: str, lease_s: float, batch: int | None = None,
@@ -139,6 +189,17 @@ class Store(Protocol):
 
     def release(self, item_id: int, owner: str, state: Status, defer_s: float = 0) -> bool:
         """Give the item back (``pending`` or ``uncertain``), optionally deferred."""
+
+    def requeue(self, item_id: int, owner: str, result: CaseResult, state: Status,
+                defer_s: float) -> bool:
+        """A round that ended in a system failure: back to ``state`` (pending or uncertain)
+        in ``defer_s`` seconds; False (and no change) if ``owner`` lost the lease.
+
+        The item keeps ``result``'s error, error kind and screenshot (what staff see until
+        the next try), its ``tries`` grow as in ``complete``, ``system_failures`` by one,
+        ``attempts`` start again from 0 (they count claims since the last round), and
+        ``maybe_saved`` takes ``result``'s if set.
+        """
 
     def reclaim_dead(self, host: str, is_alive: Callable[[str], bool]) -> int:
         """Turn items leased by dead workers of ``host`` uncertain now; return how many."""
@@ -168,6 +229,9 @@ class Store(Protocol):
     def retry(self, ids: Sequence[int] = (), states: Sequence[Status] = (),
               bot: str | None = None) -> int:
         """Put final items back to ``pending`` with attempts reset; return how many.
+
+        An item that may have been saved (``maybe_saved``) goes back ``uncertain`` instead:
+        the bot's ``verify`` looks before it is typed again.
 
         ``QueueError`` (and no change) if any chosen item's secrets were erased.
         """

@@ -82,6 +82,14 @@ class Sealer:
         plain = json.dumps(hidden, ensure_ascii=False).encode("utf-8")
         return self.vault.seal(plain, self.context(key))
 
+    def checksum(self, key: str, case: CaseRow) -> str:
+        """The keyed checksum of the row's content: its typed values (secrets included,
+        never stored) and its problems. Equal rows give equal sums; a sum reveals nothing."""
+        content = {"values": {k: _encode(v) for k, v in case.values.items()},
+                   "problems": [[p.column, p.en] for p in case.problems]}
+        data = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
+        return self.vault.digest(data.encode("utf-8"), self.context(key))
+
     def open(self, key: str, token: str) -> dict[str, dict[str, Any]]:
         """The secret entries sealed in ``token``."""
         opened: dict[str, dict[str, Any]] = json.loads(self.vault.open(token, self.context(key)))

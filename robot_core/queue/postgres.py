@@ -31,11 +31,13 @@ from robot_core.queue.base import (
     CLAIMABLE,
     ERASES_SECRETS,
     Batch,
+    Change,
     Item,
     NewItem,
     QueueError,
 )
-from robot_core.queue.rows import erased_error, item_filter, sql_states, to_batch, to_item
+from robot_core.queue.postgres_changes import chunk_changes
+from robot_core.queue.rows import erased_error, item_filter, sql_states, tally, to_batch, to_item
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: batches and items, as SQLite's migrations 1-3 leave them
@@ -69,6 +71,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX items_ready ON items (bot, priority DESC, id)
         WHERE state IN ('pending', 'uncertain');
+    """,
+    # 3: corrections (content checksums, maybe_saved, rows' notes), requeued system failures
+    """
+    ALTER TABLE items ADD COLUMN content_sum TEXT NOT NULL DEFAULT '',
+        ADD COLUMN maybe_saved BOOLEAN NOT NULL DEFAULT false,
+        ADD COLUMN system_failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE batch_items ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE batches ADD COLUMN corrected INTEGER NOT NULL DEFAULT 0,
+        ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
     """,
 )
 _MIGRATION_LOCK = 0x726F626F74  # "robot": one advisory lock key for schema changes
@@ -158,7 +169,7 @@ class PostgresStore:
     # -- writing ---------------------------------------------------------------------------
     def add_batch(self, bot: str, source: str, checksum: str, sheet: str,
                   headers: Sequence[str], items: Iterable[NewItem]) -> Batch:
-        """Record the batch and insert its new items in one transaction.
+        """Record the batch, insert new items, correct the correctable: one transaction.
 
         Rows go to the server a chunk at a time (one round trip per ``_CHUNK``), so a long
         file streams in; a case new to the queue is one whose item this batch created.
@@ -170,31 +181,41 @@ class PostgresStore:
                 (bot, source, checksum, sheet, Jsonb(list(headers)))).fetchone()
             batch_id = int(row["id"]) if row else 0
             total = 0
+            changes: list[Change] = []
             stream = iter(items)
             while chunk := list(islice(stream, _CHUNK)):
                 total += len(chunk)
+                found = chunk_changes(cur, bot, batch_id, chunk)
+                changes += found.values()
                 cur.executemany(
                     "INSERT INTO items (bot, batch, key, row_number, payload, state, priority,"
-                    " due_by, error_kind, error, screenshot) VALUES"
-                    " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                    " due_by, error_kind, error, screenshot, content_sum) VALUES"
+                    " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                     " ON CONFLICT (bot, key) DO NOTHING",
                     [(bot, batch_id, i.key, i.row_number, Jsonb(i.payload), i.state.value,
-                      i.priority, i.due_by, i.error_kind, i.error, i.screenshot)
+                      i.priority, i.due_by, i.error_kind, i.error, i.screenshot, i.content_sum)
                      for i in chunk])
                 # Every row of every file stays in its batch, so each export gets a full
                 # results workbook even when its cases were queued by an earlier file.
                 cur.execute(
-                    "INSERT INTO batch_items (batch, item, row_number)"
-                    " SELECT %s, items.id, rows.row_number FROM items"
-                    " JOIN unnest(%s::text[], %s::integer[]) AS rows (key, row_number)"
+                    "INSERT INTO batch_items (batch, item, row_number, note)"
+                    " SELECT %s, items.id, rows.row_number, rows.note FROM items"
+                    " JOIN unnest(%s::text[], %s::integer[], %s::text[])"
+                    " AS rows (key, row_number, note)"
                     " ON items.key = rows.key WHERE items.bot = %s ON CONFLICT DO NOTHING",
-                    (batch_id, [i.key for i in chunk], [i.row_number for i in chunk], bot))
+                    (batch_id, [i.key for i in chunk], [i.row_number for i in chunk],
+                     [found[i.key].kind if i.key in found else "" for i in chunk], bot))
             counted = cur.execute("SELECT count(*) AS n FROM items WHERE batch = %s",
                                   (batch_id,)).fetchone()
-            new = int(counted["n"]) if counted else 0
-            cur.execute("UPDATE batches SET new = %s, duplicates = %s WHERE id = %s",
-                        (new, total - new, batch_id))
-        return self.batch(batch_id)
+            corrected, conflicts = tally(changes)
+            new = (int(counted["n"]) if counted else 0) - corrected
+            cur.execute("UPDATE batches SET new = %s, duplicates = %s, corrected = %s,"
+                        " conflicts = %s WHERE id = %s",
+                        (new, total - new - corrected - conflicts, corrected, conflicts,
+                         batch_id))
+        batch = self.batch(batch_id)
+        batch.changes = changes
+        return batch
 
     def claim(self, bot: str, owner: str, lease_s: float, batch: int | None = None,
               ) -> Item | None:
@@ -204,6 +225,7 @@ class PostgresStore:
             row = cur.execute(
                 "UPDATE items SET state = %s, lease_owner = %s, lease_expires = " + _LEASE + ","
                 " attempts = attempts + 1, was_uncertain = (state = 'uncertain'),"
+                " maybe_saved = (maybe_saved OR state = 'uncertain'),"
                 " updated_at = now() WHERE id = (SELECT id FROM items WHERE bot = %s"
                 f" AND state IN ({_CLAIMABLE}) AND (defer_until IS NULL OR defer_until <= now())"
                 " AND (%s::bigint IS NULL OR id IN"
@@ -233,10 +255,26 @@ class PostgresStore:
             return cur.execute(
                 "UPDATE items SET state = %s, outputs = %s, error_kind = %s, error = %s,"
                 " screenshot = %s, tries = tries + %s, lease_owner = NULL,"
+                " maybe_saved = (maybe_saved OR %s),"
                 f" lease_expires = NULL, updated_at = now(), {erase}"
                 " WHERE id = %s AND lease_owner = %s AND state = %s",
                 (result.status.value, Jsonb(result.outputs), result.error_kind,
-                 result.error, result.screenshot, max(result.attempts, 1), item_id, owner,
+                 result.error, result.screenshot, max(result.attempts, 1),
+                 result.maybe_saved, item_id, owner,
+                 Status.IN_PROGRESS.value)).rowcount == 1
+
+    def requeue(self, item_id: int, owner: str, result: CaseResult, state: Status,
+                defer_s: float) -> bool:
+        """A system failure back to the queue, deferred by the database's clock."""
+        with self._tx() as cur:
+            return cur.execute(
+                "UPDATE items SET state = %s, error_kind = %s, error = %s, screenshot = %s,"
+                " tries = tries + %s, attempts = 0, system_failures = system_failures + 1,"
+                " maybe_saved = (maybe_saved OR %s), defer_until = " + _LEASE + ","
+                " lease_owner = NULL, lease_expires = NULL, updated_at = now()"
+                " WHERE id = %s AND lease_owner = %s AND state = %s",
+                (state.value, result.error_kind, result.error, result.screenshot,
+                 max(result.attempts, 1), result.maybe_saved, defer_s, item_id, owner,
                  Status.IN_PROGRESS.value)).rowcount == 1
 
     def release(self, item_id: int, owner: str, state: Status, defer_s: float = 0) -> bool:
@@ -274,7 +312,8 @@ class PostgresStore:
             if erased:
                 raise erased_error([r["id"] for r in erased])
             return cur.execute(
-                "UPDATE items SET state = 'pending', attempts = 0, tries = 0,"
+                "UPDATE items SET state = CASE WHEN maybe_saved THEN 'uncertain'"
+                " ELSE 'pending' END, attempts = 0, tries = 0, system_failures = 0,"
                 " defer_until = NULL, error_kind = '', error = '', screenshot = '',"
                 f" updated_at = now() WHERE {where}"
                 f" AND state IN ({_FINAL})",
@@ -307,7 +346,8 @@ class PostgresStore:
             sql = f"SELECT * FROM items WHERE {where} ORDER BY id"
         else:
             # In a batch, an item sits at that file's row (it may have come from another).
-            sql = ("SELECT items.*, b.row_number AS batch_row FROM items JOIN batch_items b"
+            sql = ("SELECT items.*, b.row_number AS batch_row, b.note AS batch_note"
+                   " FROM items JOIN batch_items b"
                    f" ON b.item = items.id WHERE b.batch = %s AND {where}"
                    " ORDER BY b.row_number")
             params = [batch, *params]
@@ -322,8 +362,9 @@ class PostgresStore:
         after = (-1, -1)
         while True:
             rows = self._read(
-                "SELECT items.*, b.row_number AS batch_row FROM (SELECT item, row_number"
-                " FROM batch_items WHERE batch = %s AND (row_number, item) > (%s, %s)"
+                "SELECT items.*, b.row_number AS batch_row, b.note AS batch_note FROM"
+                " (SELECT item, row_number, note FROM batch_items"
+                " WHERE batch = %s AND (row_number, item) > (%s, %s)"
                 " ORDER BY row_number, item LIMIT %s) b JOIN items ON items.id = b.item"
                 " ORDER BY b.row_number, b.item", (batch, *after, chunk))
             yield from (to_item(r) for r in rows)

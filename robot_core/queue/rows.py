@@ -13,7 +13,7 @@ from typing import Any
 
 from robot_core.errors import SecretsErased
 from robot_core.outcome import Status
-from robot_core.queue.base import Batch, Item
+from robot_core.queue.base import CONFLICT, CORRECTED, Batch, Change, Item, NewItem, change_kind
 
 
 def now() -> datetime:
@@ -67,7 +67,9 @@ def to_item(row: Mapping[str, Any]) -> Item:
         error_kind=row["error_kind"], error=row["error"], screenshot=row["screenshot"],
         outputs=decoded(row["outputs"]), was_uncertain=bool(row["was_uncertain"]),
         tries=row["tries"], created_at=when(row["created_at"]),
-        updated_at=when(row["updated_at"]))
+        updated_at=when(row["updated_at"]), content_sum=row["content_sum"],
+        maybe_saved=bool(row["maybe_saved"]), system_failures=row["system_failures"],
+        note=row.get("batch_note") or "")
 
 
 def to_batch(row: Mapping[str, Any]) -> Batch:
@@ -75,7 +77,43 @@ def to_batch(row: Mapping[str, Any]) -> Batch:
     return Batch(id=row["id"], bot=row["bot"], source=row["source"], checksum=row["checksum"],
                  sheet=row["sheet"], headers=decoded(row["headers"]),
                  created_at=when(row["created_at"]) or now(), new=row["new"],
-                 duplicates=row["duplicates"])
+                 duplicates=row["duplicates"], corrected=row["corrected"],
+                 conflicts=row["conflicts"])
+
+
+def compared(found: Mapping[str, Any] | None, batch_id: int, item: NewItem) -> Change | None:
+    """What ``item`` does to the queued item ``found`` (state, content_sum, maybe_saved,
+    batch, and ``here``: the item has a row in this batch already): a ``Change`` (corrected
+    or conflict), or None (same content, or the same key twice in one file, where its first
+    row counts)."""
+    if found is None or found["batch"] == batch_id or found["here"]:
+        return None
+    kind = change_kind(found["state"], bool(found["maybe_saved"]), found["content_sum"],
+                       item.content_sum)
+    if not kind:
+        return None
+    return Change(item.key, item.row_number, kind, found["state"], found["content_sum"],
+                  item.content_sum)
+
+
+def tally(changes: Sequence[Change]) -> tuple[int, int]:
+    """(corrected, conflicts) among ``changes``."""
+    corrected = sum(c.kind == CORRECTED for c in changes)
+    return corrected, sum(c.kind == CONFLICT for c in changes)
+
+
+def correction_sql(mark: str, now_sql: str) -> str:
+    """The ``UPDATE`` that gives a queued item a corrected row's content (both stores).
+
+    Parameters: batch, row number, payload, content sum, state, error kind, error,
+    screenshot (of the new row), then the item's bot and key. ``now_sql`` is the store's
+    clock.
+    """
+    return ("UPDATE items SET batch = {m}, row_number = {m}, payload = {m}, content_sum = {m},"
+            " state = {m}, attempts = 0, tries = 0, system_failures = 0, defer_until = NULL,"
+            " error_kind = {m}, error = {m}, screenshot = {m}, outputs = '{{}}',"
+            " was_uncertain = {f}, updated_at = {now} WHERE bot = {m} AND key = {m}"
+            ).format(m=mark, now=now_sql, f="0" if mark == "?" else "false")
 
 
 def sql_states(states: Iterable[Status]) -> str:

@@ -25,13 +25,24 @@ from robot_core.private import private_file, tighten_sqlite
 from robot_core.queue.base import (
     BUSY_TIMEOUT_MS,
     CLAIMABLE,
+    CORRECTED,
     ERASES_SECRETS,
     Batch,
+    Change,
     Item,
     NewItem,
     QueueError,
 )
-from robot_core.queue.rows import erased_error, item_filter, sql_states, to_batch, to_item
+from robot_core.queue.rows import (
+    compared,
+    correction_sql,
+    erased_error,
+    item_filter,
+    sql_states,
+    tally,
+    to_batch,
+    to_item,
+)
 from robot_core.queue.rows import now as _now
 
 MIGRATIONS: tuple[str, ...] = (
@@ -65,6 +76,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE items ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;
     """,
+    # 4: corrections (content checksums, maybe_saved, rows' notes), requeued system failures
+    """
+    ALTER TABLE items ADD COLUMN content_sum TEXT NOT NULL DEFAULT '';
+    ALTER TABLE items ADD COLUMN maybe_saved INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE items ADD COLUMN system_failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE batch_items ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE batches ADD COLUMN corrected INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE batches ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 
@@ -73,6 +93,7 @@ _ERASE = ("payload = CASE WHEN json_type(payload, '$.sealed') = 'text'"
           " THEN json_set(payload, '$.sealed', json('null')) ELSE payload END")
 _ERASING = sql_states(ERASES_SECRETS)
 _FINAL = sql_states(FINAL_STATES)
+_CORRECT = correction_sql("?", "?")
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -160,7 +181,7 @@ class SQLiteStore:
     # -- writing ---------------------------------------------------------------------------
     def add_batch(self, bot: str, source: str, checksum: str, sheet: str,
                   headers: Sequence[str], items: Iterable[NewItem]) -> Batch:
-        """Record the batch and insert its new items in one transaction."""
+        """Record the batch, insert new items, correct the correctable: one transaction."""
         now = _now()
         with self._tx() as db:
             cur = db.execute(
@@ -170,25 +191,47 @@ class SQLiteStore:
                  _ts(now)))
             batch_id = int(cur.lastrowid or 0)
             new = duplicates = 0
+            changes: list[Change] = []
             for item in items:
                 inserted = db.execute(
                     "INSERT OR IGNORE INTO items (bot, batch, key, row_number, payload, state,"
-                    " priority, due_by, error_kind, error, screenshot, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " priority, due_by, error_kind, error, screenshot, content_sum, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (bot, batch_id, item.key, item.row_number,
                      json.dumps(item.payload, ensure_ascii=False), item.state.value,
                      item.priority, _ts(item.due_by), item.error_kind, item.error,
-                     item.screenshot, _ts(now), _ts(now))).rowcount
+                     item.screenshot, item.content_sum, _ts(now), _ts(now))).rowcount
+                change = None if inserted else self._compare(db, bot, batch_id, item, now)
                 new += inserted
-                duplicates += 1 - inserted
+                duplicates += not inserted and change is None
+                if change is not None:
+                    changes.append(change)
                 # Every row of every file stays in its batch, so each export gets a full
                 # results workbook even when its cases were queued by an earlier file.
-                db.execute("INSERT OR IGNORE INTO batch_items (batch, item, row_number)"
-                           " SELECT ?, id, ? FROM items WHERE bot = ? AND key = ?",
-                           (batch_id, item.row_number, bot, item.key))
-            db.execute("UPDATE batches SET new = ?, duplicates = ? WHERE id = ?",
-                       (new, duplicates, batch_id))
-        return self.batch(batch_id)
+                db.execute("INSERT OR IGNORE INTO batch_items (batch, item, row_number, note)"
+                           " SELECT ?, id, ?, ? FROM items WHERE bot = ? AND key = ?",
+                           (batch_id, item.row_number, change.kind if change else "", bot,
+                            item.key))
+            db.execute("UPDATE batches SET new = ?, duplicates = ?, corrected = ?,"
+                       " conflicts = ? WHERE id = ?", (new, duplicates, *tally(changes), batch_id))
+        batch = self.batch(batch_id)
+        batch.changes = changes
+        return batch
+
+    @staticmethod
+    def _compare(db: sqlite3.Connection, bot: str, batch_id: int, item: NewItem,
+                 now: datetime) -> Change | None:
+        """A queued case met again: correct it, note a conflict, or nothing (same content)."""
+        change = compared(db.execute(
+            "SELECT state, content_sum, maybe_saved, batch, EXISTS (SELECT 1 FROM batch_items"
+            " WHERE batch = ? AND item = items.id) AS here FROM items WHERE bot = ? AND key = ?",
+            (batch_id, bot, item.key)).fetchone(), batch_id, item)
+        if change is not None and change.kind == CORRECTED:
+            db.execute(_CORRECT, (batch_id, item.row_number,
+                                  json.dumps(item.payload, ensure_ascii=False), item.content_sum,
+                                  item.state.value, item.error_kind, item.error,
+                                  item.screenshot, _ts(now), bot, item.key))
+        return change
 
     def claim(self, bot: str, owner: str, lease_s: float, batch: int | None = None,
               ) -> Item | None:
@@ -199,6 +242,7 @@ class SQLiteStore:
             row = db.execute(
                 "UPDATE items SET state = ?, lease_owner = ?, lease_expires = ?,"
                 " attempts = attempts + 1, was_uncertain = (state = 'uncertain'),"
+                " maybe_saved = (maybe_saved OR state = 'uncertain'),"
                 " updated_at = ? WHERE id = (SELECT id FROM items WHERE bot = ?"
                 " AND state IN (?, ?) AND (defer_until IS NULL OR defer_until <= ?)"
                 " AND (? IS NULL OR id IN (SELECT item FROM batch_items WHERE batch = ?))"
@@ -230,10 +274,28 @@ class SQLiteStore:
             return db.execute(
                 "UPDATE items SET state = ?, outputs = ?, error_kind = ?, error = ?,"
                 " screenshot = ?, tries = tries + ?, lease_owner = NULL, lease_expires = NULL,"
+                " maybe_saved = (maybe_saved OR ?),"
                 f" updated_at = ?, {erase} WHERE id = ? AND lease_owner = ? AND state = ?",
                 (result.status.value, json.dumps(result.outputs, ensure_ascii=False),
                  result.error_kind, result.error, result.screenshot, max(result.attempts, 1),
-                 _ts(_now()), item_id, owner, Status.IN_PROGRESS.value)).rowcount == 1
+                 result.maybe_saved, _ts(_now()), item_id, owner,
+                 Status.IN_PROGRESS.value)).rowcount == 1
+
+    def requeue(self, item_id: int, owner: str, result: CaseResult, state: Status,
+                defer_s: float) -> bool:
+        """A system failure back to the queue, deferred, if ``owner`` still holds it."""
+        now = _now()
+        with self._tx() as db:
+            return db.execute(
+                "UPDATE items SET state = ?, error_kind = ?, error = ?, screenshot = ?,"
+                " tries = tries + ?, attempts = 0, system_failures = system_failures + 1,"
+                " maybe_saved = (maybe_saved OR ?), defer_until = ?, lease_owner = NULL,"
+                " lease_expires = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?"
+                " AND state = ?",
+                (state.value, result.error_kind, result.error, result.screenshot,
+                 max(result.attempts, 1), result.maybe_saved,
+                 _ts(now + timedelta(seconds=defer_s)), _ts(now), item_id, owner,
+                 Status.IN_PROGRESS.value)).rowcount == 1
 
     def release(self, item_id: int, owner: str, state: Status, defer_s: float = 0) -> bool:
         """Hand the item back to the queue."""
@@ -270,8 +332,10 @@ class SQLiteStore:
             if erased:
                 raise erased_error([r["id"] for r in erased])
             return db.execute(
-                f"UPDATE items SET state = 'pending', attempts = 0, tries = 0, defer_until = NULL,"
-                f" error_kind = '', error = '', screenshot = '', updated_at = ? WHERE {where}"
+                "UPDATE items SET state = CASE WHEN maybe_saved THEN 'uncertain'"
+                " ELSE 'pending' END, attempts = 0, tries = 0, system_failures = 0,"
+                " defer_until = NULL, error_kind = '', error = '', screenshot = '',"
+                f" updated_at = ? WHERE {where}"
                 f" AND state IN ({_FINAL})",
                 (_ts(_now()), *params)).rowcount
 
@@ -300,18 +364,16 @@ class SQLiteStore:
             sql = f"SELECT * FROM items WHERE {where} ORDER BY id"
         else:
             # In a batch, an item sits at that file's row (it may have come from another).
-            sql = ("SELECT items.*, b.row_number AS batch_row FROM items JOIN batch_items b"
+            sql = ("SELECT items.*, b.row_number AS batch_row, b.note AS batch_note"
+                   " FROM items JOIN batch_items b"
                    f" ON b.item = items.id WHERE b.batch = ? AND {where} ORDER BY b.row_number")
             params = [batch, *params]
         return [to_item(r) for r in self._read(sql, params)]
 
     def iter_items(self, batch: int, chunk: int = 500) -> Iterator[Item]:
-        """A batch's items in row order, from one statement on a connection of its own.
-
-        Its own connection: one snapshot (WAL) for the whole reading, which never holds the
-        shared connection's lock between chunks nor blocks a writer. SQLite's sorter spills
-        to disk, so memory is one chunk whatever the batch's length.
-        """
+        """A batch's items in row order, from one statement on a connection of its own:
+        one snapshot (WAL), never holding the shared lock between chunks nor blocking a
+        writer; SQLite's sorter spills to disk, so memory is one chunk."""
         try:
             reader = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000,
                                      isolation_level=None, check_same_thread=False)
@@ -320,8 +382,8 @@ class SQLiteStore:
         reader.row_factory = _as_dict
         try:
             cursor = reader.execute(
-                "SELECT items.*, b.row_number AS batch_row FROM batch_items b"
-                " JOIN items ON items.id = b.item WHERE b.batch = ?"
+                "SELECT items.*, b.row_number AS batch_row, b.note AS batch_note"
+                " FROM batch_items b JOIN items ON items.id = b.item WHERE b.batch = ?"
                 " ORDER BY b.row_number, b.item", (batch,))
             while rows := cursor.fetchmany(chunk):
                 yield from (to_item(r) for r in rows)

@@ -12,6 +12,9 @@ included; ``backoff_s`` doubling up to ``backoff_max_s`` between attempts):
 * **case**: an ``ApplicationError`` repeats the case, up to ``retry.case`` attempts; between
   attempts, after the backoff, ``recover`` runs with the error (recover steps, setup again).
 
+* **requeue**: a case that ended ``failed`` goes back to the queue ``requeue_s`` later, up
+  to ``retry.system_failures`` times (``run/worker.py``; the queue's ``defer_until``).
+
 A ``BusinessError`` is never retried at any level: the data is wrong, not the system. The
 ``sleep`` is injectable (tenacity's ``sleep=``) so tests take no time.
 """
@@ -56,6 +59,15 @@ class Retries:
     def _wait(self) -> _wait_exponential:
         # After failed attempt n: backoff_s * 2**(n-1) seconds, never more than backoff_max_s.
         return _wait_exponential(multiplier=self.policy.backoff_s, max=self.policy.backoff_max_s)
+
+    def requeue_s(self, rounds: int) -> float | None:
+        """Seconds before a case failed for system reasons ``rounds`` times already is tried
+        again (``system_backoff_s``, doubling, at most ``system_backoff_max_s``); None once
+        ``system_failures`` are used up."""
+        policy = self.policy
+        if rounds >= policy.system_failures:
+            return None
+        return min(policy.system_backoff_s * 2.0 ** rounds, policy.system_backoff_max_s)
 
     def step(self, action: Action, *, commit: bool = False) -> Retrying:
         """Attempts of one step: its action's ``retry_on`` errors repeat it."""

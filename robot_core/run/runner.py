@@ -160,16 +160,19 @@ class Runner:
             self.program.end(ctx, finished=True)
             return self._done(result, ctx, verified=False)
         except BusinessError as exc:
+            result.maybe_saved = tries.maybe_saved  # an earlier attempt's save may stand
             return self._fail(result, Status.BUSINESS_FAILED, exc, attempt)
         except RecordMismatch as exc:  # saved, with other values: a person looks, no retry
             result.outputs = dict(ctx.outputs)  # a registration number finds the record
             return self._fail(result, Status.MISMATCH, exc, attempt)
         except BotScriptError as exc:
+            result.maybe_saved = tries.maybe_saved
             return self._fail(result, Status.FAILED, exc, attempt)
         except ApplicationError as exc:
             self._fail(result, Status.FAILED, exc, attempt)
             # Without a `commit: true` click we cannot tell how far a failed attempt got.
             tries.maybe_saved = tries.maybe_saved or ctx.committed or not self.bot.marks_commit
+            result.maybe_saved = tries.maybe_saved  # the queue keeps it: no blind correction
             raise
         finally:
             self.program.end(ctx, finished=False)  # no-op when the steps all ran

@@ -35,7 +35,7 @@ from robot_core.intake import CaseRow, CaseStream, Intake, open_cases
 from robot_core.outcome import CaseResult, RunOutcome, Status
 from robot_core.queue import Batch, Store, open_store
 from robot_core.run.debug import DebugOptions, make_runner
-from robot_core.run.ingest import enqueue_cases
+from robot_core.run.ingest import Ingested, ingest_cases, record_changes
 from robot_core.run.runner import Runner
 from robot_core.run.worker import Worker
 from robot_core.script.model import BotScript
@@ -148,23 +148,25 @@ def _close_store(options: RunOptions, store: Store) -> None:
 
 def run_file(bot: BotScript, source: Path | CaseStream, options: RunOptions,
              progress: Progress | None = None, stop: Stopper | None = None,
-             on_batch: Callable[[Batch], None] | None = None,
+             on_batch: Callable[[Ingested], None] | None = None,
              ) -> tuple[RunOutcome, RunPaths, Batch]:
     """Ingest ``source`` as a batch, work it, write its results workbook.
 
     ``source`` is the case file, or the file already opened (``open_cases``: its header found,
     before anything was written; ``robot run`` does so); it is read once, into the batch, and
-    closed. ``on_batch`` hears of the batch once it is committed (its size is the run's).
+    closed. ``on_batch`` hears of the batch once it is committed (its size is the run's, its
+    ``summary`` names the rows that will fail and the corrections and conflicts).
     """
     stop = stop or NoStop()
     with _opened(source, bot, stop) as cases:
         session = open_session(bot, options)  # checks the environment before writing anything
         store = _open_store(options)
         try:
-            batch = _ingest(bot, store, session, cases, stop)
+            ingested = _ingest(bot, store, session, cases, stop)
+            batch = ingested.batch
             cases.close()  # read whole, into the batch: the file is let go before entering
             if on_batch:
-                on_batch(batch)
+                on_batch(ingested)
             try:
                 with stop.graceful():
                     _work(bot, store, session, options, batch.id, progress, stop.requested)
@@ -188,17 +190,21 @@ def _opened(source: Path | CaseStream, bot: BotScript, stop: Stopper) -> Iterato
 
 
 def _ingest(bot: BotScript, store: Store, session: Session, cases: CaseStream,
-            stop: Stopper) -> Batch:
+            stop: Stopper) -> Ingested:
     try:
         with stop.abortable():
-            batch = enqueue_cases(store, bot, cases, vault=session.vault)
+            ingested = ingest_cases(store, bot, cases, vault=session.vault)
     except BaseException as exc:  # a stop or an unreadable file: nothing was queued
         session.audit.event("run_finished", stopped_in="queue", reason=type(exc).__name__)
         session.audit.close()
         raise
+    batch = ingested.batch
     session.audit.event("batch_ingested", batch=batch.id, source=str(cases.path),
-                        new=batch.new, already_queued=batch.duplicates)
-    return batch
+                        new=batch.new, already_queued=batch.duplicates,
+                        corrected=batch.corrected, conflicts=batch.conflicts,
+                        will_fail=ingested.failing.count)
+    record_changes(session.audit, ingested)
+    return ingested
 
 
 def _export(bot: BotScript, store: Store, session: Session, batch: Batch,
@@ -238,6 +244,35 @@ def _work(bot: BotScript, store: Store, session: Session, options: RunOptions,
                     options.home, batch=batch, limit=options.limit, stop=stop,
                     on_result=progress, vault=session.vault)
     return worker.run()
+
+
+def retry_file(bot: BotScript, path: Path, options: RunOptions) -> tuple[Ingested, int, Path]:
+    """``robot queue retry --from FILE``: queue a file of corrected rows, and retry the rest.
+
+    Its rows are ingested as a batch (corrections, conflicts and new cases as on every
+    path); those of its cases that failed for system reasons and come back unchanged are
+    retried (``Store.retry``). Nothing is typed here: ``robot work`` or the daemon enters
+    them. The audit trail (a run folder of its own) records each correction and conflict.
+    Returns what was queued, how many were retried, and the audit trail's path.
+    """
+    run_id = new_run_id(bot.name)
+    paths = RunPaths.create(options.home, run_id)
+    audit = AuditTrail(paths.audit, run_id=run_id, bot=bot.name)
+    store = _open_store(options)
+    try:
+        with open_cases(path, bot.input) as cases:
+            ingested = ingest_cases(store, bot, cases, vault=Vault(options.home))
+        record_changes(audit, ingested)
+        again = [i.id for i in store.items(batch=ingested.batch.id, states=[Status.FAILED])
+                 if not i.note]
+        retried = store.retry(again) if again else 0
+        audit.event("batch_retried", batch=ingested.batch.id, source=str(path),
+                    new=ingested.batch.new, corrected=ingested.batch.corrected,
+                    conflicts=ingested.batch.conflicts, retried=retried)
+        return ingested, retried, paths.audit
+    finally:
+        audit.close()
+        _close_store(options, store)
 
 
 def run_direct(bot: BotScript, intake: Intake, options: RunOptions,

@@ -4,6 +4,12 @@ Exactly-once rests on three things here: a lease kept alive by a heartbeat threa
 case runs; items of crashed workers turned ``uncertain`` (at once for workers of this machine
 that are gone, on lease expiry for others); and the runner's ``verify`` before an uncertain
 item is typed again.
+
+A case that ends ``failed`` (a system failure) goes back to the queue by itself, later each
+time (``retry.system_failures``, ``Retries.requeue_s``): ``pending``, or ``uncertain`` when a
+failed attempt may have saved it (then only if the bot can ``verify``; otherwise it stays
+``failed`` for a person to check). A worker whose queue holds only deferred items ends: the
+next ``robot work`` or the daemon's next pass takes them when they are due.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from robot_core.vault import Vault, VaultError
 # What a runner may end a case with; anything else would be a bug, stored as a system failure.
 RUNNER_ENDS = frozenset({Status.DONE, Status.BUSINESS_FAILED, Status.FAILED,
                          Status.MISMATCH})
+# Failed, but not for a reason time heals: the bot itself is wrong.
+NOT_REQUEUED = frozenset({"BotScriptError"})
 DEFAULT_LEASE_S = float(os.environ.get("ROBOT_LEASE_S", "60"))
 
 
@@ -164,14 +172,31 @@ class Worker:
                 result = self.runner.run_case(case, uncertain=item.was_uncertain)
             self.crash.passed("before_complete")
             stored = self._stored(result)
-            self.store.complete(item.id, self.owner, stored)
-            finished = True
-            if self.on_result:
-                self.on_result(stored)
+            finished = self._requeued(item, stored)
+            if not finished:
+                self.store.complete(item.id, self.owner, stored)
+                finished = True
+                if self.on_result:
+                    self.on_result(stored)
         finally:
             if not finished:
                 # Stopped mid-case (a second Ctrl-C): it may have been saved; verify first.
                 self.store.release(item.id, self.owner, Status.UNCERTAIN)
+
+    def _requeued(self, item: Item, result: CaseResult) -> bool:
+        """Send a system failure back to the queue for a later try, if it has tries left."""
+        if result.status is not Status.FAILED or result.error_kind in NOT_REQUEUED:
+            return False
+        delay = self.runner.retries.requeue_s(item.system_failures)
+        saved = result.maybe_saved or item.maybe_saved
+        if delay is None or (saved and not self.bot.verify):
+            return False  # the last try, or a save nobody can check: a person looks
+        state = Status.UNCERTAIN if saved else Status.PENDING
+        if not self.store.requeue(item.id, self.owner, result, state, delay):
+            return False
+        self.audit.event("case_requeued", case=item.key, state=state.value, after_s=delay,
+                         round=item.system_failures + 1, error=result.error)
+        return True
 
     def _stored(self, result: CaseResult) -> CaseResult:
         """``result`` as the queue keeps it: screenshot relative to ``home``, this run's id."""

@@ -88,12 +88,21 @@ class InputSpec(_Strict):
 
 
 class RetryPolicy(_Strict):
-    """Attempts (the first one included) and the backoff between them."""
+    """Attempts (the first one included) and the backoff between them.
+
+    ``system_failures`` is how many times a case that ended ``failed`` (a system failure,
+    after its ``case`` attempts) goes back to the queue by itself, ``system_backoff_s``
+    later, doubling each time up to ``system_backoff_max_s``: an outage at 01:00 heals by
+    03:00 without a person. After the last one the case stays ``failed``.
+    """
 
     step: int = Field(default=3, ge=1, le=10)
     case: int = Field(default=3, ge=1, le=10)
     backoff_s: float = Field(default=0.5, ge=0, le=60)
     backoff_max_s: float = Field(default=5.0, ge=0, le=600)
+    system_failures: int = Field(default=2, ge=0, le=10)
+    system_backoff_s: float = Field(default=300.0, ge=0, le=86_400)
+    system_backoff_max_s: float = Field(default=3600.0, ge=0, le=86_400)
 
 
 class Watch(_Strict):

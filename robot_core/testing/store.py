@@ -2,8 +2,9 @@
 
 It passes the same contract tests as SQLite and PostgreSQL (tests/unit/test_queue_store.py):
 leases that expire into ``uncertain``, ``reclaim_dead``, priority then age, one item per
-(bot, key), every row of every file in its batch, secrets erased on the states of
-``ERASES_SECRETS`` and ``retry`` refused for them, ``cancel`` sparing items in progress.
+(bot, key), every row of every file in its batch, corrections and conflicts of re-ingested
+rows, system failures requeued, secrets erased on the states of ``ERASES_SECRETS`` and
+``retry`` refused for them, ``cancel`` sparing items in progress.
 One lock makes every method atomic, so a worker's heartbeat thread may share it. Items are
 copied in and out: changing a returned ``Item`` changes nothing stored. It lives as long as
 the object does (``close`` keeps it readable); it is not shared between processes.
@@ -18,9 +19,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from robot_core.outcome import FINAL_STATES, CaseResult, Status
-from robot_core.queue.base import CLAIMABLE, ERASES_SECRETS, Batch, Item, NewItem
+from robot_core.queue.base import (
+    CLAIMABLE,
+    CORRECTED,
+    ERASES_SECRETS,
+    Batch,
+    Change,
+    Item,
+    NewItem,
+)
 from robot_core.queue.payload import SEALED
-from robot_core.queue.rows import erased_error, now
+from robot_core.queue.rows import compared, erased_error, now, tally
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,7 @@ class _Member:
 
     row_number: int
     item: int
+    note: str = ""
 
 
 def _erase(item: Item) -> None:
@@ -49,12 +59,14 @@ class MemoryStore:
     # -- writing ---------------------------------------------------------------------------
     def add_batch(self, bot: str, source: str, checksum: str, sheet: str,
                   headers: Sequence[str], items: Iterable[NewItem]) -> Batch:
-        """Record the batch and its new items; nothing is kept if ``items`` raises."""
+        """Record the batch, its new items and corrections; nothing is kept if ``items``
+        raises."""
         with self._lock:
             batch_id = len(self._batches) + 1
             stamp = now()
             fresh: dict[str, Item] = {}
             members: dict[str, _Member] = {}
+            changes: dict[str, tuple[Change, NewItem]] = {}
             total = 0
             next_id = len(self._items) + 1
             for new in items:  # staged: a stop or a bad row half-way adds nothing
@@ -65,21 +77,53 @@ class MemoryStore:
                     fresh[new.key] = self._item(bot, batch_id, next_id, new, stamp)
                     known = next_id
                     next_id += 1
-                members.setdefault(new.key, _Member(new.row_number, known))
+                elif new.key not in members and new.key not in fresh:
+                    change = self._compare(known, batch_id, new)
+                    if change is not None:
+                        changes[new.key] = (change, new)
+                kind = changes[new.key][0].kind if new.key in changes else ""
+                members.setdefault(new.key, _Member(new.row_number, known, kind))
             for key, item in fresh.items():
                 self._items[item.id] = item
                 self._keys[(bot, key)] = item.id
+            for change, new in changes.values():
+                if change.kind == CORRECTED:
+                    self._correct(self._items[self._keys[(bot, new.key)]], batch_id, new, stamp)
+            listed = [c for c, _ in changes.values()]
+            corrected, conflicts = tally(listed)
             self._members[batch_id] = list(members.values())
             self._batches[batch_id] = Batch(batch_id, bot, source, checksum, sheet, list(headers),
-                                            stamp, len(fresh), total - len(fresh))
-            return copy.deepcopy(self._batches[batch_id])
+                                            stamp, len(fresh), total - len(fresh) - len(listed),
+                                            corrected, conflicts)
+            batch = copy.deepcopy(self._batches[batch_id])
+            batch.changes = listed
+            return batch
+
+    def _compare(self, item_id: int, batch_id: int, new: NewItem) -> Change | None:
+        item = self._items[item_id]
+        return compared({"state": item.state.value, "content_sum": item.content_sum,
+                         "maybe_saved": item.maybe_saved, "batch": item.batch, "here": False},
+                        batch_id, new)
+
+    @staticmethod
+    def _correct(item: Item, batch_id: int, new: NewItem, stamp: datetime) -> None:
+        """The item takes the corrected row (``correction_sql`` of the SQL stores)."""
+        item.batch, item.row_number = batch_id, new.row_number
+        item.payload, item.content_sum = copy.deepcopy(new.payload), new.content_sum
+        item.state = new.state
+        item.attempts = item.tries = item.system_failures = 0
+        item.defer_until = None
+        item.error_kind, item.error, item.screenshot = new.error_kind, new.error, new.screenshot
+        item.outputs = {}
+        item.was_uncertain = False
+        item.updated_at = stamp
 
     @staticmethod
     def _item(bot: str, batch: int, item_id: int, new: NewItem, stamp: datetime) -> Item:
         return Item(item_id, bot, batch, new.key, new.row_number, copy.deepcopy(new.payload),
                     new.state, priority=new.priority, due_by=new.due_by,
                     error_kind=new.error_kind, error=new.error, screenshot=new.screenshot,
-                    created_at=stamp, updated_at=stamp)
+                    created_at=stamp, updated_at=stamp, content_sum=new.content_sum)
 
     def claim(self, bot: str, owner: str, lease_s: float, batch: int | None = None,
               ) -> Item | None:
@@ -96,6 +140,7 @@ class MemoryStore:
                 return None
             item = min(ready, key=lambda i: (-i.priority, i.id))
             item.was_uncertain = item.state is Status.UNCERTAIN
+            item.maybe_saved = item.maybe_saved or item.was_uncertain
             item.state = Status.IN_PROGRESS
             item.lease_owner = owner
             item.lease_expires = stamp + timedelta(seconds=lease_s)
@@ -140,8 +185,27 @@ class MemoryStore:
             item.error_kind, item.error = result.error_kind, result.error
             item.screenshot = result.screenshot
             item.tries += max(result.attempts, 1)
+            item.maybe_saved = item.maybe_saved or result.maybe_saved
             if result.status in ERASES_SECRETS:
                 _erase(item)
+            return True
+
+    def requeue(self, item_id: int, owner: str, result: CaseResult, state: Status,
+                defer_s: float) -> bool:
+        """A system failure back to the queue, deferred."""
+        with self._lock:
+            item = self._leased(item_id, owner)
+            if item is None:
+                return False
+            stamp = now()
+            self._unlease(item, state, stamp)
+            item.error_kind, item.error = result.error_kind, result.error
+            item.screenshot = result.screenshot
+            item.tries += max(result.attempts, 1)
+            item.attempts = 0
+            item.system_failures += 1
+            item.maybe_saved = item.maybe_saved or result.maybe_saved
+            item.defer_until = stamp + timedelta(seconds=defer_s)
             return True
 
     def release(self, item_id: int, owner: str, state: Status, defer_s: float = 0) -> bool:
@@ -178,8 +242,8 @@ class MemoryStore:
                 raise erased_error(erased[:11])
             stamp = now()
             for item in chosen:
-                item.state = Status.PENDING
-                item.attempts = item.tries = 0
+                item.state = Status.UNCERTAIN if item.maybe_saved else Status.PENDING
+                item.attempts = item.tries = item.system_failures = 0
                 item.defer_until = None
                 item.error_kind = item.error = item.screenshot = ""
                 item.updated_at = stamp
@@ -226,7 +290,7 @@ class MemoryStore:
 
     def _rows(self, batch: int) -> list[Item]:
         members = sorted(self._members.get(batch, []), key=lambda m: (m.row_number, m.item))
-        return [replace(copy.deepcopy(self._items[m.item]), row_number=m.row_number)
+        return [replace(copy.deepcopy(self._items[m.item]), row_number=m.row_number, note=m.note)
                 for m in members]
 
     def iter_items(self, batch: int, chunk: int = 500) -> Iterator[Item]:

@@ -1,0 +1,36 @@
+"""The daemon says at queue time which rows of a file will fail, by row and column."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import test_receive_once as receiving
+from helpers import SAMPLE_XLSX
+
+from robot_core.daemon.context import RunContext
+from robot_core.daemon.receive import Receiver
+from robot_core.intake import read_cases
+from robot_core.vault import new_key
+
+ctx, paths = receiving.ctx, receiving.paths  # a run context over a real queue and ledger
+
+
+def test_a_queued_file_gets_a_note_naming_the_rows_that_will_fail(
+        ctx: RunContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Taking the sample in writes outbox/sample_queued.txt and the ledger note at once:
+    each rejected row by number and column, and none of the file's values."""
+    monkeypatch.setenv("ROBOT_KEY", new_key())
+    source = ctx.paths.inbox / "sample.xlsx"
+    shutil.copy(SAMPLE_XLSX, source)
+    bad = [c for c in read_cases(source, ctx.bot.input).rows if c.problems]
+    entry = Receiver(ctx).receive(source)
+    named = ", ".join(f"row {c.row_number} {c.problems[0].column}" for c in bad)
+    expected = f"batch 1: 50 new, 0 already queued ({len(bad)} will fail: {named})"
+    assert entry.state == "queued" and entry.note == expected
+    note = (ctx.paths.outbox / "sample_queued.txt").read_text(encoding="utf-8")
+    assert expected in note
+    for case in bad:
+        assert not any(str(v) in note for v in case.raw.values() if v not in (None, ""))
+    (queued,) = [f for name, f in ctx.events.events if name == "intake_queued"]  # type: ignore[attr-defined]
+    assert queued["summary"] == expected and queued["will_fail"] == len(bad)
