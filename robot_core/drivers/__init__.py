@@ -14,12 +14,12 @@ __all__ = ["Driver", "make_driver"]
 
 
 def make_driver(kind: str, *, headed: bool = False, launch: dict[str, object] | None = None,
-                ) -> Driver:
+                response_timeout_ms: int | None = None) -> Driver:
     """A driver for ``kind`` (``web`` or ``desktop``); backends are imported on demand."""
     if kind == "web":
         from robot_core.drivers.web import WebDriver  # noqa: PLC0415 - Playwright loads lazily
 
-        return WebDriver(headed=headed)
+        return WebDriver(headed=headed, response_timeout_ms=response_timeout_ms)
     if kind == "desktop":
         require_desktop()  # before the import: one line naming the extra, not a traceback
         from robot_core.drivers.desktop import DesktopDriver  # noqa: PLC0415 - needs a display

@@ -131,7 +131,8 @@ def _driver_for(bot: BotScript, options: RunOptions) -> Driver:
     """The caller's driver (``driver_factory``), else the one the bot names."""
     if options.driver_factory is not None:
         return options.driver_factory(bot)
-    return make_driver(bot.driver, headed=options.headed, launch=dict(bot.selectors.launch))
+    return make_driver(bot.driver, headed=options.headed, launch=dict(bot.selectors.launch),
+                       response_timeout_ms=bot.selectors.section.response_timeout_ms)
 
 
 def _open_store(options: RunOptions) -> Store:
