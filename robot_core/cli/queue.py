@@ -84,7 +84,9 @@ def _waiting(bot_name: str, batch: int | None) -> int:
 def work_in_pool(bot_name: str, workers: int, batch: int | None, limit: int | None,
                  headed: bool, progress: ProgressReport) -> list[WorkerReport]:
     """``workers`` processes of ``robot work BOT_NAME``, signals passed on; their reports."""
-    command = [sys.executable, "-m", "robot_core.cli", "work", bot_name]
+    # The same interpreter as this robot (no reliance on PATH), entering the console script.
+    command = [sys.executable, "-c", "from robot_core.cli import main; main(prog_name='robot')",
+               "work", bot_name]
     command += ["--batch", str(batch)] if batch is not None else []
     command += ["--limit", str(limit)] if limit is not None else []
     command += ["--headed"] if headed else []
