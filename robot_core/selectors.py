@@ -57,6 +57,7 @@ from typing import Any
 
 from robot_core.errors import BotScriptError, ConfigError, Location
 from robot_core.home import contained, project_dir, robot_home
+from robot_core.script.app_section import AppSection, parse_app
 from robot_core.script.templating import TemplateProblem, compile_template
 from robot_core.script.yamlsource import PathKey, YamlSource, load_yaml
 
@@ -136,6 +137,7 @@ class SelectorMap:
     file: str
     targets: Mapping[str, Target]
     launch: Mapping[str, Any] = field(default_factory=dict)
+    section: AppSection = field(default_factory=AppSection)  # app: {max_sessions: …}
 
     def get(self, name: str) -> Target:
         """The target called ``name``; ``KeyError`` when the map has none."""
@@ -158,7 +160,7 @@ def load_selector_map(path: Path) -> SelectorMap:
     driver = data.get("driver", "web")
     if driver not in {"web", "desktop"}:
         raise src.error(("driver",), f"driver must be web or desktop, not {driver!r}")
-    app = src.identifier(("app",), data["app"], "app") if "app" in data else path.stem
+    app, section = parse_app(src, data.get("app"), path.stem)
     screens = data.get("screens")
     if not isinstance(screens, dict) or not screens:
         raise src.error(("screens",), "screens must be a mapping of screen name to targets")
@@ -172,7 +174,7 @@ def load_selector_map(path: Path) -> SelectorMap:
         raise src.error(("launch",), "launch must be a mapping")
     if driver == "desktop":
         _check_launch(src, launch)
-    return SelectorMap(str(app), driver, src.file, targets, launch)
+    return SelectorMap(str(app), driver, src.file, targets, launch, section)
 
 
 def _check_launch(src: YamlSource, launch: Mapping[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -14,9 +15,19 @@ from robot_core.cli.render import ProgressReport
 from robot_core.errors import QueueRefused
 from robot_core.evidence.export import export_batch
 from robot_core.home import robot_home
-from robot_core.outcome import Status
+from robot_core.outcome import CaseResult, Status
 from robot_core.queue import Store, open_store
+from robot_core.run.pool import (
+    AS_WORKER,
+    WorkerPool,
+    WorkerReport,
+    summary_line,
+    worker_line,
+    worst_exit,
+)
 from robot_core.run.session import RunOptions, retry_file, work_queue
+from robot_core.run.worker import RUNNER_ENDS
+from robot_core.script.model import BotScript
 
 STATES = click.Choice([s.value for s in Status])
 
@@ -29,22 +40,81 @@ def _store() -> Store:
 @main.command()
 @click.argument("bot_name")
 @click.option("--batch", type=int, help="Work only this batch.")
-@click.option("--limit", type=click.IntRange(min=1), help="Work at most N items.")
+@click.option("--limit", type=click.IntRange(min=1),
+              help="Work at most N items (with --workers: N per worker).")
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Worker processes, one browser each, on the one queue.")
 @click.option("--headed", is_flag=True, help="Show the browser window.")
-def work(bot_name: str, batch: int | None, limit: int | None, headed: bool) -> None:
+@click.option(AS_WORKER, "as_worker", type=int, hidden=True)  # one of --workers' processes
+def work(bot_name: str, batch: int | None, limit: int | None, workers: int, headed: bool,
+         as_worker: int | None) -> None:
     """Work BOT_NAME's queue until it is empty (items of crashed workers included)."""
     bot = load_named(bot_name)
-    store = _store()
-    waiting = sum(n for (b, _), counts in store.counts(bot.name).items() if b == bot.name
-                  for s, n in counts.items() if s in (Status.PENDING, Status.UNCERTAIN,
-                                                       Status.IN_PROGRESS))
-    store.close()
-    with ProgressReport(min(waiting, limit or waiting)) as report, STOP.graceful():
-        worked, paths = work_queue(bot, RunOptions(robot_home(), headed, limit), report,
-                                   STOP.requested, batch)
-    console.print(f"worked {worked} item(s); evidence: {paths.root}", highlight=False,
-                  soft_wrap=True)
+    if as_worker is not None:
+        _one_of_many(bot, RunOptions(robot_home(), headed, limit), batch)
+        return
+    waiting = _waiting(bot.name, batch)
+    with ProgressReport(min(waiting, limit * workers if limit else waiting)) as report:
+        if workers == 1:
+            with STOP.graceful():
+                worked, paths = work_queue(bot, RunOptions(robot_home(), headed, limit),
+                                           report, STOP.requested, batch)
+        else:
+            reports = work_in_pool(bot_name, workers, batch, limit, headed, report)
+    if workers == 1:
+        console.print(f"worked {worked} item(s); evidence: {paths.root}", highlight=False,
+                      soft_wrap=True)
+    else:
+        _pool_summary(reports)
     _status(bot.name)
+    if workers > 1 and (code := worst_exit(reports)):
+        sys.exit(code)
+
+
+def _waiting(bot_name: str, batch: int | None) -> int:
+    store = _store()
+    try:
+        return sum(n for (b, batch_id), counts in store.counts(bot_name).items()
+                   if b == bot_name and batch in (None, batch_id)
+                   for s, n in counts.items()
+                   if s in (Status.PENDING, Status.UNCERTAIN, Status.IN_PROGRESS))
+    finally:
+        store.close()
+
+
+def work_in_pool(bot_name: str, workers: int, batch: int | None, limit: int | None,
+                 headed: bool, progress: ProgressReport) -> list[WorkerReport]:
+    """``workers`` processes of ``robot work BOT_NAME``, signals passed on; their reports."""
+    # The same interpreter as this robot (no reliance on PATH), entering the console script.
+    command = [sys.executable, "-c", "from robot_core.cli import main; main(prog_name='robot')",
+               "work", bot_name]
+    command += ["--batch", str(batch)] if batch is not None else []
+    command += ["--limit", str(limit)] if limit is not None else []
+    command += ["--headed"] if headed else []
+    return WorkerPool(command, workers, progress).run()
+
+
+def _one_of_many(bot: BotScript, options: RunOptions, batch: int | None) -> None:
+    """One worker of a pool: JSON lines on stdout for the parent (see run/pool.py)."""
+    def progress(result: CaseResult) -> None:
+        print(worker_line(result), flush=True)
+
+    with STOP.graceful():
+        worked, paths = work_queue(bot, options, progress, STOP.requested, batch)
+    print(summary_line(worked, paths.root.name, str(paths.root)), flush=True)
+
+
+def _pool_summary(reports: list[WorkerReport]) -> None:
+    table = Table("worker", "pid", "worked", *[s.value for s in Status if s in RUNNER_ENDS],
+                  "exit", "run", title="workers")
+    for r in reports:
+        table.add_row(str(r.number), str(r.pid), str(r.worked),
+                      *[str(r.counts.get(s.value, 0)) for s in Status if s in RUNNER_ENDS],
+                      str(r.exit_code), r.run_id)
+    console.print(table)
+    console.print(f"worked {sum(r.worked for r in reports)} item(s) with {len(reports)} "
+                  f"workers; evidence: one run folder per worker under "
+                  f"{robot_home() / 'runs'}", highlight=False, soft_wrap=True)
 
 
 @main.group()

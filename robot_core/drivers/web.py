@@ -47,10 +47,13 @@ class WebDriver:
     """``Driver`` for legacy web screens."""
 
     def __init__(self, *, headed: bool = False, viewport: tuple[int, int] = (1280, 900),
-                 slow_mo_ms: int = 0) -> None:
+                 slow_mo_ms: int = 0, response_timeout_ms: int | None = None) -> None:
         self.headed = headed
         self.slow_mo_ms = slow_mo_ms
         self.tracing = Tracing()
+        # The app's own slowest answer (``app: {response_timeout_ms: …}``): a page request
+        # unanswered for longer is a hung server, told during the wait, not at its end.
+        self.response_timeout_s = response_timeout_ms / 1000 if response_timeout_ms else None
         self.viewport = viewport
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
@@ -152,7 +155,12 @@ class WebDriver:
         """
         try:
             # "load" waits for frames too, so an error page inside a frame is seen here.
-            response = self.page.goto(url, timeout=timeout_ms, wait_until="load")
+            if self.response_timeout_s is None:
+                response = self.page.goto(url, timeout=timeout_ms, wait_until="load")
+            else:  # the answer within the app's response timeout, then the page's frames
+                answer_ms = min(timeout_ms, int(self.response_timeout_s * 1000))
+                response = self.page.goto(url, timeout=answer_ms, wait_until="commit")
+                self.page.wait_for_load_state("load", timeout=timeout_ms)
         except PlaywrightTimeout as exc:
             self.watch.raise_if_stalled(f"opening {url}")
             raise TransientError(f"{url} did not load within {timeout_ms} ms") from exc
@@ -385,6 +393,9 @@ class WebDriver:
                     return target, *found
             self.watch.raise_if_error_page(self.page)
             self._check_interrupts()
+            if self.response_timeout_s is not None:
+                self.watch.raise_if_stalled(f"waiting for {targets[0].name}",
+                                            self.response_timeout_s)
             remaining_ms = int((deadline - time.monotonic()) * 1000)
             if remaining_ms <= 0:
                 # Nothing shows because the server has not answered: say so, not "not found".

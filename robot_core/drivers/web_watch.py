@@ -87,18 +87,18 @@ class NavigationWatch:
         for request in [r for r in self._pending if _frame_of(r) is frame]:
             del self._pending[request]
 
-    def stalled(self) -> str | None:
-        """The oldest unanswered document request, described, if one is waiting."""
+    def stalled(self, after_s: float = _STALL_MIN_S) -> str | None:
+        """The oldest document request unanswered for ``after_s`` or more, described."""
         now = time.monotonic()
-        waiting = [(sent, r) for r, sent in self._pending.items() if now - sent >= _STALL_MIN_S]
+        waiting = [(sent, r) for r, sent in self._pending.items() if now - sent >= after_s]
         if not waiting:
             return None
         sent, request = min(waiting, key=lambda pair: pair[0])
         return f"{request.method} {_path(request.url)} unanswered after {now - sent:.1f} s"
 
-    def raise_if_stalled(self, doing: str) -> None:
-        """``NoResponse`` when a document request is waiting for the server."""
-        stalled = self.stalled()
+    def raise_if_stalled(self, doing: str, after_s: float = _STALL_MIN_S) -> None:
+        """``NoResponse`` when a document request has waited ``after_s`` for the server."""
+        stalled = self.stalled(after_s)
         if stalled is not None:
             raise NoResponse(f"{NO_RESPONSE} ({doing}; {stalled})")
 

@@ -204,6 +204,21 @@ class Store(Protocol):
     def reclaim_dead(self, host: str, is_alive: Callable[[str], bool]) -> int:
         """Turn items leased by dead workers of ``host`` uncertain now; return how many."""
 
+    def take_slot(self, app: str, limit: int, owner: str, lease_s: float, host: str,
+                  is_alive: Callable[[str], bool]) -> bool:
+        """Lease one of ``app``'s ``limit`` session slots for ``owner``; False if none is free.
+
+        The application's licence limit (``max_sessions``), kept across every worker and
+        machine that shares this queue. Slots whose lease ran out, and those of ``host``'s
+        workers that are gone, are freed first; an owner holding one keeps it (renewed).
+        """
+
+    def keep_slot(self, app: str, owner: str, lease_s: float) -> bool:
+        """Extend ``owner``'s slot lease; False if it no longer holds one."""
+
+    def free_slot(self, app: str, owner: str) -> None:
+        """Give ``owner``'s slot back (nothing happens if it holds none)."""
+
     def get(self, item_id: int) -> Item:
         """One item; ``KeyError`` if unknown."""
 

@@ -81,6 +81,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE batches ADD COLUMN corrected INTEGER NOT NULL DEFAULT 0,
         ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
     """,
+    # 4: session slots, one row per logged-in worker: an app's max_sessions across machines
+    """
+    CREATE TABLE session_slots (
+        app TEXT NOT NULL, slot INTEGER NOT NULL, owner TEXT NOT NULL,
+        expires TIMESTAMPTZ NOT NULL, PRIMARY KEY (app, slot));
+    """,
 )
 _MIGRATION_LOCK = 0x726F626F74  # "robot": one advisory lock key for schema changes
 # Written out, not a parameter, so the planner can use the partial index items_ready.
@@ -299,6 +305,43 @@ class PostgresStore:
                             " lease_expires = NULL, updated_at = now() WHERE id = ANY(%s)",
                             (Status.UNCERTAIN.value, dead))
         return len(dead)
+
+    def take_slot(self, app: str, limit: int, owner: str, lease_s: float, host: str,
+                  is_alive: Callable[[str], bool]) -> bool:
+        """The lowest free slot below ``limit``; two machines taking the same one collide on
+        the key, and the one that loses finds none free (``ON CONFLICT DO NOTHING``)."""
+        with self._tx() as cur:
+            cur.execute("DELETE FROM session_slots WHERE expires < now()")
+            rows = cur.execute("SELECT slot, owner FROM session_slots WHERE app = %s"
+                               " FOR UPDATE", (app,)).fetchall()
+            if any(r["owner"] == owner for r in rows):
+                cur.execute("UPDATE session_slots SET expires = " + _LEASE +
+                            " WHERE app = %s AND owner = %s", (lease_s, app, owner))
+                return True
+            dead = [r["slot"] for r in rows if r["owner"].startswith(f"{host}:")
+                    and not is_alive(r["owner"])]
+            if dead:
+                cur.execute("DELETE FROM session_slots WHERE app = %s AND slot = ANY(%s)",
+                            (app, dead))
+            held = {r["slot"] for r in rows} - set(dead)
+            free = [n for n in range(limit) if n not in held]
+            if not free:
+                return False
+            return cur.execute("INSERT INTO session_slots (app, slot, owner, expires)"
+                               " VALUES (%s, %s, %s, " + _LEASE + ") ON CONFLICT DO NOTHING",
+                               (app, free[0], owner, lease_s)).rowcount == 1
+
+    def keep_slot(self, app: str, owner: str, lease_s: float) -> bool:
+        """Push the slot's expiry forward."""
+        with self._tx() as cur:
+            return cur.execute("UPDATE session_slots SET expires = " + _LEASE +
+                               " WHERE app = %s AND owner = %s",
+                               (lease_s, app, owner)).rowcount == 1
+
+    def free_slot(self, app: str, owner: str) -> None:
+        """Delete the owner's slot."""
+        with self._tx() as cur:
+            cur.execute("DELETE FROM session_slots WHERE app = %s AND owner = %s", (app, owner))
 
     def retry(self, ids: Sequence[int] = (), states: Sequence[Status] = (),
               bot: str | None = None) -> int:

@@ -85,6 +85,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE batches ADD COLUMN corrected INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE batches ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
     """,
+    # 5: session slots, one row per logged-in worker: an app's max_sessions across machines
+    """
+    CREATE TABLE session_slots (
+        app TEXT NOT NULL, slot INTEGER NOT NULL, owner TEXT NOT NULL, expires TEXT NOT NULL,
+        PRIMARY KEY (app, slot));
+    """,
 )
 
 
@@ -319,6 +325,44 @@ class SQLiteStore:
                            " lease_expires = NULL, updated_at = ? WHERE id = ?",
                            (Status.UNCERTAIN.value, _ts(_now()), item_id))
         return len(dead)
+
+    def take_slot(self, app: str, limit: int, owner: str, lease_s: float, host: str,
+                  is_alive: Callable[[str], bool]) -> bool:
+        """The lowest free slot number below ``limit`` (the key makes two takers collide)."""
+        now = _now()
+        expires = _ts(now + timedelta(seconds=lease_s))
+        with self._tx() as db:
+            db.execute("DELETE FROM session_slots WHERE expires < ?", (_ts(now),))
+            rows = db.execute("SELECT slot, owner FROM session_slots WHERE app = ?",
+                              (app,)).fetchall()
+            for row in rows:
+                if row["owner"] == owner:
+                    db.execute("UPDATE session_slots SET expires = ? WHERE app = ? AND"
+                               " owner = ?", (expires, app, owner))
+                    return True
+            dead = [r["slot"] for r in rows if r["owner"].startswith(f"{host}:")
+                    and not is_alive(r["owner"])]
+            for slot in dead:
+                db.execute("DELETE FROM session_slots WHERE app = ? AND slot = ?", (app, slot))
+            held = {r["slot"] for r in rows} - set(dead)
+            free = [n for n in range(limit) if n not in held]
+            if not free:
+                return False
+            db.execute("INSERT INTO session_slots (app, slot, owner, expires)"
+                       " VALUES (?, ?, ?, ?)", (app, free[0], owner, expires))
+            return True
+
+    def keep_slot(self, app: str, owner: str, lease_s: float) -> bool:
+        """Push the slot's expiry forward."""
+        expires = _ts(_now() + timedelta(seconds=lease_s))
+        with self._tx() as db:
+            return db.execute("UPDATE session_slots SET expires = ? WHERE app = ? AND owner = ?",
+                              (expires, app, owner)).rowcount == 1
+
+    def free_slot(self, app: str, owner: str) -> None:
+        """Delete the owner's slot."""
+        with self._tx() as db:
+            db.execute("DELETE FROM session_slots WHERE app = ? AND owner = ?", (app, owner))
 
     def retry(self, ids: Sequence[int] = (), states: Sequence[Status] = (),
               bot: str | None = None) -> int:

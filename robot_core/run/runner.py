@@ -44,6 +44,7 @@ from robot_core.home import RunPaths, who
 from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
 from robot_core.run.program import CaseProgram
+from robot_core.run.relogin import logged_in_target, still_logged_in
 from robot_core.run.retries import Retries
 from robot_core.run.steps import RUN, StepContext
 from robot_core.script.actions import ACTIONS
@@ -221,7 +222,8 @@ class Runner:
 
     # -- recovery ----------------------------------------------------------------------------
     def recover(self, cause: Exception) -> None:
-        """``recover`` steps, then ``setup`` (which restarts the app if it keeps failing)."""
+        """``recover`` steps, then ``setup`` (which restarts the app if it keeps failing)
+        unless the logged-in screen still shows (``run/relogin.py``)."""
         self.audit.event("recover", cause=type(cause).__name__, error=str(cause))
         self._revive(setup=False)  # setup follows anyway
         try:
@@ -229,6 +231,10 @@ class Runner:
             self._run_block(self._context(None), self.bot.recover, key="", attempt=1)
         except ApplicationError as exc:
             self.audit.event("recover_failed", error=exc.reason)  # setup starts afresh anyway
+        if still_logged_in(self.bot, self.driver):  # a login that still works is kept
+            self.audit.event("login_kept", shown=logged_in_target(self.bot))
+            self._watching(True)
+            return
         self._setup_with_retries()
 
     def _revive(self, *, setup: bool = True) -> None:

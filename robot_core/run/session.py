@@ -134,7 +134,8 @@ def _driver_for(bot: BotScript, options: RunOptions) -> Driver:
     if options.driver_factory is not None:
         return options.driver_factory(bot)
     return make_driver(bot.driver, headed=options.headed, launch=dict(bot.selectors.launch),
-                       slow_mo_ms=options.debug.slow_mo_ms)
+                       slow_mo_ms=options.debug.slow_mo_ms,
+                       response_timeout_ms=bot.selectors.section.response_timeout_ms)
 
 
 def _open_store(options: RunOptions) -> Store:

@@ -28,10 +28,11 @@ from robot_core.errors import SecretsErased
 from robot_core.evidence.audit import AuditTrail
 from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
-from robot_core.queue.base import Item, Store
+from robot_core.queue.base import CLAIMABLE, Item, Store
 from robot_core.queue.payload import Sealer, from_payload
 from robot_core.run.crash_points import CRASH_ENV, CrashPoints
 from robot_core.run.runner import Runner
+from robot_core.run.slots import SessionSlot
 from robot_core.script.model import BotScript
 from robot_core.vault import Vault, VaultError
 
@@ -115,20 +116,27 @@ class Worker:
     owner: str = field(default_factory=worker_id)
     crash: CrashPoints = field(default_factory=lambda: CrashPoints(os.environ.get(CRASH_ENV)))
     vault: Vault | None = None  # opens sealed secrets; by default the key of ``home``
+    alive: Callable[[str], bool] = owner_alive  # is this machine's lease owner still running?
 
     def __post_init__(self) -> None:
         self._sealer = Sealer.for_bot(self.bot, self.vault or Vault(self.home))
 
     def run(self) -> int:
         """Work until the queue is empty, ``limit`` is reached or a stop is requested."""
-        revived = self.store.reclaim_dead(
-            socket.gethostname(), lambda owner: owner == self.owner or owner_alive(owner))
+        revived = self.store.reclaim_dead(socket.gethostname(), self._alive)
         self.audit.event("worker_started", owner=self.owner, uncertain_reclaimed=revived,
                          batch=self.batch)
         worked, opened = 0, False
         self.runner.on_step = lambda step: self.crash.passed(f"step:{step.label}")
+        slot = SessionSlot(self.store, self.bot.app, self.bot.selectors.section.max_sessions,
+                           self.owner, self.lease_s, self.audit, self._alive)
         try:
-            while not self.stop() and (self.limit is None or worked < self.limit):
+            while not self.stop() and not slot.lost and (self.limit is None
+                                                         or worked < self.limit):
+                # The licence slot before the first claim: a worker waiting for one holds
+                # no item another could be working on.
+                if not slot.take(self.stop, self._work_left):
+                    break
                 item = self.store.claim(self.bot.name, self.owner, self.lease_s, self.batch)
                 if item is None:
                     break
@@ -140,10 +148,23 @@ class Worker:
                     self._work(item, case)
                 worked += 1
         finally:
-            if opened:
-                self.runner.close()
+            try:
+                if opened:
+                    self.runner.close()
+            finally:
+                slot.free()  # only once the browser (and its session) is gone
             self.audit.event("worker_stopped", owner=self.owner, worked=worked)
         return worked
+
+    def _alive(self, owner: str) -> bool:
+        return owner == self.owner or self.alive(owner)
+
+    def _work_left(self) -> bool:
+        """Whether the queue still holds an item this worker could claim."""
+        return any(state in CLAIMABLE and n
+                   for (_, batch), counts in self.store.counts(self.bot.name).items()
+                   if self.batch is None or batch == self.batch
+                   for state, n in counts.items())
 
     def _case(self, item: Item) -> CaseRow | None:
         """The item's case, its secrets opened; None when the item was settled here."""

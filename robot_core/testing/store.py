@@ -55,6 +55,7 @@ class MemoryStore:
         self._keys: dict[tuple[str, str], int] = {}
         self._batches: dict[int, Batch] = {}
         self._members: dict[int, list[_Member]] = {}
+        self._slots: dict[tuple[str, int], tuple[str, datetime]] = {}  # (app, n): owner, expiry
 
     # -- writing ---------------------------------------------------------------------------
     def add_batch(self, bot: str, source: str, checksum: str, sheet: str,
@@ -229,6 +230,47 @@ class MemoryStore:
             for item in dead:
                 self._unlease(item, Status.UNCERTAIN, stamp)
             return len(dead)
+
+    def take_slot(self, app: str, limit: int, owner: str, lease_s: float, host: str,
+                  is_alive: Callable[[str], bool]) -> bool:
+        """The lowest free slot below ``limit``, after freeing expired and dead ones."""
+        with self._lock:
+            stamp = now()
+            expires = stamp + timedelta(seconds=lease_s)
+            for key, (holder, until) in list(self._slots.items()):
+                gone = holder.startswith(f"{host}:") and holder != owner \
+                    and not is_alive(holder)
+                if until < stamp or (key[0] == app and gone):
+                    del self._slots[key]
+            for (slot_app, n), (holder, _) in self._slots.items():
+                if slot_app == app and holder == owner:
+                    self._slots[(app, n)] = (owner, expires)
+                    return True
+            free = [n for n in range(limit) if (app, n) not in self._slots]
+            if free:
+                self._slots[(app, free[0])] = (owner, expires)
+            return bool(free)
+
+    def keep_slot(self, app: str, owner: str, lease_s: float) -> bool:
+        """Push the slot's expiry forward."""
+        with self._lock:
+            for (slot_app, n), (holder, _) in self._slots.items():
+                if slot_app == app and holder == owner:
+                    self._slots[(app, n)] = (owner, now() + timedelta(seconds=lease_s))
+                    return True
+            return False
+
+    def free_slot(self, app: str, owner: str) -> None:
+        """Forget the owner's slot."""
+        with self._lock:
+            self._slots = {k: v for k, v in self._slots.items()
+                           if not (k[0] == app and v[0] == owner)}
+
+    def slot_holders(self, app: str) -> list[str]:
+        """Who holds ``app``'s slots now (for tests)."""
+        with self._lock:
+            return [holder for (slot_app, _), (holder, _) in self._slots.items()
+                    if slot_app == app]
 
     def retry(self, ids: Sequence[int] = (), states: Sequence[Status] = (),
               bot: str | None = None) -> int:

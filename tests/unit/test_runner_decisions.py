@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from fake_registry import PASSWORD, Registry, Sessions, case, make_bot, saved_ke
 from helpers import MY_NUMBER
 
 from robot_core.drivers.base import Driver
-from robot_core.errors import NoResponse, TargetNotFound, TransientError
+from robot_core.errors import NoResponse, SessionExpired, TargetNotFound, TransientError
 from robot_core.evidence.cards import HtmlRenderer
 from robot_core.intake import Problem
 from robot_core.outcome import Status
@@ -96,10 +97,11 @@ def test_step_repeats_are_bounded_by_retry_step(runner: Start) -> None:
     assert saved_keys(app) == ["U-0001"]
 
 
-def test_a_missing_target_recovers_logs_in_again_and_retries_up_to_retry_case(
+def test_a_missing_target_recovers_and_retries_up_to_retry_case(
         runner: Callable[[FakeDriver], Runner]) -> None:
-    """TargetNotFound: screenshot, recover, setup, the case again; failed after retry.case,
-    and never a verify, since the saving click was not reached."""
+    """TargetNotFound: screenshot, recover, the case again (no new login: the menu still
+    shows after recover); failed after retry.case, and never a verify, since the saving
+    click was not reached."""
     app = Registry(fail={"form.name": [TargetNotFound("form.name not found")] * 3})
     driver = FakeDriver(app)
     run = runner(driver)
@@ -109,9 +111,48 @@ def test_a_missing_target_recovers_logs_in_again_and_retries_up_to_retry_case(
     assert (result.status, result.attempts, result.error_kind) == (
         Status.FAILED, 3, "TargetNotFound")
     entry, menu, login = "http://registry/entry", "http://registry/menu", "http://registry/login"
-    assert _gotos(driver) == [login, entry, menu, login, entry, menu, login, entry]
+    assert _gotos(driver) == [login, entry, menu, entry, menu, entry]
     assert len(named(events, "screenshot")) == 3 and len(named(events, "recover")) == 2
+    assert len(named(events, "login_kept")) == 2
     assert "http://registry/search" not in _gotos(driver) and app.saved == []
+
+
+@dataclass
+class Expiring(Registry):
+    """A registry whose session ends at the first name typed: the login page shows, the
+    menu only after the next login."""
+
+    expired: bool = False
+
+    def fill(self, call: Call) -> Result:
+        """The first name typed finds the session gone."""
+        if call.target == "form.name" and not self.expired:
+            self.expired = True
+            self.shown = (self.shown - {"menu.home"}) | {"login.expired"}
+            raise SessionExpired("logged out")
+        return super().fill(call)
+
+    def click(self, call: Call) -> Result:
+        """Logging in brings the menu back."""
+        if call.target == "login.submit":
+            self.shown.add("menu.home")
+        return super().click(call)
+
+
+def test_recovery_logs_in_again_when_the_login_page_shows(
+        runner: Callable[[FakeDriver], Runner]) -> None:
+    """A session that expired mid-case: after recover the login page shows, not the menu,
+    so setup logs in again before the case is retried, and it lands once."""
+    app = Expiring()
+    driver = FakeDriver(app)
+    run = runner(driver)
+    run.open()
+    with capture_events() as events:
+        result = run.run_case(case())
+    assert result.status is Status.DONE
+    login = "http://registry/login"
+    assert _gotos(driver).count(login) == 2 and named(events, "login_kept") == []
+    assert saved_keys(app) == ["U-0001"]
 
 
 def test_a_failure_after_the_commit_click_verifies_before_typing_again(runner: Start) -> None:

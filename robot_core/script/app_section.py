@@ -1,0 +1,55 @@
+"""The ``app:`` section of a selector map: the application's name and how it behaves.
+
+``app:`` is either the name alone (``app: registry_web``) or a mapping::
+
+    app:
+      name: registry_web
+      max_sessions: 2            # the licence limit: logged-in workers at once, all machines
+      response_timeout_ms: 5000  # a page not answered within this is a hung server
+
+``max_sessions`` is kept through the queue database (``Store.take_slot``), so it holds
+across every worker and machine sharing the queue. ``response_timeout_ms`` lets the web
+driver call a server hung as soon as the app's own slowest page would have answered, instead
+of waiting out a step's whole timeout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from robot_core.script.yamlsource import YamlSource
+
+_KEYS = ("name", "max_sessions", "response_timeout_ms")
+
+
+@dataclass(frozen=True)
+class AppSection:
+    """What the selector map says about its application beyond its screens."""
+
+    max_sessions: int | None = None  # None: no limit
+    response_timeout_ms: int | None = None  # None: a step's own timeout decides
+
+
+def parse_app(src: YamlSource, value: Any, default_name: str) -> tuple[str, AppSection]:
+    """The app's name and section from ``app:`` (a name, or a mapping with ``name``)."""
+    if value is None:
+        return default_name, AppSection()
+    if not isinstance(value, dict):
+        return src.identifier(("app",), value, "app"), AppSection()
+    for key in value:
+        if key not in _KEYS:
+            raise src.error(("app", key), f"unknown key (expected {', '.join(_KEYS)})")
+    name = src.identifier(("app", "name"), value["name"], "app") if "name" in value \
+        else default_name
+    return name, AppSection(_positive(src, value, "max_sessions"),
+                            _positive(src, value, "response_timeout_ms"))
+
+
+def _positive(src: YamlSource, value: dict[str, Any], key: str) -> int | None:
+    if key not in value:
+        return None
+    number = value[key]
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        raise src.error(("app", key), f"{key} must be a positive whole number")
+    return number

@@ -1,0 +1,56 @@
+"""``app: {response_timeout_ms: …}``: a hung server is told at the app's own pace, not at
+the end of a step's long timeout."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from robot_core.drivers.web import WebDriver
+from robot_core.errors import NoResponse
+from tests.conftest import EXPECTED
+from tests.integration.test_web_driver import MAP, _fill_case, _login
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def quick() -> Iterator[WebDriver]:
+    """A web driver whose app answers every page within a second."""
+    driver = WebDriver(response_timeout_ms=1000)
+    driver.start()
+    yield driver
+    driver.stop()
+
+
+@pytest.mark.timeout(60)
+def test_a_hung_save_is_no_response_after_the_response_timeout(registry: Any,
+                                                               quick: WebDriver) -> None:
+    """The wait after a save whose POST never answers ends after ~1 s, not its 20 s."""
+    app = registry(freeze_path="/entry/commit")
+    _login(quick, app.url)
+    quick.goto(f"{app.url}/entry", 10_000)
+    _fill_case(quick, EXPECTED["valid"][0])
+    quick.click(MAP.get("form.confirm"), 5_000)
+    quick.wait_any([MAP.get("confirm.message")], 10_000)
+    quick.click(MAP.get("confirm.register"), 3_000)
+    started = time.monotonic()
+    with pytest.raises(NoResponse, match=r"POST /entry/commit unanswered"):
+        quick.wait_any([MAP.get("done.message"), MAP.get("form.error")], 20_000)
+    assert time.monotonic() - started < 1.0 + 1.5
+    assert app.dump() == []
+
+
+@pytest.mark.timeout(60)
+def test_a_hung_page_load_is_no_response_after_the_response_timeout(registry: Any,
+                                                                    quick: WebDriver) -> None:
+    """A goto given 20 s ends after ~1 s when the server takes the request and never answers."""
+    app = registry(freeze_path="/menu", freeze_at=2, freeze_requests=0)
+    _login(quick, app.url)
+    started = time.monotonic()
+    with pytest.raises(NoResponse, match=r"GET /menu"):
+        quick.goto(f"{app.url}/menu", 20_000)
+    assert time.monotonic() - started < 1.0 + 1.5
