@@ -23,7 +23,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from robot_core.drivers.web_busy import LOOK_S, BusyGuard
 from robot_core.drivers.web_chromium import CHROMIUM_ARGS, chromium_path
 from robot_core.drivers.web_debug import Tracing, require_display
-from robot_core.drivers.web_locate import MARK_SECRETS_JS, READ_JS, locator_for
+from robot_core.drivers.web_locate import READ_JS, locator_for
+from robot_core.drivers.web_shots import mark_secrets, masked_screenshot, render_html
 from robot_core.drivers.web_watch import NavigationWatch, net_error, playwright_error
 from robot_core.errors import (
     ApplicationError,
@@ -284,44 +285,14 @@ class WebDriver:
 
     def screenshot(self, path: Path, mask: Sequence[Target], secrets: Sequence[str] = ()) -> Path:
         """Full-page PNG; ``mask`` targets and anything showing a secret are painted over."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        locators = [self._locator(alt) for t in mask for alt in t.alternatives]
-        locators += [self._locator(alt) for t in mask for o in t.options.values()
-                     for alt in o.alternatives]
-        locators += self._mark_secrets(secrets)
-        try:
-            self.page.screenshot(path=str(path), full_page=True, mask=locators,
-                                 mask_color="#000000", timeout=15_000, animations="disabled")
-        except PlaywrightError as exc:
-            raise TransientError(f"screenshot failed: {exc.message.splitlines()[0]}") from exc
-        return path
-
-    def _mark_secrets(self, secrets: Sequence[str]) -> list[Locator]:
-        """Tag every field or text showing a secret value, in every frame, for masking."""
-        if not secrets:
-            return []
-        marked: list[Locator] = []
-        for frame in self.page.frames:
-            try:
-                with self._bound(LOOK_S, "looking for secrets to mask"):
-                    found = frame.evaluate(MARK_SECRETS_JS, list(secrets))
-                if found:
-                    marked.append(frame.locator("[data-robot-mask]"))
-            except PlaywrightError:
-                continue  # a frame mid-navigation: nothing settled to show
-        return marked
+        with self._bound(LOOK_S * max(1, len(self.page.frames)), "looking for secrets to mask"):
+            marked = mark_secrets(self.page, secrets)
+        return masked_screenshot(self.page, path, mask, marked)
 
     def render_html(self, document: str, path: Path) -> Path:
         """Render ``document`` in a scratch page of the same browser (evidence cards)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         assert self._context is not None
-        scratch = self._context.new_page()
-        try:
-            scratch.set_content(document, wait_until="load")
-            scratch.screenshot(path=str(path), full_page=True)
-        finally:
-            scratch.close()
-        return path
+        return render_html(self._context, document, path)
 
     # -- resolution ----------------------------------------------------------------------------
     def _locator(self, alt: Alternative) -> Locator:

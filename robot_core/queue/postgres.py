@@ -37,57 +37,17 @@ from robot_core.queue.base import (
     QueueError,
 )
 from robot_core.queue.postgres_changes import chunk_changes
-from robot_core.queue.rows import erased_error, item_filter, sql_states, tally, to_batch, to_item
-
-MIGRATIONS: tuple[str, ...] = (
-    # 1: batches and items, as SQLite's migrations 1-3 leave them
-    """
-    CREATE TABLE batches (
-        id BIGSERIAL PRIMARY KEY, bot TEXT NOT NULL, source TEXT NOT NULL,
-        checksum TEXT NOT NULL, sheet TEXT NOT NULL, headers JSONB NOT NULL,
-        created_at TIMESTAMPTZ NOT NULL DEFAULT now(), new INTEGER NOT NULL DEFAULT 0,
-        duplicates INTEGER NOT NULL DEFAULT 0);
-    CREATE TABLE items (
-        id BIGSERIAL PRIMARY KEY, bot TEXT NOT NULL, batch BIGINT NOT NULL
-            REFERENCES batches(id), key TEXT NOT NULL, row_number INTEGER NOT NULL,
-        payload JSONB NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-        lease_owner TEXT, lease_expires TIMESTAMPTZ, priority INTEGER NOT NULL DEFAULT 0,
-        defer_until TIMESTAMPTZ, due_by TIMESTAMPTZ, error_kind TEXT NOT NULL DEFAULT '',
-        error TEXT NOT NULL DEFAULT '', screenshot TEXT NOT NULL DEFAULT '',
-        outputs JSONB NOT NULL DEFAULT '{}', was_uncertain BOOLEAN NOT NULL DEFAULT false,
-        tries INTEGER NOT NULL DEFAULT 0,
-        created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-        updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-        UNIQUE (bot, key));
-    CREATE INDEX items_claim ON items (bot, state, priority DESC, id);
-    CREATE INDEX items_lease ON items (state, lease_expires);
-    CREATE TABLE batch_items (
-        batch BIGINT NOT NULL REFERENCES batches(id), item BIGINT NOT NULL
-            REFERENCES items(id), row_number INTEGER NOT NULL, PRIMARY KEY (batch, item));
-    CREATE INDEX batch_items_item ON batch_items (item);
-    """,
-    # 2: a claim walks the claimable items in claim order and stops at the first free one,
-    # instead of sorting every pending item on every claim
-    """
-    CREATE INDEX items_ready ON items (bot, priority DESC, id)
-        WHERE state IN ('pending', 'uncertain');
-    """,
-    # 3: corrections (content checksums, maybe_saved, rows' notes), requeued system failures
-    """
-    ALTER TABLE items ADD COLUMN content_sum TEXT NOT NULL DEFAULT '',
-        ADD COLUMN maybe_saved BOOLEAN NOT NULL DEFAULT false,
-        ADD COLUMN system_failures INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE batch_items ADD COLUMN note TEXT NOT NULL DEFAULT '';
-    ALTER TABLE batches ADD COLUMN corrected INTEGER NOT NULL DEFAULT 0,
-        ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
-    """,
-    # 4: session slots, one row per logged-in worker: an app's max_sessions across machines
-    """
-    CREATE TABLE session_slots (
-        app TEXT NOT NULL, slot INTEGER NOT NULL, owner TEXT NOT NULL,
-        expires TIMESTAMPTZ NOT NULL, PRIMARY KEY (app, slot));
-    """,
+from robot_core.queue.postgres_schema import MIGRATIONS
+from robot_core.queue.rows import (
+    erased_error,
+    item_filter,
+    pick_slot,
+    sql_states,
+    tally,
+    to_batch,
+    to_item,
 )
+
 _MIGRATION_LOCK = 0x726F626F74  # "robot": one advisory lock key for schema changes
 # Written out, not a parameter, so the planner can use the partial index items_ready.
 _CLAIMABLE = ", ".join(f"'{state.value}'" for state in CLAIMABLE)
@@ -314,22 +274,19 @@ class PostgresStore:
             cur.execute("DELETE FROM session_slots WHERE expires < now()")
             rows = cur.execute("SELECT slot, owner FROM session_slots WHERE app = %s"
                                " FOR UPDATE", (app,)).fetchall()
-            if any(r["owner"] == owner for r in rows):
+            held, dead, free = pick_slot(rows, limit, owner, host, is_alive)
+            if held:
                 cur.execute("UPDATE session_slots SET expires = " + _LEASE +
                             " WHERE app = %s AND owner = %s", (lease_s, app, owner))
                 return True
-            dead = [r["slot"] for r in rows if r["owner"].startswith(f"{host}:")
-                    and not is_alive(r["owner"])]
             if dead:
                 cur.execute("DELETE FROM session_slots WHERE app = %s AND slot = ANY(%s)",
                             (app, dead))
-            held = {r["slot"] for r in rows} - set(dead)
-            free = [n for n in range(limit) if n not in held]
-            if not free:
+            if free is None:
                 return False
             return cur.execute("INSERT INTO session_slots (app, slot, owner, expires)"
                                " VALUES (%s, %s, %s, " + _LEASE + ") ON CONFLICT DO NOTHING",
-                               (app, free[0], owner, lease_s)).rowcount == 1
+                               (app, free, owner, lease_s)).rowcount == 1
 
     def keep_slot(self, app: str, owner: str, lease_s: float) -> bool:
         """Push the slot's expiry forward."""

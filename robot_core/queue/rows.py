@@ -7,7 +7,7 @@ A backend hands rows over as mappings; timestamps may come as ISO text (SQLite) 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -128,3 +128,15 @@ def erased_error(ids: Sequence[int]) -> SecretsErased:
         f"not retried: item(s) {named} finished, so their secret columns were erased and "
         "they would be typed with those fields blank; leave them out, and enter those "
         "cases from their case file (nothing was changed)")
+
+
+def pick_slot(rows: Sequence[Mapping[str, Any]], limit: int, owner: str, host: str,
+              is_alive: Callable[[str], bool]) -> tuple[bool, list[int], int | None]:
+    """Given an app's slot rows: does ``owner`` hold one already, the slots of dead workers on
+    this host (to delete), and the lowest free slot below ``limit`` (None if none is)."""
+    if any(r["owner"] == owner for r in rows):
+        return True, [], None
+    dead = [r["slot"] for r in rows if r["owner"].startswith(f"{host}:")
+            and not is_alive(r["owner"])]
+    held = {r["slot"] for r in rows} - set(dead)
+    return False, dead, next((n for n in range(limit) if n not in held), None)

@@ -38,61 +38,14 @@ from robot_core.queue.rows import (
     correction_sql,
     erased_error,
     item_filter,
+    pick_slot,
     sql_states,
     tally,
     to_batch,
     to_item,
 )
 from robot_core.queue.rows import now as _now
-
-MIGRATIONS: tuple[str, ...] = (
-    # 1: batches and items
-    """
-    CREATE TABLE batches (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, bot TEXT NOT NULL, source TEXT NOT NULL,
-        checksum TEXT NOT NULL, sheet TEXT NOT NULL, headers TEXT NOT NULL,
-        created_at TEXT NOT NULL, new INTEGER NOT NULL, duplicates INTEGER NOT NULL);
-    CREATE TABLE items (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, bot TEXT NOT NULL, batch INTEGER NOT NULL
-            REFERENCES batches(id), key TEXT NOT NULL, row_number INTEGER NOT NULL,
-        payload TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-        lease_owner TEXT, lease_expires TEXT, priority INTEGER NOT NULL DEFAULT 0,
-        defer_until TEXT, due_by TEXT, error_kind TEXT NOT NULL DEFAULT '',
-        error TEXT NOT NULL DEFAULT '', screenshot TEXT NOT NULL DEFAULT '',
-        outputs TEXT NOT NULL DEFAULT '{}', was_uncertain INTEGER NOT NULL DEFAULT 0,
-        created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-        UNIQUE (bot, key));
-    CREATE INDEX items_claim ON items (bot, state, priority DESC, id);
-    CREATE TABLE batch_items (
-        batch INTEGER NOT NULL REFERENCES batches(id), item INTEGER NOT NULL REFERENCES items(id),
-        row_number INTEGER NOT NULL, PRIMARY KEY (batch, item));
-    CREATE INDEX batch_items_item ON batch_items (item);
-    """,
-    # 2: finding expired leases on every claim must not scan the whole table
-    """
-    CREATE INDEX items_lease ON items (state, lease_expires);
-    """,
-    # 3: attempts counts claims (crash detection); tries counts the runner's attempts
-    """
-    ALTER TABLE items ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;
-    """,
-    # 4: corrections (content checksums, maybe_saved, rows' notes), requeued system failures
-    """
-    ALTER TABLE items ADD COLUMN content_sum TEXT NOT NULL DEFAULT '';
-    ALTER TABLE items ADD COLUMN maybe_saved INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE items ADD COLUMN system_failures INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE batch_items ADD COLUMN note TEXT NOT NULL DEFAULT '';
-    ALTER TABLE batches ADD COLUMN corrected INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE batches ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
-    """,
-    # 5: session slots, one row per logged-in worker: an app's max_sessions across machines
-    """
-    CREATE TABLE session_slots (
-        app TEXT NOT NULL, slot INTEGER NOT NULL, owner TEXT NOT NULL, expires TEXT NOT NULL,
-        PRIMARY KEY (app, slot));
-    """,
-)
-
+from robot_core.queue.sqlite_schema import MIGRATIONS
 
 # The sealed secrets of an item, erased (JSON null) if it has any; see queue/base.py.
 _ERASE = ("payload = CASE WHEN json_type(payload, '$.sealed') = 'text'"
@@ -335,21 +288,17 @@ class SQLiteStore:
             db.execute("DELETE FROM session_slots WHERE expires < ?", (_ts(now),))
             rows = db.execute("SELECT slot, owner FROM session_slots WHERE app = ?",
                               (app,)).fetchall()
-            for row in rows:
-                if row["owner"] == owner:
-                    db.execute("UPDATE session_slots SET expires = ? WHERE app = ? AND"
-                               " owner = ?", (expires, app, owner))
-                    return True
-            dead = [r["slot"] for r in rows if r["owner"].startswith(f"{host}:")
-                    and not is_alive(r["owner"])]
+            held, dead, free = pick_slot(rows, limit, owner, host, is_alive)
+            if held:
+                db.execute("UPDATE session_slots SET expires = ? WHERE app = ? AND"
+                           " owner = ?", (expires, app, owner))
+                return True
             for slot in dead:
                 db.execute("DELETE FROM session_slots WHERE app = ? AND slot = ?", (app, slot))
-            held = {r["slot"] for r in rows} - set(dead)
-            free = [n for n in range(limit) if n not in held]
-            if not free:
+            if free is None:
                 return False
             db.execute("INSERT INTO session_slots (app, slot, owner, expires)"
-                       " VALUES (?, ?, ?, ?)", (app, free[0], owner, expires))
+                       " VALUES (?, ?, ?, ?)", (app, free, owner, expires))
             return True
 
     def keep_slot(self, app: str, owner: str, lease_s: float) -> bool:

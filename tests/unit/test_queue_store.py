@@ -24,7 +24,7 @@ from robot_core.outcome import CaseResult, Status
 from robot_core.queue import open_store
 from robot_core.queue.base import Item, NewItem, QueueError, Store
 from robot_core.queue.payload import Sealer, from_payload, to_payload
-from robot_core.queue.postgres import MIGRATIONS as PG_MIGRATIONS
+from robot_core.queue.postgres_schema import MIGRATIONS as PG_MIGRATIONS
 from robot_core.queue.postgres import PostgresStore
 from robot_core.queue.sqlite import SQLiteStore
 from robot_core.script.loader import load_bot
@@ -512,3 +512,22 @@ def test_a_mismatch_without_secrets_goes_back_to_pending_on_retry(store: Store) 
     store.complete(item.id, "w:1:a", finished(item, Status.MISMATCH, error="differs"))
     assert store.retry(states=[Status.MISMATCH]) == 1
     assert store.get(item.id).state is Status.PENDING and store.get(item.id).error == ""
+
+
+def test_session_slots_are_bounded_kept_and_freed(store: Store) -> None:
+    """Each store gives at most ``limit`` slots of an app, gives the same owner its own slot
+    back, frees a dead local owner's slot and an expired one, and frees on request."""
+    alive = {"hostA:1", "hostA:2", "hostB:9"}
+    is_alive = alive.__contains__
+    assert store.take_slot("reg", 2, "hostA:1", 60, "hostA", is_alive)
+    assert store.take_slot("reg", 2, "hostB:9", 60, "hostA", is_alive)
+    assert not store.take_slot("reg", 2, "hostA:2", 60, "hostA", is_alive)  # full
+    assert store.take_slot("reg", 2, "hostA:1", 60, "hostA", is_alive)  # its own, again
+    assert store.take_slot("other", 1, "hostA:2", 60, "hostA", is_alive)  # apps apart
+    alive.discard("hostA:1")  # killed -9 on this machine: its slot is free at once
+    assert store.take_slot("reg", 2, "hostA:3", 60, "hostA", is_alive)
+    store.free_slot("reg", "hostB:9")
+    assert store.keep_slot("reg", "hostA:3", 60) and not store.keep_slot("reg", "hostB:9", 60)
+    assert store.take_slot("reg", 2, "hostC:1", 0.05, "hostC", is_alive)
+    time.sleep(0.2)  # hostC:1's lease ran out: its slot is free for anyone
+    assert store.take_slot("reg", 2, "hostB:7", 60, "hostB", is_alive)
