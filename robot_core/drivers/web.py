@@ -22,7 +22,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from robot_core.drivers.web_busy import LOOK_S, BusyGuard
-from robot_core.drivers.web_locate import MARK_SECRETS_JS, READ_JS, locator_for
+from robot_core.drivers.web_locate import MARK_SECRETS_JS, READ_JS, locator_for, register_engines
 from robot_core.drivers.web_watch import NavigationWatch, net_error, playwright_error
 from robot_core.errors import (
     ApplicationError,
@@ -77,6 +77,7 @@ class WebDriver:
     def start(self) -> None:
         """Launch Chromium and open a page."""
         self._pw = sync_playwright().start()
+        register_engines(self._pw)
         try:
             self._browser = self._pw.chromium.launch(
                 executable_path=chromium_path(), headless=not self.headed, args=CHROMIUM_ARGS)
