@@ -81,7 +81,10 @@ class Checker(Protocol):
 
     def known_target(self, path: PathKey, name: str) -> bool: ...
 
-    def for_block(self, src: YamlSource, name: str, params: frozenset[str]) -> Checker: ...
+    def for_block(self, src: YamlSource, name: str, params: frozenset[str],
+                  secret_params: frozenset[str]) -> Checker: ...
+
+    def reads_secret(self, template: Template) -> bool: ...
 
 
 def is_control(item: Any) -> bool:
@@ -171,7 +174,10 @@ def _use(checker: Checker, label: str, index: int, args: Any, path: PathKey,
         raise src.error((*path, "use"), f"block {name} needs with: {missing[0]}")
     templates = {f"with.{k}": checker.template((*path, "with", k), v, "with")
                  for k, v in values.items()}
-    inner = checker.for_block(block_src, name, frozenset(spec.params))
+    # a parameter given a secret (or a secret column) makes the block's steps that read it secret
+    secret = frozenset(k for k, t in templates.items() if checker.reads_secret(t))
+    inner = checker.for_block(block_src, name, frozenset(spec.params),
+                              frozenset(k.removeprefix("with.") for k in secret))
     here = f"{label}[{index}].{name}"
     steps = tuple(inner.step(here, i, sub, ("steps", i), top) for i, sub in enumerate(spec.steps))
     return Step(label, index, "use", args, templates, src.where((*path, "use")),

@@ -236,12 +236,15 @@ class _Checker:
         self.blocks_dir = blocks_dir
         self.using: tuple[str, ...] = ()  # the blocks being checked, outermost first
         self.params: frozenset[str] | None = None  # inside a block: its declared parameters
+        self.secret_params: frozenset[str] = frozenset()  # ... and those given a secret
         self.output_refs: list[tuple[YamlSource, PathKey, str]] = []
 
-    def for_block(self, src: YamlSource, name: str, params: frozenset[str]) -> _Checker:
+    def for_block(self, src: YamlSource, name: str, params: frozenset[str],
+                  secret_params: frozenset[str]) -> _Checker:
         """A checker for the steps of block ``name`` (env vars and output refs shared)."""
         inner = copy.copy(self)
         inner.src, inner.using, inner.params = src, (*self.using, name), params
+        inner.secret_params = secret_params
         return inner
 
     def check_outputs(self, blocks: Iterable[tuple[Step, ...]]) -> None:
@@ -280,7 +283,7 @@ class _Checker:
         args = self.args((*path, name), raw, name)
         templates = {f: self.template((*path, name, f), getattr(args, f), f)
                      for f in act.args.TEMPLATES if getattr(args, f) is not None}
-        secret = any(self._reads_secret(t) for t in templates.values())
+        secret = any(self.reads_secret(t) for t in templates.values())
         for field in act.args.TARGETS:
             value = getattr(args, field)
             for i, target in enumerate(value if isinstance(value, tuple) else [value]):
@@ -316,6 +319,8 @@ class _Checker:
 
     def template(self, path: PathKey, source: Any, field: str) -> Template:
         roots = ROOTS if field == "reason" else ROOTS - {"text"}
+        if self.params is None:  # params.* exist only in a block's steps
+            roots -= {"params"}
         try:
             template = compile_template(str(source), roots)
         except TemplateProblem as exc:
@@ -337,9 +342,6 @@ class _Checker:
                                      "secret.password)")
         if root == "outputs" and name:
             self.output_refs.append((self.src, path, name))  # checked once all steps are in
-        if root == "params" and self.params is None:
-            raise self.src.error(path, "params.* is only for the steps of a block "
-                                 "(blocks/NAME.yaml)")
         if root == "params" and name not in (self.params or ()):
             raise self.src.error(path, f"unknown parameter {name!r} (declared: "
                                  f"{', '.join(sorted(self.params or ())) or 'none'})")
@@ -359,6 +361,8 @@ class _Checker:
                                  "a template such as {{ secret.password }}, never literal text "
                                  "in the script")
 
-    def _reads_secret(self, template: Template) -> bool:
+    def reads_secret(self, template: Template) -> bool:
+        """Whether ``template`` reads a credential, a secret column or a secret parameter."""
         secret_columns = {n for n, c in self.columns.items() if c.secret}
-        return bool(template.reads("secret")) or bool(template.reads("case") & secret_columns)
+        return bool(template.reads("secret")) or bool(template.reads("case") & secret_columns) \
+            or bool(template.reads("params") & self.secret_params)
