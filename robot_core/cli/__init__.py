@@ -2,11 +2,18 @@
 
 ``main`` is the click group (``app.py``); each command group lives in its own module and
 registers itself on ``main`` when imported here: ``run`` (run, validate, list), ``queue``,
-``daemon``, ``capture``. The command modules import ``app``, never this package, so the
+``daemon``, ``capture``, ``schema``. The command modules import ``app``, never this package, so the
 modules of the CLI import each other in one direction only.
 """
 
-from robot_core.cli import capture, daemon, queue, report, run  # noqa: F401 - registers the commands
+from robot_core.cli import (  # noqa: F401 - registers the commands
+    capture,
+    daemon,
+    queue,
+    report,
+    run,
+    schema,
+)
 from robot_core.cli.app import main
 
 __all__ = ["main"]
