@@ -29,7 +29,7 @@ LABEL_ENGINE = """{
     return [...root.querySelectorAll('%(controls)s, button')].filter(named);
   },
   query(root, body) { return this.queryAll(root, body)[0] || null; }
-}""" % {"norm": NORMALISE_JS, "controls": CONTROLS}
+}""".replace("%(norm)s", NORMALISE_JS).replace("%(controls)s", CONTROLS)
 BESIDE_ENGINE = """{
   queryAll(root, body) {
     const norm = %(norm)s;
@@ -45,7 +45,7 @@ BESIDE_ENGINE = """{
     return out;
   },
   query(root, body) { return this.queryAll(root, body)[0] || null; }
-}""" % {"norm": NORMALISE_JS, "controls": CONTROLS}
+}""".replace("%(norm)s", NORMALISE_JS).replace("%(controls)s", CONTROLS)
 
 READ_JS = """e => ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName) ? e.value : e.innerText"""
 MARK_SECRETS_JS = """secrets => {

@@ -33,7 +33,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from robot_core.errors import ConfigError
 from robot_core.home import contained
@@ -116,21 +116,28 @@ def control_step(checker: Checker, label: str, index: int, item: dict[str, Any],
         for field in ("visible", "hidden"):
             if getattr(args, field) is not None:
                 checker.known_target((*path, name, field), getattr(args, field))
-    children: dict[str, tuple[Step, ...]] = {}
-    for key in CONTROL[name]:
-        items = item.get(key)
-        if items is None:
-            continue
-        if not isinstance(items, list):
-            raise src.error((*path, key), f"{key} must be a list of steps")
-        children[key] = tuple(checker.step(f"{here}.{key}", i, sub, (*path, key, i), top)
-                              for i, sub in enumerate(items))
+    children = _children(checker, name, item, here, path, top)
     if name == "repeat" and "do" not in item:
         raise src.error(path, "repeat needs do: (the steps to repeat)")
     if name == "if" and not children:
         raise src.error(path, "if needs then: or else: (the steps to run)")
     return Step(label, index, name, args, templates, src.where((*path, name)),
                 any(s.secret for b in children.values() for s in b), children)
+
+
+def _children(checker: Checker, name: str, item: dict[str, Any], here: str, path: PathKey,
+              top: str) -> dict[str, tuple[Step, ...]]:
+    """The step lists beside a control step (then/else, do), checked step by step."""
+    children: dict[str, tuple[Step, ...]] = {}
+    for key in CONTROL[name]:
+        items = item.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise checker.src.error((*path, key), f"{key} must be a list of steps")
+        children[key] = tuple(checker.step(f"{here}.{key}", i, sub, (*path, key, i), top)
+                              for i, sub in enumerate(items))
+    return children
 
 
 def _templates(checker: Checker, path: PathKey, args: BaseModel) -> dict[str, Template]:
@@ -211,9 +218,9 @@ def read_block(file: Path) -> tuple[YamlSource, BlockFile]:
         src.identifier(("params", key), key, "a parameter name")
     try:
         spec = BlockFile.model_validate(src.data)
-    except Exception as exc:  # pydantic's ValidationError: name the first problem
-        errors = getattr(exc, "errors", lambda: [{"loc": (), "msg": str(exc)}])()
-        raise src.error(tuple(errors[0]["loc"]), errors[0]["msg"]) from None
+    except ValidationError as exc:  # name the first problem, where it is
+        first = exc.errors()[0]
+        raise src.error(tuple(first["loc"]), first["msg"]) from None
     return src, spec
 
 

@@ -39,7 +39,7 @@ CONFIRMING = frozenset({"wait_for", "expect"})
 
 
 @dataclass(frozen=True)
-class Warning_:
+class Finding:
     """One lint finding: where, and what to do about it."""
 
     location: Location
@@ -50,10 +50,10 @@ class Warning_:
         return f"{self.location}: {self.message}"
 
 
-def lint(bots: Iterable[BotScript]) -> list[Warning_]:
+def lint(bots: Iterable[BotScript]) -> list[Finding]:
     """Warnings for ``bots`` and their selector maps (a map's unused targets across them all)."""
     bots = list(bots)
-    found: list[Warning_] = []
+    found: list[Finding] = []
     for bot in bots:
         found.extend(_bot(bot))
     maps: dict[str, tuple[SelectorMap, set[str]]] = {}
@@ -67,39 +67,39 @@ def lint(bots: Iterable[BotScript]) -> list[Warning_]:
                                                   w.location.column))
 
 
-def _bot(bot: BotScript) -> Iterator[Warning_]:
+def _bot(bot: BotScript) -> Iterator[Finding]:
     for block in (bot.setup, bot.verify, bot.steps, bot.recover):
         yield from _sleeps_and_secrets(block)
         yield from _unconfirmed_commits(block, ())
     if bot.marks_commit and not bot.verify:
         first = next(s for s in walk(bot.steps) if s.commit)
-        yield Warning_(first.location, "commit: true without a verify: block: a retry after "
+        yield Finding(first.location, "commit: true without a verify: block: a retry after "
                        "the saving click cannot check whether the case was saved, and types "
                        "it again", "commit-without-verify")
 
 
-def _sleeps_and_secrets(block: tuple[Step, ...]) -> Iterator[Warning_]:
+def _sleeps_and_secrets(block: tuple[Step, ...]) -> Iterator[Finding]:
     for step in walk(block):
         if step.action == "sleep":
-            yield Warning_(step.location, f"{step.label}: a fixed sleep; wait_for the target "
+            yield Finding(step.location, f"{step.label}: a fixed sleep; wait_for the target "
                            "that shows the screen is ready instead", "sleep")
         for name, template in step.templates.items():
             for pattern, what in SECRET_LIKE:
                 if pattern.search(template.literal_text if not template.is_literal
                                   else template.source):
-                    yield Warning_(step.location, f"{step.label}: {name} has literal text that "
+                    yield Finding(step.location, f"{step.label}: {name} has literal text that "
                                    f"looks like {what}; take it from the case, "
                                    "{{ secret.* }} or {{ env.* }}", "secret-literal")
                     break
 
 
 def _unconfirmed_commits(block: tuple[Step, ...], after: tuple[Step, ...],
-                         ) -> Iterator[Warning_]:
+                         ) -> Iterator[Finding]:
     """A commit must be followed, in its list or the lists around it, by a confirming wait."""
     for i, step in enumerate(block):
         rest = (*block[i + 1:], *after)
         if step.commit and not any(s.action in CONFIRMING for s in walk(rest)):
-            yield Warning_(step.location, f"{step.label}: nothing confirms this commit: add a "
+            yield Finding(step.location, f"{step.label}: nothing confirms this commit: add a "
                            "wait_for (or expect) for the saved screen after it",
                            "unconfirmed-commit")
         for child in step.children.values():
@@ -117,26 +117,26 @@ def used_targets(bot: BotScript) -> set[str]:
     return names
 
 
-def _map(selectors: SelectorMap, used: set[str]) -> Iterator[Warning_]:
+def _map(selectors: SelectorMap, used: set[str]) -> Iterator[Finding]:
     for name, target in selectors.targets.items():
         if name not in used and not target.secret:  # a secret target is used: it is masked
-            yield Warning_(target.location, f"target {name} is not used by any bot checked",
+            yield Finding(target.location, f"target {name} is not used by any bot checked",
                            "unused-target")
         yield from _positional(target)
 
 
-def _positional(target: Target) -> Iterator[Warning_]:
+def _positional(target: Target) -> Iterator[Finding]:
     for option in target.options.values():
         yield from _positional(option)
     bad = [alt for alt in target.alternatives if is_positional(alt)]
     if bad and len(target.alternatives) == 1:
-        yield Warning_(target.location, f"target {target.name}: its only alternative "
+        yield Finding(target.location, f"target {target.name}: its only alternative "
                        f"{bad[0].describe()} is positional and breaks when the page gains a row "
                        "or column: add a label, beside or role alternative first",
                        "only-positional")
     elif bad:
         for alt in bad:
-            yield Warning_(target.location, f"target {target.name}: alternative "
+            yield Finding(target.location, f"target {target.name}: alternative "
                            f"{alt.describe()} is positional (nth-child, [3]); keep it last",
                            "positional")
 

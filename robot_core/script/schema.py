@@ -157,7 +157,7 @@ class TargetSpec(BaseModel):
 
 
 assert set(TargetSpec.model_fields) == _TARGET_KEYS
-Launch = create_model(  # type: ignore[call-overload]
+Launch = create_model(
     "Launch", __config__=ConfigDict(extra="forbid"),
     command=(list[str | int | float] | str | None, None), cwd=(str | None, None),
     ready=(str | None, None), window=(str, ...), ready_timeout_ms=(int | None, None),
