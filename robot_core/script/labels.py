@@ -8,7 +8,7 @@ every space of every width dropped (zero-width ones too), and trailing colons dr
 ``exact: false`` matches a label that contains the text.
 
 The web driver runs the same rules in the page (``NORMALISE_JS``); both live here so that they
-cannot drift apart, and a unit test checks them against each other.
+cannot drift apart, and a test runs both in Chromium on the same texts.
 """
 
 from __future__ import annotations

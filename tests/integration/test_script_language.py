@@ -16,6 +16,7 @@ from robot_core.drivers.web_locate import register_engines
 from robot_core.intake import read_cases
 from robot_core.outcome import Status
 from robot_core.run.session import RunOptions, run_direct
+from robot_core.script.labels import NORMALISE_JS, normalise_label
 from robot_core.script.loader import load_bot
 from tests.conftest import EXPECTED, ROOT, SAMPLE
 
@@ -87,6 +88,7 @@ PAGE = """<table>
 <span id="e-label">Ｅメール</span><input aria-labelledby="e-label" name="e">"""
 
 
+SAMPLES = ("受付番号:", "氏　名 ：", "ＩＤ：", "電話\u200b番号", " Case ID :: ", "ｶﾅ（半角）")
 MATCHES = (('robot-beside="受付番号"', "a"), ('robot-beside="氏名"', "b"),
            ('robot-beside="ID"', "c"), ('robot-label="電話番号"', "d"),
            ('robot-label="Eメール"', "e"))
@@ -104,6 +106,8 @@ def test_label_and_beside_match_normalised_text_in_chromium() -> None:
                             for i in range(page.locator(selector).count())]
                  for selector, _ in MATCHES}
         exact = page.locator(f"xpath=//td[normalize-space(.)={json.dumps('受付番号')}]").count()
+        in_page = [page.evaluate(f"({NORMALISE_JS})({json.dumps(t)})") for t in SAMPLES]
         browser.close()
     assert found == {selector: [name] for selector, name in MATCHES}
     assert exact == 0
+    assert in_page == [normalise_label(t) for t in SAMPLES]  # Python and the page agree
