@@ -122,7 +122,8 @@ def control_step(checker: Checker, label: str, index: int, item: dict[str, Any],
     if name == "if" and not children:
         raise src.error(path, "if needs then: or else: (the steps to run)")
     return Step(label, index, name, args, templates, src.where((*path, name)),
-                any(s.secret for b in children.values() for s in b), children)
+                # its own value (the branch, the count) is masked only if it reads a secret
+                any(checker.reads_secret(t) for t in templates.values()), children)
 
 
 def _children(checker: Checker, name: str, item: dict[str, Any], here: str, path: PathKey,
@@ -188,7 +189,7 @@ def _use(checker: Checker, label: str, index: int, args: Any, path: PathKey,
     here = f"{label}[{index}].{name}"
     steps = tuple(inner.step(here, i, sub, ("steps", i), top) for i, sub in enumerate(spec.steps))
     return Step(label, index, "use", args, templates, src.where((*path, "use")),
-                any(s.secret for s in steps), {"steps": steps})
+                bool(secret), {"steps": steps})
 
 
 def _load_block(checker: Checker, path: PathKey, name: str) -> tuple[YamlSource, BlockFile]:

@@ -235,3 +235,36 @@ def test_an_unknown_time_zone_is_refused(tmp_path: Path) -> None:
 def test_labels_are_compared_as_a_person_reads_them(written: str, read: str) -> None:
     """Trailing colons, spaces of every width and full-width forms do not matter."""
     assert normalise_label(written) == normalise_label(read) == read
+
+
+def test_today_and_now_are_in_the_bots_time_zone() -> None:
+    """clock() gives today/now in the zone named, whatever the machine's zone is."""
+    from robot_core.run.steps.control import clock  # noqa: PLC0415 - the run layer's helper
+
+    values = clock("Pacific/Kiritimati")
+    assert values["now"].utcoffset().total_seconds() == 14 * 3600
+    assert values["today"] == values["now"].date()
+    assert values["now"].microsecond == 0
+
+
+def test_a_template_condition_takes_falsy_words_as_false(tmp_path: Path,
+                                                         sessions: Sessions) -> None:
+    """if: "{{ … }}" rendering いいえ takes else:, so the commit inside then: never runs."""
+    steps = STEPS.replace("""if: "{{ case.name != '' }}\"""", """if: "{{ 'いいえ' }}\"""")
+    bot = _load(tmp_path, steps)
+    app = Registry()
+    driver = FakeDriver(app)
+    run = sessions.runner(bot, driver)
+    run.open()
+    row = case()
+    row.values["rows"] = 0
+    run.run_case(row)
+    assert app.saved == [] and "form.save" not in [c.target for c in driver.verbs("click")]
+
+
+def test_a_fixed_sleep_is_bounded() -> None:
+    """sleep takes 1 to 10000 ms: a longer one is refused at load."""
+    from robot_core.script.actions import SleepArgs  # noqa: PLC0415
+
+    with pytest.raises(ValueError, match="less than or equal to 10000"):
+        SleepArgs(ms=20_000)
