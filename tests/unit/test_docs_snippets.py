@@ -133,5 +133,5 @@ def test_the_docs_show_every_kind_of_snippet(project: Path) -> None:
 
 def test_a_broken_snippet_is_caught(project: Path) -> None:
     """A part with a misspelt target fails to load: the test would catch a bad example."""
-    with pytest.raises(Exception, match="unknown target 'form.nmae'"):
+    with pytest.raises(Exception, match=r"unknown target 'form\.nmae'"):
         _check("x:1", "# part of: resident_registration\n- click: form.nmae\n", project)

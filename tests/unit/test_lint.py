@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from fake_registry import BOT, SELECTORS
-from helpers import REPO, dedent, write_project
+from helpers import REPO, write_project
 
 from robot_core.script.lint import lint
 from robot_core.script.loader import load_bot
