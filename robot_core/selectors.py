@@ -67,8 +67,10 @@ WEB_STRATEGIES: dict[str, str] = {
     "xpath": "XPath expression",
     "text": "element whose text contains this",
     "role": "ARIA role, with `name` for the accessible name",
-    "label": "form control tied to this label",
-    "beside": "form control in the table cell next to the cell with exactly this text",
+    "label": "form control tied to this label (text compared normalised: trailing colon, "
+             "spaces and full width ignored; `exact: true` to compare as written)",
+    "beside": "form control in the table cell next to the cell with this text (compared "
+              "normalised, like label)",
     "alt": "image (or the link around it) with this alt text",
     "placeholder": "input with this placeholder",
 }
@@ -97,8 +99,13 @@ class Alternative:
     value: str
     frame: str | None = None
     name: str | None = None
-    exact: bool = True
+    exact: bool | None = None  # None: the strategy's default (label/beside: normalised text)
     confidence: float = 0.9
+
+    @property
+    def is_exact(self) -> bool:
+        """Whether text must match whole (the default for every strategy but ``exact: false``)."""
+        return self.exact is not False
 
     def describe(self) -> str:
         """Short text for audit events and error messages."""
@@ -270,8 +277,9 @@ def _alternative(src: YamlSource, path: PathKey, item: Any, frame: str | None,
     except (TypeError, ValueError):
         raise src.error((*path, "confidence"), "confidence must be a number between 0 and 1") \
             from None
+    exact = item.get("exact")
     return Alternative(strategy, str(value), item.get("frame", frame), item.get("name"),
-                       bool(item.get("exact", True)), confidence)
+                       None if exact is None else bool(exact), confidence)
 
 
 # -- the launch: block of a desktop map -----------------------------------------------------

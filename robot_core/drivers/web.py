@@ -23,7 +23,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from robot_core.drivers.web_busy import LOOK_S, BusyGuard
 from robot_core.drivers.web_chromium import CHROMIUM_ARGS, chromium_path
 from robot_core.drivers.web_debug import Tracing, require_display
-from robot_core.drivers.web_locate import READ_JS, locator_for
+from robot_core.drivers.web_locate import READ_JS, locator_for, register_engines
 from robot_core.drivers.web_shots import mark_secrets, masked_screenshot, render_html
 from robot_core.drivers.web_watch import NavigationWatch, net_error, playwright_error
 from robot_core.errors import (
@@ -73,6 +73,7 @@ class WebDriver:
         """Launch Chromium and open a page."""
         require_display(self.headed)
         self._pw = sync_playwright().start()
+        register_engines(self._pw)
         try:
             self._browser = self._pw.chromium.launch(
                 executable_path=chromium_path(), headless=not self.headed, args=CHROMIUM_ARGS,

@@ -2,12 +2,50 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, Playwright
 
 from robot_core.errors import TargetNotFound
+from robot_core.script.labels import NORMALISE_JS
 from robot_core.selectors import Alternative
+
+#: Custom selector engines: ``label``/``beside`` compared on normalised text (script/labels.py).
+#: The body is the wanted text as JSON, already normalised by the same rules in Python.
+CONTROLS = "input:not([type=hidden]), select, textarea"
+LABEL_ENGINE = """{
+  queryAll(root, body) {
+    const norm = %(norm)s;
+    const want = norm(JSON.parse(body));
+    const text = e => e ? (e.innerText || e.textContent || '') : '';
+    const named = el => {
+      const names = [...(el.labels || [])].map(text);
+      if (el.getAttribute('aria-label')) names.push(el.getAttribute('aria-label'));
+      for (const id of (el.getAttribute('aria-labelledby') || '').split(/\\s+/))
+        if (id) names.push(text(el.ownerDocument.getElementById(id)));
+      return names.some(n => norm(n) === want);
+    };
+    return [...root.querySelectorAll('%(controls)s, button')].filter(named);
+  },
+  query(root, body) { return this.queryAll(root, body)[0] || null; }
+}""".replace("%(norm)s", NORMALISE_JS).replace("%(controls)s", CONTROLS)
+BESIDE_ENGINE = """{
+  queryAll(root, body) {
+    const norm = %(norm)s;
+    const want = norm(JSON.parse(body));
+    const cell = e => e && (e.tagName === 'TD' || e.tagName === 'TH');
+    const out = [];
+    for (const c of root.querySelectorAll('td, th')) {
+      if (norm(c.textContent) !== want) continue;
+      let next = c.nextElementSibling;
+      while (next && !cell(next)) next = next.nextElementSibling;
+      if (next) out.push(...next.querySelectorAll('%(controls)s'));
+    }
+    return out;
+  },
+  query(root, body) { return this.queryAll(root, body)[0] || null; }
+}""".replace("%(norm)s", NORMALISE_JS).replace("%(controls)s", CONTROLS)
 
 READ_JS = """e => ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName) ? e.value : e.innerText"""
 MARK_SECRETS_JS = """secrets => {
@@ -27,6 +65,12 @@ MARK_SECRETS_JS = """secrets => {
 }"""
 
 
+def register_engines(pw: Playwright) -> None:
+    """Teach this Playwright the normalised ``label``/``beside`` engines (once per start)."""
+    pw.selectors.register("robot-label", LABEL_ENGINE)
+    pw.selectors.register("robot-beside", BESIDE_ENGINE)
+
+
 def locator_for(page: Page, alt: Alternative) -> Locator:  # noqa: PLR0911 - one per strategy
     """The locator of one alternative, inside its frame when it names one."""
     root: Any = page.frame_locator(alt.frame) if alt.frame else page
@@ -36,14 +80,18 @@ def locator_for(page: Page, alt: Alternative) -> Locator:  # noqa: PLR0911 - one
         case "xpath":
             return root.locator(f"xpath={alt.value}")  # type: ignore[no-any-return]
         case "text":
-            return root.get_by_text(alt.value, exact=alt.exact)  # type: ignore[no-any-return]
+            return root.get_by_text(alt.value, exact=alt.is_exact)  # type: ignore[no-any-return]
         case "role":
             return root.get_by_role(alt.value, name=alt.name,  # type: ignore[no-any-return]
-                                    exact=alt.exact)
+                                    exact=alt.is_exact)
+        case "label" | "beside" if alt.exact is None:
+            # the default: compared as a person reads it (robot_core/script/labels.py)
+            return root.locator(  # type: ignore[no-any-return]
+                f"robot-{alt.strategy}={json.dumps(alt.value, ensure_ascii=False)}")
         case "label":
             return root.get_by_label(alt.value, exact=alt.exact)  # type: ignore[no-any-return]
         case "beside":
-            return root.locator(_beside_xpath(alt.value))  # type: ignore[no-any-return]
+            return root.locator(_beside_xpath(alt.value, alt.is_exact))  # type: ignore[no-any-return]
         case "alt":
             return root.locator(  # type: ignore[no-any-return]
                 f"a:has(img[alt={_css_string(alt.value)}]), "
@@ -51,16 +99,16 @@ def locator_for(page: Page, alt: Alternative) -> Locator:  # noqa: PLR0911 - one
                 f"img[alt={_css_string(alt.value)}]:not(a img)")
         case "placeholder":
             return root.get_by_placeholder(alt.value,  # type: ignore[no-any-return]
-                                           exact=alt.exact)
+                                           exact=alt.is_exact)
     raise TargetNotFound(f"strategy {alt.strategy!r} is not a web strategy")
 
 
-def _beside_xpath(label: str) -> str:
+def _beside_xpath(label: str, exact: bool) -> str:
     # Legacy forms put the label in one table cell and the control in the next, untied.
     quoted = _xpath_literal(label)
     controls = "self::input[not(@type='hidden')] or self::select or self::textarea"
-    return (f"xpath=//td[normalize-space(.)={quoted}]/following-sibling::td[1]"
-            f"//*[{controls}]")
+    cell = f"normalize-space(.)={quoted}" if exact else f"contains(normalize-space(.), {quoted})"
+    return f"xpath=//td[{cell}]/following-sibling::td[1]//*[{controls}]"
 
 
 def _xpath_literal(text: str) -> str:

@@ -47,6 +47,7 @@ from robot_core.run.program import CaseProgram
 from robot_core.run.relogin import logged_in_target, still_logged_in
 from robot_core.run.retries import Retries
 from robot_core.run.steps import RUN, StepContext
+from robot_core.run.steps.control import clock, run_steps
 from robot_core.script.actions import ACTIONS
 from robot_core.script.model import BotScript, Step
 
@@ -259,6 +260,7 @@ class Runner:
             "case": dict(case.values) if case else {},
             "env": self.env,
             "secret": self.credentials.as_template_values() if self.credentials else {},
+            **clock(self.bot.timezone),
         }
         key = case.key if case else "session"
         return StepContext(self.bot, self.driver, variables,
@@ -266,16 +268,13 @@ class Runner:
 
     def _run_block(self, ctx: StepContext, steps: tuple[Step, ...], *, key: str,
                    attempt: int) -> None:
-        for step in steps:
-            self._run_step(ctx, step, key, attempt)
-            if step.action == "found_when" and not ctx.found:
-                return  # verify: the case is not in the system; nothing more to read
+        # if/repeat/use steps nest: every step, nested or not, goes through _run_step
+        run_steps(ctx, steps, lambda step: self._run_step(ctx, step, key, attempt))
 
     def _run_step(self, ctx: StepContext, step: Step, key: str, case_attempt: int) -> None:
         action = ACTIONS[step.action]
         # The saving click is never repeated blindly: its faults go to verify-then-retry.
-        commit = bool(getattr(step.args, "commit", False))
-        for attempt in self.retries.step(action, commit=commit):
+        for attempt in self.retries.step(action, commit=step.once):
             with attempt:
                 self._attempt_step(ctx, step, key, case_attempt,
                                    attempt.retry_state.attempt_number, RUN[step.action])

@@ -97,10 +97,60 @@ class ChooseArgs(TargetArgs):
     TEMPLATES = ("value",)
 
 
+#: Upper bounds of counted steps: a count from the data past these is a mistake, not a plan.
+MAX_PRESSES = 1000
+MAX_REPEAT = 100
+
+
+def _count_text(value: object) -> object:
+    """A count is a template (``"{{ case.months }}"``) or a whole number, kept as text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
 class PressArgs(Args):
     key: str
     target: str | None = None
+    times: str = "1"  # a template: the calendar moved by as many arrow keys as the data says
     TARGETS = ("target",)
+    TEMPLATES = ("times",)
+
+    _times = field_validator("times", mode="before")(_count_text)
+
+
+class SleepArgs(Args):
+    ms: int = Field(ge=1, le=10_000)
+
+
+class IfArgs(Args):
+    """The condition of ``if:``: a target on screen (or not), or a template that is true."""
+
+    visible: str | None = None
+    hidden: str | None = None
+    test: str | None = None
+    TARGETS = ("visible", "hidden")
+    TEMPLATES = ("test",)
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> IfArgs:
+        given = [n for n in ("visible", "hidden", "test") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("an if: takes exactly one of visible: TARGET, hidden: TARGET or "
+                             "test: \"{{ template }}\"")
+        return self
+
+
+class RepeatArgs(Args):
+    times: str
+    TEMPLATES = ("times",)
+
+    _times = field_validator("times", mode="before")(_count_text)
+
+
+class UseArgs(Args):
+    block: str
+    args: dict[str, str] = Field(default_factory=dict)
 
 
 class WaitArgs(Args):
@@ -233,8 +283,21 @@ _spec("check", CheckArgs,
 _spec("choose", ChooseArgs,
       "Pick the radio button of a target's ``options:`` that matches ``value`` (男 → 男's).")
 _spec("press", PressArgs,
-      "Press a key (Enter, Tab, Control+S), on a target when one is named.",
+      "Press a key (Enter, Tab, Control+S), on a target when one is named; ``times`` "
+      f"(a template, 0 to {MAX_PRESSES}) presses it that many times.",
       shorthand="key")
+_spec("sleep", SleepArgs,
+      "Wait a fixed time (ms, at most 10000). A last resort: `robot validate` warns; "
+      "wait_for a target instead.", shorthand="ms")
+_spec("if", IfArgs,
+      "Run ``then:`` when the condition holds, else ``else:`` (both optional lists of steps).",
+      shorthand="test")
+_spec("repeat", RepeatArgs,
+      f"Run ``do:`` N times (a whole number or a template; 0 to {MAX_REPEAT}).",
+      shorthand="times")
+_spec("use", UseArgs,
+      "Run the steps of ``blocks/NAME.yaml``, its parameters given by ``with:``.",
+      shorthand="block")
 _spec("wait_for", WaitArgs,
       "Wait until a target (or ``any`` of several) is on screen, or one is ``gone``; never a "
       "fixed sleep.",

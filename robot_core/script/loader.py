@@ -7,11 +7,13 @@ and templates that read an unknown column, filter or output.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ValidationError
 
@@ -19,6 +21,7 @@ from robot_core import transforms
 from robot_core.errors import ConfigError
 from robot_core.home import contained
 from robot_core.script.actions import ACTIONS, Action
+from robot_core.script.flow import check_press, control_step, is_control
 from robot_core.script.model import (
     BotScript,
     InputSpec,
@@ -27,6 +30,7 @@ from robot_core.script.model import (
     Step,
     Timeouts,
     Watch,
+    walk,
 )
 from robot_core.script.rules import COMPARISONS, Rule
 from robot_core.script.templating import ROOTS, Template, TemplateProblem, compile_template
@@ -41,11 +45,15 @@ PASSWORD_LIKE = re.compile(r"(?i)(?:^|[_-])(?:pass|passcode|pin|pincode|pwd|secr
                            r"|passw(?:or)?d|暗証|パスワード")
 BLOCKS = ("setup", "verify", "steps", "recover")
 TOP_KEYS = frozenset({"name", "description", "driver", "app", "credentials", "input",
-                      *BLOCKS, "retry", "watch", "session", "timeouts"})
+                      *BLOCKS, "retry", "watch", "session", "timeouts", "timezone"})
+DEFAULT_TZ = "Asia/Tokyo"
 
 
-def load_bot(path: Path, selectors_dir: Path) -> BotScript:
-    """Load and fully validate the bot at ``path`` with its map from ``selectors_dir``."""
+def load_bot(path: Path, selectors_dir: Path, blocks_dir: Path | None = None) -> BotScript:
+    """Load and fully validate the bot at ``path`` with its map from ``selectors_dir``.
+
+    ``use:`` steps read ``blocks_dir`` (default: ``blocks/`` beside ``selectors_dir``).
+    """
     src = load_yaml(path)
     if not isinstance(src.data, dict):
         raise src.error((), "a bot script must be a mapping (name:, app:, steps:, ...)")
@@ -60,8 +68,11 @@ def load_bot(path: Path, selectors_dir: Path) -> BotScript:
     selectors = _selector_map(src, data, selectors_dir)
     spec = _model(src, ("input",), data["input"], InputSpec)
     _check_input(src, spec)
-    checker = _Checker(src, selectors, spec, _outputs(data), bool(data.get("credentials")))
+    checker = _Checker(src, selectors, spec, bool(data.get("credentials")),
+                       blocks_dir or selectors_dir.parent / "blocks")
     blocks = {b: checker.block(b, data.get(b) or []) for b in BLOCKS}
+    checker.check_outputs(blocks.values())
+    timezone = _timezone(src, data.get("timezone", DEFAULT_TZ))
     watch = tuple(_model(src, ("watch", i), w, Watch) for i, w in enumerate(data.get("watch", [])))
     for i, item in enumerate(watch):
         checker.known_target(("watch", i, "target"), item.target)
@@ -79,17 +90,22 @@ def load_bot(path: Path, selectors_dir: Path) -> BotScript:
         retry=_model(src, ("retry",), data.get("retry", {}), RetryPolicy), watch=watch,
         session=_model(src, ("session",), data.get("session", {}), SessionPolicy),
         timeouts=_model(src, ("timeouts",), data.get("timeouts", {}), Timeouts),
-        env_vars=frozenset(checker.env_vars),
+        env_vars=frozenset(checker.env_vars), timezone=timezone,
     )
 
 
+def _timezone(src: YamlSource, name: Any) -> str:
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise src.error(("timezone",), f"unknown time zone {str(name)[:60]!r} (like "
+                        "Asia/Tokyo)") from None
+    return str(name)
+
+
 def _check_verify(src: YamlSource, blocks: Mapping[str, tuple[Step, ...]]) -> None:
-    """A commit needs a verify that can say "found"; a verify needs its found_when."""
-    commits = [s for s in blocks["steps"] if getattr(s.args, "commit", False)]
-    if commits and not blocks["verify"]:
-        raise src.error(("steps", commits[0].index), "commit: true needs a verify: block, so "
-                        "a retry can check whether the case was saved")
-    if blocks["verify"] and not any(s.action == "found_when" for s in blocks["verify"]):
+    """A verify needs its found_when (a commit without verify is a lint warning)."""
+    if blocks["verify"] and not any(s.action == "found_when" for s in walk(blocks["verify"])):
         raise src.error(("verify",), "verify needs a found_when step (when is the case "
                         "already in the system?)")
 
@@ -207,34 +223,53 @@ def _check_rule(src: YamlSource, path: PathKey, rule: Rule, spec: InputSpec) -> 
                                 f"{name!r} is type {spec.columns[name].type}")
 
 
-def _outputs(data: Mapping[str, Any]) -> set[str]:
-    names: set[str] = set()
-    for block in BLOCKS:
-        for item in data.get(block) or []:
-            if isinstance(item, dict) and isinstance(item.get("extract"), dict):
-                names.add(str(item["extract"].get("into", "")))
-    return names
-
-
 class _Checker:
     """Builds the ``Step`` objects of each block, checking targets and templates."""
 
     def __init__(self, src: YamlSource, selectors: SelectorMap, spec: InputSpec,
-                 outputs: set[str], has_credentials: bool) -> None:
+                 has_credentials: bool, blocks_dir: Path) -> None:
         self.src = src
         self.selectors = selectors
         self.columns = spec.columns
-        self.outputs = outputs
         self.has_credentials = has_credentials
         self.env_vars: set[str] = set()
+        self.blocks_dir = blocks_dir
+        self.using: tuple[str, ...] = ()  # the blocks being checked, outermost first
+        self.params: frozenset[str] | None = None  # inside a block: its declared parameters
+        self.secret_params: frozenset[str] = frozenset()  # ... and those given a secret
+        self.output_refs: list[tuple[YamlSource, PathKey, str]] = []
+
+    def for_block(self, src: YamlSource, name: str, params: frozenset[str],
+                  secret_params: frozenset[str]) -> _Checker:
+        """A checker for the steps of block ``name`` (env vars and output refs shared)."""
+        inner = copy.copy(self)
+        inner.src, inner.using, inner.params = src, (*self.using, name), params
+        inner.secret_params = secret_params
+        return inner
+
+    def check_outputs(self, blocks: Iterable[tuple[Step, ...]]) -> None:
+        """Templates may read any output some extract step (nested, in a block) writes."""
+        outputs = {str(getattr(s.args, "into", "")) for b in blocks for s in walk(b)
+                   if s.action == "extract"}
+        for src, path, name in self.output_refs:
+            if name not in outputs:
+                raise src.error(path, f"unknown output {name!r}: no extract step has "
+                                f"into: {name}")
 
     def block(self, name: str, items: Any) -> tuple[Step, ...]:
         if not isinstance(items, list):
             raise self.src.error((name,), f"{name} must be a list of steps")
-        return tuple(self.step(name, i, item) for i, item in enumerate(items))
+        return tuple(self.step(name, i, item, (name, i), name) for i, item in enumerate(items))
 
-    def step(self, block: str, index: int, item: Any) -> Step:
-        path: PathKey = (block, index)
+    def args(self, path: PathKey, raw: Any, name: str) -> BaseModel:
+        """The validated arguments of action ``name`` written at ``path`` (shorthand expanded)."""
+        act = ACTIONS[name]
+        return _model(self.src, path, self._expand(act, path[:-1], raw), act.args)
+
+    def step(self, block: str, index: int, item: Any, path: PathKey, top: str) -> Step:
+        """One step at ``path``, labelled ``block[index]``, inside the bot's block ``top``."""
+        if is_control(item):
+            return control_step(self, block, index, item, path, top)
         if not isinstance(item, dict) or len(item) != 1:
             raise self.src.error(path, "a step is one action, like `- click: form.save`")
         name, raw = next(iter(item.items()))
@@ -242,13 +277,13 @@ class _Checker:
         if act is None:
             raise self.src.error((*path, name), f"unknown action {name!r}"
                                  + _did_you_mean(name, ACTIONS))
-        if block not in act.blocks:
+        if top not in act.blocks:
             raise self.src.error((*path, name), f"{name} can only be used in "
                                  + ", ".join(sorted(act.blocks)))
-        args = _model(self.src, (*path, name), self._expand(act, path, raw), act.args)
+        args = self.args((*path, name), raw, name)
         templates = {f: self.template((*path, name, f), getattr(args, f), f)
                      for f in act.args.TEMPLATES if getattr(args, f) is not None}
-        secret = any(self._reads_secret(t) for t in templates.values())
+        secret = any(self.reads_secret(t) for t in templates.values())
         for field in act.args.TARGETS:
             value = getattr(args, field)
             for i, target in enumerate(value if isinstance(value, tuple) else [value]):
@@ -256,19 +291,27 @@ class _Checker:
                     where = (*path, name, field, i) if isinstance(value, tuple) else \
                         (*path, name, field)
                     secret |= self.known_target(where, target)
+        self._action_checks(act, args, templates, (*path, name))
+        return Step(block, index, name, args, templates, self.src.where((*path, name)), secret)
+
+    def _action_checks(self, act: Action, args: BaseModel, templates: dict[str, Template],
+                       path: PathKey) -> None:
+        """What one action's arguments must also be, beyond their model."""
+        name = act.name
         if name in NAME_ARGS:
             field = NAME_ARGS[name]
-            self.src.identifier((*path, name, field), getattr(args, field), field)
+            self.src.identifier((*path, field), getattr(args, field), field)
         for field in getattr(act.args, "WEB_ONLY", ()):
             if getattr(args, field) and self.selectors.driver != "web":
-                raise self.src.error((*path, name, field), f"{field}: reads a web page; a "
+                raise self.src.error((*path, field), f"{field}: reads a web page; a "
                                      f"{self.selectors.driver} program has none (read a "
                                      "target's text, or window_title: true)")
         if "value" in templates:
-            self._no_secret_literal((*path, name, "value"), args, templates["value"])
+            self._no_secret_literal((*path, "value"), args, templates["value"])
         if name == "choose" and not self.selectors.get(str(args.model_dump()["target"])).options:
-            raise self.src.error((*path, name, "target"), "choose needs a target with options:")
-        return Step(block, index, name, args, templates, self.src.where((*path, name)), secret)
+            raise self.src.error((*path, "target"), "choose needs a target with options:")
+        if name == "press":
+            check_press(self, path, templates["times"])
 
     def _expand(self, act: Action, path: PathKey, raw: Any) -> Any:
         if isinstance(raw, dict):
@@ -287,6 +330,8 @@ class _Checker:
 
     def template(self, path: PathKey, source: Any, field: str) -> Template:
         roots = ROOTS if field == "reason" else ROOTS - {"text"}
+        if self.params is None:  # params.* exist only in a block's steps
+            roots -= {"params"}
         try:
             template = compile_template(str(source), roots)
         except TemplateProblem as exc:
@@ -306,9 +351,11 @@ class _Checker:
             if name not in {"user", "password"}:
                 raise self.src.error(path, f"secret.{name} is unknown (use secret.user or "
                                      "secret.password)")
-        if root == "outputs" and name and name not in self.outputs:
-            raise self.src.error(path, f"unknown output {name!r}: no extract step has "
-                                 f"into: {name}")
+        if root == "outputs" and name:
+            self.output_refs.append((self.src, path, name))  # checked once all steps are in
+        if root == "params" and name not in (self.params or ()):
+            raise self.src.error(path, f"unknown parameter {name!r} (declared: "
+                                 f"{', '.join(sorted(self.params or ())) or 'none'})")
         if root == "env" and name:
             self.env_vars.add(name)
 
@@ -325,6 +372,8 @@ class _Checker:
                                  "a template such as {{ secret.password }}, never literal text "
                                  "in the script")
 
-    def _reads_secret(self, template: Template) -> bool:
+    def reads_secret(self, template: Template) -> bool:
+        """Whether ``template`` reads a credential, a secret column or a secret parameter."""
         secret_columns = {n for n, c in self.columns.items() if c.secret}
-        return bool(template.reads("secret")) or bool(template.reads("case") & secret_columns)
+        return bool(template.reads("secret")) or bool(template.reads("case") & secret_columns) \
+            or bool(template.reads("params") & self.secret_params)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -136,6 +136,20 @@ class Step:
     templates: Mapping[str, Template]
     location: Location
     secret: bool
+    #: the step lists of a control step: ``then``/``else`` (if), ``do`` (repeat), ``steps`` (use)
+    children: Mapping[str, tuple[Step, ...]] = field(default_factory=dict)
+
+    @property
+    def once(self) -> bool:
+        """Never repeated blindly: the saving click, and a key pressed a counted number of times
+        (a repeat after three of five presses would move the widget too far)."""
+        return bool(getattr(self.args, "commit", False)) or \
+            (self.action == "press" and getattr(self.args, "times", "1") != "1")
+
+    @property
+    def commit(self) -> bool:
+        """Whether this step is a ``commit: true`` click."""
+        return bool(getattr(self.args, "commit", False))
 
     @property
     def label(self) -> str:
@@ -146,6 +160,14 @@ class Step:
         """The step's main target, if it has one."""
         value = getattr(self.args, "target", None) or getattr(self.args, "gone", None)
         return value if isinstance(value, str) else None
+
+
+def walk(steps: tuple[Step, ...]) -> Iterator[Step]:
+    """Every step of ``steps``, and of their ``if``/``repeat``/``use`` children, in order."""
+    for step in steps:
+        yield step
+        for block in step.children.values():
+            yield from walk(block)
 
 
 @dataclass(frozen=True)
@@ -169,12 +191,13 @@ class BotScript:
     session: SessionPolicy
     timeouts: Timeouts
     env_vars: frozenset[str]
+    timezone: str = "Asia/Tokyo"  # of today/now in templates
 
     @property
     def outputs(self) -> tuple[str, ...]:
         """Names the bot extracts (``into:``), in script order."""
         names: list[str] = []
-        for step in (*self.steps, *self.verify):
+        for step in walk((*self.steps, *self.verify)):
             into = getattr(step.args, "into", None)
             if isinstance(into, str) and into not in names:
                 names.append(into)
@@ -183,7 +206,7 @@ class BotScript:
     @property
     def marks_commit(self) -> bool:
         """Whether a step says which click saves the case (``commit: true``)."""
-        return any(getattr(s.args, "commit", False) for s in self.steps)
+        return any(s.commit for s in walk(self.steps))
 
     def secret_headers(self) -> set[str]:
         """Every header a secret column may carry in an export (its aliases and its name)."""

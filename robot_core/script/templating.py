@@ -8,7 +8,9 @@ an unknown column, filter or variable, and anything that reaches for Python inte
 
 Names a template can use: ``case`` (the typed row), ``env`` (environment variables),
 ``secret`` (``user`` and ``password`` of the bot's credentials), ``outputs`` (values extracted
-earlier in the case) and, in a business error's ``reason``, ``text`` (the text on the screen).
+earlier in the case), ``today`` and ``now`` (a date and a datetime in the bot's ``timezone``,
+default Asia/Tokyo), ``params`` (inside a block: its parameters) and, in a business error's
+``reason``, ``text`` (the text on the screen).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from robot_core import transforms
 
-ROOTS = frozenset({"case", "env", "secret", "outputs", "text"})
+ROOTS = frozenset({"case", "env", "secret", "outputs", "text", "today", "now", "params"})
 SECRET_FIELDS = frozenset({"user", "password"})
 #: Jinja's own filters a bot may use: none of them reaches attributes or builds huge text.
 SAFE_BUILTIN_FILTERS = frozenset({

@@ -51,6 +51,7 @@ def paths(tmp_path_factory: pytest.TempPathFactory) -> Paths:
     project = root / "project"
     shutil.copytree(REPO / "bots", project / "bots")
     shutil.copytree(REPO / "selectors", project / "selectors")
+    shutil.copytree(REPO / "blocks", project / "blocks")
     text = SHIPPED_BOT.read_text(encoding="utf-8")
     good = '  - fill: {target: form.name, value: "{{ case.name }}"}'
     broken = project / "bots" / "broken.yaml"

@@ -91,7 +91,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     _run([sys.executable, "-m", "venv", venv])
     _run([venv / "bin" / "python", "-m", "pip", "install", "-q", wheel])
     project = root / "project"
-    for folder in ("bots", "selectors", "schedules"):
+    for folder in ("bots", "selectors", "blocks", "schedules"):
         shutil.copytree(REPO / folder, project / folder)
     return Installed(wheel, venv, project, root)
 

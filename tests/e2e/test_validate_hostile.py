@@ -17,6 +17,8 @@ ROBOT = REPO / ".venv" / "bin" / "robot"
 MIB = 1024 * 1024
 GOOD_FILL = '  - fill: {target: form.name, value: "{{ case.name }}"}'
 PASSWORD_FILL = '  - fill: {target: login.password, value: "{{ secret.password }}"}'
+#: the shipped bot logs in through blocks/login.yaml; the hostile one types a password itself
+USE_LOGIN = "  - use: login                    # blocks/login.yaml: user, password, submit"
 
 
 def _bomb() -> str:
@@ -37,14 +39,14 @@ def _hostile(shipped: str) -> dict[str, tuple[str, str]]:
                                   'pwned-robot"]\n# Enter'),
                   "YAML tags are not allowed"),
         "name_climbs": (shipped.replace("name: resident_registration", "name: ../../etc"),
-                        ":2:1: name: name must be a plain name"),
+                        ":3:1: name: name must be a plain name"),
         "app_climbs": (shipped.replace("app: registry_web", "app: ../x"),
-                       ":5:1: app: app (the selector map"),
+                       ":6:1: app: app (the selector map"),
         "dunder": (shipped.replace("{{ case.name }}", "{{ case.__class__ }}"),
                    "attribute '__class__' is not allowed"),
         "attr": (shipped.replace("{{ case.name }}", "{{ ''|attr('__class__') }}"),
                  "filter 'attr' is not allowed"),
-        "password": (shipped.replace(PASSWORD_FILL, PASSWORD_FILL.replace(
+        "password": (shipped.replace(USE_LOGIN, PASSWORD_FILL.replace(
                      '"{{ secret.password }}"', "hunter2")),
                      "login.password is a secret target"),
     }
@@ -59,8 +61,9 @@ def test_validate_refuses_each_hostile_bot_in_one_line(tmp_path: Path) -> None:
     project, home = tmp_path / "project", tmp_path / "home"
     shutil.copytree(REPO / "bots", project / "bots")
     shutil.copytree(REPO / "selectors", project / "selectors")
+    shutil.copytree(REPO / "blocks", project / "blocks")
     shipped = (REPO / "bots" / "resident_registration.yaml").read_text(encoding="utf-8")
-    assert GOOD_FILL in shipped and PASSWORD_FILL in shipped
+    assert GOOD_FILL in shipped and USE_LOGIN in shipped
     hostile = _hostile(shipped)
     for stem, (text, _) in hostile.items():
         (project / "bots" / f"{stem}.yaml").write_text(text, encoding="utf-8")

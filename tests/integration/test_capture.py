@@ -56,7 +56,7 @@ def screen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the project's bots and selectors, made the project for this test."""
     root = tmp_path / "project"
-    for folder in ("bots", "selectors"):
+    for folder in ("bots", "selectors", "blocks"):
         shutil.copytree(ROOT / folder, root / folder)
     monkeypatch.setenv("ROBOT_PROJECT", str(root))
     return root

@@ -60,7 +60,7 @@ def _project(tmp_path: Path, schedules: dict[str, str]) -> Path:
     """A project folder: the repo's bots and selectors, and the given schedules."""
     project = tmp_path / "project"
     (project / "schedules").mkdir(parents=True)
-    for folder in ("bots", "selectors"):
+    for folder in ("bots", "selectors", "blocks"):
         (project / folder).symlink_to(ROOT / folder)
     for name, text in schedules.items():
         (project / "schedules" / f"{name}.yaml").write_text(text, encoding="utf-8")

@@ -9,6 +9,7 @@ from helpers import DEMO_SELECTORS, SHIPPED_BOTS, SHIPPED_SELECTORS, dedent, wri
 
 from robot_core.errors import BotScriptError
 from robot_core.script.loader import load_bot
+from robot_core.script.model import walk
 
 # Lines 1-8 of most broken bots below; what follows starts on line 9.
 HEAD = dedent("""\
@@ -115,11 +116,11 @@ BROKEN: list[tuple[str, str, str]] = [
     ("unknown_template_root",
      HEAD + "steps:\n  - fill: {target: form.name, value: '{{ foo.bar }}'}\n",
      "{bot}:10:31: steps[0].fill.value: template error: unknown name 'foo' "
-     "(use one of: case, env, outputs, secret)"),
+     "(use one of: case, env, now, outputs, secret, today)"),
     ("text_outside_reason",
      HEAD + "steps:\n  - fill: {target: form.name, value: '{{ text }}'}\n",
      "{bot}:10:31: steps[0].fill.value: template error: unknown name 'text' "
-     "(use one of: case, env, outputs, secret)"),
+     "(use one of: case, env, now, outputs, secret, today)"),
     ("start_is_not_a_key",
      HEAD.replace("app: demo\n", "app: demo\nstart: '{{ env.URL }}'\n") + GOOD_STEPS,
      "{bot}:3:1: start: unknown key"),
@@ -281,8 +282,9 @@ def test_shipped_bot_loads() -> None:
 def test_shipped_bot_marks_secret_steps() -> None:
     """In the shipped bot exactly the two login fills and the My Number fill are secret."""
     bot = load_bot(SHIPPED_BOTS / "resident_registration.yaml", SHIPPED_SELECTORS)
-    secret = [s.label for s in (*bot.setup, *bot.verify, *bot.steps, *bot.recover) if s.secret]
-    assert secret == ["setup[1] fill", "setup[2] fill", "steps[14] fill"]
+    secret = [s.label for s in walk((*bot.setup, *bot.verify, *bot.steps, *bot.recover))
+              if s.secret and not s.children]
+    assert secret == ["setup[1].login[0] fill", "setup[1].login[1] fill", "steps[14] fill"]
     my_number_step = bot.steps[14]
     assert my_number_step.target_name() == "form.my_number"
     assert my_number_step.templates["value"].reads("case") == {"my_number"}

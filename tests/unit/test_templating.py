@@ -182,7 +182,8 @@ def test_unknown_root_fails_at_compile() -> None:
     """A bare name outside the allowed roots fails at compile time, listing the allowed ones."""
     with pytest.raises(TemplateProblem) as caught:
         compile_template("{{ foo.bar }}")
-    assert str(caught.value) == "unknown name 'foo' (use one of: case, env, outputs, secret, text)"
+    assert str(caught.value) == ("unknown name 'foo' (use one of: case, env, now, outputs, params, "
+                                 "secret, text, today)")
     with pytest.raises(TemplateProblem, match=r"unknown name 'text' \(use one of: case\)"):
         compile_template("{{ text }}", frozenset({"case"}))
 

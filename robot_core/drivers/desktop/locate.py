@@ -97,7 +97,7 @@ class Locator:
 
     def locate(self, alt: Alternative, frame: Frame) -> Hit | None:
         if alt.strategy == "title":
-            win = frame.find(alt.value, alt.exact)
+            win = frame.find(alt.value, alt.is_exact)
             return None if win is None else Hit(
                 alt, win, (win.x + win.width // 2, win.y + win.height // 2), win.box)
         if alt.strategy in BLIND:

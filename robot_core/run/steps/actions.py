@@ -7,11 +7,13 @@ each function here is registered under its spec's name with ``@implements``.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from robot_core.errors import BusinessError, TargetNotFound
 from robot_core.run.steps.context import StepContext
+from robot_core.run.steps.control import decide_if, decide_repeat, decide_use, press_count
 from robot_core.run.steps.reading import read_source
 from robot_core.run.timeouts import navigation_timeout
 from robot_core.script.actions import (
@@ -26,6 +28,7 @@ from robot_core.script.actions import (
     PressArgs,
     ScreenshotArgs,
     SelectArgs,
+    SleepArgs,
     TargetArgs,
     WaitArgs,
 )
@@ -115,7 +118,21 @@ def press(ctx: StepContext, step: Step) -> None:
     """Press a key (Enter, Tab, Control+S), on a target when one is named."""
     args = _args(step, PressArgs)
     target = ctx.target(args.target) if args.target else None
-    ctx.driver.press(target, args.key, ctx.timeout(step, target))
+    times = press_count(ctx, step)
+    ctx.shown_value = f"{args.key} ×{times}" if times != 1 else ""
+    for _ in range(times):
+        ctx.driver.press(target, args.key, ctx.timeout(step, target))
+
+
+@implements("sleep")
+def sleep(ctx: StepContext, step: Step) -> None:
+    """Wait a fixed time: a last resort (``robot validate`` warns)."""
+    time.sleep(_args(step, SleepArgs).ms / 1000)
+
+
+implements("if")(decide_if)
+implements("repeat")(decide_repeat)
+implements("use")(decide_use)
 
 
 @implements("wait_for")

@@ -27,6 +27,9 @@ class StepContext:
     committed: bool = False
     matched: str = ""
     shown_value: str = ""
+    #: set by a control step (if/repeat/use): the step lists to run next, and a block's params
+    next_blocks: list[tuple[Step, ...]] = field(default_factory=list)
+    next_params: dict[str, str] | None = None
 
     def target(self, name: str) -> Target:
         """The selector-map target called ``name`` (checked at load, so always there)."""
