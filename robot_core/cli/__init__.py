@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("robot_core.cli.report",
                "Write the HTML report of RUN (a run id or a run folder); print its path."),
     "run": ("robot_core.cli.run", "Queue the cases of a case file for BOT_NAME, then enter them."),
+    "schema": ("robot_core.cli.schema",
+               "JSON Schemas for editors: bot scripts, blocks, selector maps and schedules."),
     "schedule": ("robot_core.cli.daemon", "Look at and fire the daemon's schedules."),
     "validate": ("robot_core.cli.validate",
                  "Check bot scripts and their selector maps without running anything."),

@@ -20,7 +20,7 @@ from typing import Any
 
 from robot_core.script.yamlsource import YamlSource
 
-_KEYS = ("name", "max_sessions", "response_timeout_ms")
+APP_KEYS = ("name", "max_sessions", "response_timeout_ms")
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,8 @@ def parse_app(src: YamlSource, value: Any, default_name: str) -> tuple[str, AppS
     if not isinstance(value, dict):
         return src.identifier(("app",), value, "app"), AppSection()
     for key in value:
-        if key not in _KEYS:
-            raise src.error(("app", key), f"unknown key (expected {', '.join(_KEYS)})")
+        if key not in APP_KEYS:
+            raise src.error(("app", key), f"unknown key (expected {', '.join(APP_KEYS)})")
     name = src.identifier(("app", "name"), value["name"], "app") if "name" in value \
         else default_name
     return name, AppSection(_positive(src, value, "max_sessions"),

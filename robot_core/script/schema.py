@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from robot_core.script.actions import ACTIONS, MAX_PRESSES, MAX_REPEAT
+from robot_core.script.app_section import APP_KEYS
 from robot_core.script.flow import CONTROL, BlockFile, Param
 from robot_core.script.model import InputSpec, RetryPolicy, SessionPolicy, Timeouts, Watch
 from robot_core.script.yamlsource import IDENTIFIER
@@ -162,8 +163,23 @@ Launch = create_model(
     command=(list[str | int | float] | str | None, None), cwd=(str | None, None),
     ready=(str | None, None), window=(str, ...), ready_timeout_ms=(int | None, None),
     images=(str | None, None), env=(dict[str, str | int | float] | None, None),
-    log=(str | None, None))
+    log=(str | None, None), mode=(str | None, Field(None, pattern="^(session|per_case)$")),
+    stdin=(str | None, None), exit_timeout_ms=(int | None, Field(None, gt=0)),
+    settle_ms=(int | None, Field(None, ge=0)))
 assert set(Launch.model_fields) == LAUNCH_KEYS
+
+
+class AppSpec(BaseModel):
+    """``app:`` as a mapping: the application's name and how it behaves."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    max_sessions: int | None = Field(None, gt=0, description="logged-in workers at once")
+    response_timeout_ms: int | None = Field(None, gt=0, description="a hung page after this")
+
+
+assert tuple(AppSpec.model_fields) == APP_KEYS
 
 
 class Screen(BaseModel):
@@ -180,7 +196,7 @@ class SelectorMapFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    app: str | None = None
+    app: str | AppSpec | None = None
     driver: str = Field("web", pattern="^(web|desktop)$")
     description: str = ""
     screens: dict[str, Screen]

@@ -131,7 +131,7 @@ def test_validate_shipped_bots(cli: dict[str, Ran]) -> None:
     """``robot validate`` passes the shipped bots and names each bot and its map."""
     done = cli["validate"]
     assert done.returncode == 0, done.stderr
-    assert (f"✓ {SHIPPED_BOT} (26 steps, selectors "
+    assert (f"✓ {SHIPPED_BOT} (27 steps, selectors "
             f"{REPO / 'selectors' / 'registry_web.yaml'})") in done.stdout.splitlines()
     shipped = sorted((REPO / "bots").glob("*.yaml"))
     assert len([line for line in done.stdout.splitlines() if line.startswith("✓")]) == \
@@ -152,7 +152,7 @@ def test_validate_named_bot(cli: dict[str, Ran]) -> None:
     done = cli["validate_named"]
     assert done.returncode == 0, done.stderr
     assert "broken" not in done.stdout + done.stderr
-    assert "resident_registration.yaml (26 steps" in done.stdout
+    assert "resident_registration.yaml (27 steps" in done.stdout
 
 
 def test_run_unknown_bot(cli: dict[str, Ran]) -> None:

@@ -65,7 +65,7 @@ def test_dry_run_types_every_field_and_saves_nothing(app: LegacyWebApp, tmp_path
     run = dry_run(bot, read_cases(SAMPLE, bot.input), RunOptions(tmp_path / "home", limit=2))
     assert app.dump() == []
     assert [r.status for r in run.outcome.results] == [Status.DONE, Status.DONE]
-    assert set(run.stopped_at.values()) == {"steps[20] click"}
+    assert set(run.stopped_at.values()) == {"steps[21] click"}
     first = run.outcome.results[0].key
     typed = {t.target: t.value for t in run.typed[first]}
     assert typed["form.reception_no"] == first and typed["form.my_number"] == MASK

@@ -22,10 +22,10 @@ ROBOT = Path(sys.executable).parent / "robot"
 # (crash point, which occurrence): mid-form, right after Save, after the completion page
 # but before the queue heard of it, and while verifying an uncertain item.
 KILLS = [
-    ("step:steps[3] fill", 2), ("step:steps[21] wait_for", 3), ("before_complete", 4),
-    ("step:steps[10] fill", 5), ("step:steps[21] wait_for", 1), ("before_complete", 1),
-    ("step:steps[23] extract", 6), ("step:verify[2] click", 1), ("step:steps[17] click", 3),
-    ("before_complete", 7), ("step:steps[22] business_error_if", 2), ("step:steps[0] goto", 4),
+    ("step:steps[3] fill", 2), ("step:steps[22] wait_for", 3), ("before_complete", 4),
+    ("step:steps[10] fill", 5), ("step:steps[22] wait_for", 1), ("before_complete", 1),
+    ("step:steps[24] extract", 6), ("step:verify[2] click", 1), ("step:steps[17] click", 3),
+    ("before_complete", 7), ("step:steps[23] business_error_if", 2), ("step:steps[0] goto", 4),
 ]
 
 

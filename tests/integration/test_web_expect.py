@@ -95,10 +95,9 @@ def test_a_confirmation_that_reads_back_wrong_before_saving_is_retried_and_saves
     app = registry(wrong_name="confirm")
     text = SHIPPED.read_text("utf-8")
     commit = "  - click: {target: confirm.register, commit: true}"
-    check = '  - expect: {target: confirm.name, equals: "{{ case.name }}", normalize: true}\n'
-    text = text.replace(commit, check + commit).replace("retry: {step: 3, case: 5,",
-                                                        "retry: {step: 3, case: 2,")
-    assert text.count("confirm.name") == 1 and "case: 2," in text
+    assert "confirm.name" in text.split(commit)[0]  # the shipped bot checks before saving
+    text = text.replace("retry: {step: 3, case: 5,", "retry: {step: 3, case: 2,")
+    assert "case: 2," in text
     path = tmp_path / "bots" / "resident_registration.yaml"
     path.parent.mkdir()
     path.write_text(text, "utf-8")

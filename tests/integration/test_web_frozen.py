@@ -78,7 +78,7 @@ def test_a_frozen_save_is_a_system_failure_within_its_bound(
     assert result.error_kind == "NoResponse"
     assert "no response from the application" in result.error
     failed = _assert_frozen_step_bounded(events)
-    assert failed["step"].startswith("steps[21]")  # the wait after the saving click
+    assert failed["step"].startswith("steps[22]")  # the wait after the saving click
     assert app.dump() == []
 
 
@@ -107,7 +107,7 @@ def test_a_save_that_froze_after_saving_is_found_by_verify_not_typed_twice(
     records = app.dump()
     assert Counter(r["case_id"] for r in records) == {FIRST: 1}
     assert result.outputs["registration_number"] == records[0]["reg_no"]
-    commits = [e for e in events if e["event"] == "step" and e["step"].startswith("steps[20]")]
+    commits = [e for e in events if e["event"] == "step" and e["step"].startswith("steps[21]")]
     assert len(commits) == 1, "the saving click ran once: the retry stopped at verify"
 
 

@@ -8,7 +8,11 @@ How a snippet is checked, by what it is:
 * a selector map (``screens:``) and a schedule (``bot:``): loaded by their own loaders;
 * a part of a bot, marked ``# part of: BOT`` or ``# part of: BOT KEY.KEY``: spliced into a
   copy of ``bots/BOT.yaml`` (a list replaces ``steps`` or the key named; a mapping's keys
-  replace the ones there), and that copy loaded.
+  replace the ones there), and that copy loaded; a part of a selector map, marked
+  ``# part of: selectors/APP``, the same with ``selectors/APP.yaml``.
+
+A map the docs show for an app that is not shipped (the tutorial's) is added to the copy's
+``selectors/``, so the bot snippets that use it load.
 
 A snippet that is none of these fails the test: mark it, or make it whole.
 """
@@ -30,7 +34,8 @@ from robot_core.script.loader import load_bot
 from robot_core.selectors import load_selector_map
 
 FENCE = re.compile(r"^```yaml\n(.*?)^```", re.M | re.S)
-PART = re.compile(r"^\s*# part of: (?P<bot>[A-Za-z0-9_-]+)(?: (?P<path>[\w.]+))?\s*$", re.M)
+PART = re.compile(r"^\s*# part of: (?P<bot>(?:selectors/)?[A-Za-z0-9_-]+)(?: (?P<path>[\w.]+))?\s*$",
+                  re.M)
 BLOCK = re.compile(r"^# blocks/(?P<name>[A-Za-z0-9_-]+)\.yaml\b")
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 
@@ -54,6 +59,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("docs-project")
     for folder in ("bots", "selectors", "blocks"):
         shutil.copytree(REPO / folder, root / folder)
+    for _, text in SNIPPETS:
+        data = yaml.safe_load(text)
+        if isinstance(data, dict) and "screens" in data and isinstance(data.get("app"), str) \
+                and not (root / "selectors" / f"{data['app']}.yaml").exists():
+            (root / "selectors" / f"{data['app']}.yaml").write_text(text, encoding="utf-8")
     for _, text in SNIPPETS:
         block = BLOCK.match(text)
         if block:
@@ -92,6 +102,14 @@ def _check(where: str, text: str, root: Path) -> str:
     data = yaml.safe_load(text)
     name = re.sub(r"\W", "_", where)
     part = PART.search(text)
+    if part and part["bot"].startswith("selectors/"):
+        base = yaml.safe_load((REPO / f"{part['bot']}.yaml").read_text("utf-8"))
+        path = root / "snippets" / f"{name}.yaml"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(yaml.safe_dump(_splice(base, data, part["path"]),
+                                       allow_unicode=True), encoding="utf-8")
+        load_selector_map(path)
+        return "part"
     if part:
         base = yaml.safe_load((REPO / "bots" / f"{part['bot']}.yaml").read_text("utf-8"))
         spliced = _splice(base, data, part["path"])

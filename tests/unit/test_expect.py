@@ -249,7 +249,8 @@ def test_the_shipped_bot_ends_mismatch_in_the_queue_and_is_not_worked_again(
                      f"2024-04-01,{MY_NUMBER}\n", encoding="utf-8")
     app = FakeApp(shown={"menu.entry", "confirm.message", "done.message"},
                   texts={"done.regno": "RG-0001", "done.reception_no": "U-1",
-                         "done.name": "山田 太"}, save="confirm.register")
+                         "confirm.name": "山田 太郎", "done.name": "山田 太"},
+                  save="confirm.register")
     store = MemoryStore()
     run = run_bot(SHIPPED, cases, FakeDriver(app), home=tmp_path / "home", store=store)
     assert run.status("U-1") == "mismatch" and run.outcome.exit_code == 2
