@@ -49,6 +49,8 @@ from typing import Any
 
 from robot_core.errors import BotScriptError, ConfigError, Location
 from robot_core.home import contained, project_dir, robot_home
+from robot_core.script.terminal import TERMINAL_STRATEGIES, check_alternative, \
+    parse_terminal_launch
 from robot_core.script.yamlsource import PathKey, YamlSource, load_yaml
 
 #: strategy -> what it means; the web driver turns each into a Playwright locator.
@@ -75,7 +77,10 @@ DESKTOP_STRATEGIES: dict[str, str] = {
 #: ``login_submit.png`` or ``login/submit.png``: a relative name that cannot climb out.
 IMAGE_FILE = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}/){0,3}"
                         r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-_MODIFIERS = {"frame", "name", "exact", "confidence", "region"}
+#: ``driver:`` of a map -> the strategies its alternatives may use.
+STRATEGIES: dict[str, dict[str, str]] = {"web": WEB_STRATEGIES, "desktop": DESKTOP_STRATEGIES,
+                                         "terminal": TERMINAL_STRATEGIES}
+_MODIFIERS = {"frame", "name", "exact", "confidence", "region", "at"}
 _TARGET_KEYS = {"any", "secret", "options", "timeout_ms", "frame"}
 
 
@@ -89,12 +94,14 @@ class Alternative:
     name: str | None = None
     exact: bool = True
     confidence: float = 0.9
+    at: str | None = None  # terminal: `text:` at this row,col
 
     def describe(self) -> str:
         """Short text for audit events and error messages."""
         extra = f" name={self.name!r}" if self.name else ""
         frame = f" in {self.frame}" if self.frame else ""
-        return f"{self.strategy}={self.value!r}{extra}{frame}"
+        at = f" at {self.at}" if self.at else ""
+        return f"{self.strategy}={self.value!r}{extra}{frame}{at}"
 
 
 @dataclass(frozen=True)
@@ -147,13 +154,13 @@ def load_selector_map(path: Path) -> SelectorMap:
         if key not in {"app", "driver", "screens", "launch", "description"}:
             raise src.error((key,), "unknown key (expected app, driver, screens, launch)")
     driver = data.get("driver", "web")
-    if driver not in {"web", "desktop"}:
-        raise src.error(("driver",), f"driver must be web or desktop, not {driver!r}")
+    if driver not in STRATEGIES:
+        raise src.error(("driver",), f"driver must be web, desktop or terminal, not {driver!r}")
     app = src.identifier(("app",), data["app"], "app") if "app" in data else path.stem
     screens = data.get("screens")
     if not isinstance(screens, dict) or not screens:
         raise src.error(("screens",), "screens must be a mapping of screen name to targets")
-    strategies = WEB_STRATEGIES if driver == "web" else DESKTOP_STRATEGIES
+    strategies = STRATEGIES[driver]
     targets: dict[str, Target] = {}
     for screen, body in screens.items():
         src.identifier(("screens", screen), screen, "a screen name")
@@ -163,6 +170,11 @@ def load_selector_map(path: Path) -> SelectorMap:
         raise src.error(("launch",), "launch must be a mapping")
     if driver == "desktop":
         _check_launch(src, launch)
+    if driver == "terminal":
+        try:
+            parse_terminal_launch(launch)
+        except BotScriptError as exc:
+            raise src.error(("launch",), exc.message.removeprefix("launch: ")) from None
     return SelectorMap(str(app), driver, src.file, targets, launch)
 
 
@@ -237,7 +249,8 @@ def _alternatives(src: YamlSource, path: PathKey, spec: Any, frame: str | None,
 def _alternative(src: YamlSource, path: PathKey, item: Any, frame: str | None,
                  strategies: Mapping[str, str]) -> Alternative:
     if isinstance(item, str):
-        item = {"css": item} if "css" in strategies else {"image": item}
+        bare = "css" if "css" in strategies else "text" if "field" in strategies else "image"
+        item = {bare: item}
     if not isinstance(item, dict):
         raise src.error(path, "an alternative is a mapping like {css: '...'}")
     chosen = [k for k in item if k not in _MODIFIERS]
@@ -254,13 +267,21 @@ def _alternative(src: YamlSource, path: PathKey, item: Any, frame: str | None,
         raise src.error((*path, strategy), "an image is a file name under the map's images "
                         f"folder (like login_submit.png; no '..', no absolute path), not "
                         f"{str(value)[:60]!r}")
+    at = str(item["at"]) if "at" in item else None
+    if strategies is TERMINAL_STRATEGIES:
+        try:
+            check_alternative(strategy, str(value), at)
+        except BotScriptError as exc:
+            raise src.error((*path, strategy), exc.message) from None
+    elif at is not None:
+        raise src.error((*path, "at"), "`at:` belongs to terminal maps")
     try:
         confidence = float(item.get("confidence", 0.9))
     except (TypeError, ValueError):
         raise src.error((*path, "confidence"), "confidence must be a number between 0 and 1") \
             from None
     return Alternative(strategy, str(value), item.get("frame", frame), item.get("name"),
-                       bool(item.get("exact", True)), confidence)
+                       bool(item.get("exact", True)), confidence, at)
 
 
 # -- the launch: block of a desktop map -----------------------------------------------------

@@ -100,6 +100,7 @@ class ChooseArgs(TargetArgs):
 class PressArgs(Args):
     key: str
     target: str | None = None
+    commit: bool = False  # this key saves the case (a terminal's Enter on the confirm screen)
     TARGETS = ("target",)
 
 

@@ -114,6 +114,8 @@ def press(ctx: StepContext, step: Step) -> None:
     """Press a key (Enter, Tab, Control+S), on a target when one is named."""
     args = _args(step, PressArgs)
     target = ctx.target(args.target) if args.target else None
+    if args.commit:
+        ctx.committed = True  # from here on, the case may be in the legacy system
     ctx.driver.press(target, args.key, ctx.timeout(step, target))
 
 
