@@ -112,7 +112,7 @@ class TerminalDriver:
             self._screen.reset()
             self._decoder.reset()
             self._generation = 0
-            self._lock_after = None
+            self._lock_after = 0  # the first screen is an answer too: let it settle
 
     def _received(self, data: bytes) -> None:
         text = self._decoder.decode(data)
@@ -132,10 +132,18 @@ class TerminalDriver:
             return snapshot(self._screen, self._generation)
 
     def _unlocked(self) -> bool:
-        """The host answered the last AID key and has been quiet for ``settle_ms``."""
+        """The host answered the last AID key and has been quiet for ``settle_ms`` since.
+
+        Only an answer to an AID key (a whole new screen, perhaps in several packets) needs
+        the quiet; the echo of typing is checked by what it must show, so it waits for none.
+        """
+        if self._lock_after is None:
+            return True
         quiet = time.monotonic() - self._last_output >= self.spec.settle_ms / 1000
-        answered = self._lock_after is None or self._generation > self._lock_after
-        return quiet and answered
+        if quiet and self._generation > self._lock_after:
+            self._lock_after = None
+            return True
+        return False
 
     def _alive(self) -> None:
         if self._transport is None or self._transport.closed:
