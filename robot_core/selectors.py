@@ -49,8 +49,11 @@ from typing import Any
 
 from robot_core.errors import BotScriptError, ConfigError, Location
 from robot_core.home import contained, project_dir, robot_home
-from robot_core.script.terminal import TERMINAL_STRATEGIES, check_alternative, \
-    parse_terminal_launch
+from robot_core.script.terminal import (
+    TERMINAL_STRATEGIES,
+    check_alternative,
+    parse_terminal_launch,
+)
 from robot_core.script.yamlsource import PathKey, YamlSource, load_yaml
 
 #: strategy -> what it means; the web driver turns each into a Playwright locator.

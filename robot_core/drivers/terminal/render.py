@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from robot_core.drivers.terminal.screen import STUB, Region, Snapshot, width
 
@@ -80,9 +81,8 @@ def save(snap: Snapshot, path: Path, hidden: set[tuple[int, int]]) -> Path:
     return path
 
 
-def _font(module: object) -> object:
-    truetype = module.truetype  # type: ignore[attr-defined]
+def _font(module: Any) -> Any:
     for file, index in FONTS:
         if Path(file).exists():
-            return truetype(file, SIZE, index=index)
-    return module.load_default()  # type: ignore[attr-defined]
+            return module.truetype(file, SIZE, index=index)
+    return module.load_default()

@@ -31,7 +31,7 @@ def width(text: str) -> int:
     return sum(max(wcwidth(ch), 0) for ch in text)
 
 
-class WideScreen(pyte.Screen):  # type: ignore[misc]
+class WideScreen(pyte.Screen):
     """A pyte screen whose full-width characters wrap and overwrite as on a real VT."""
 
     def draw(self, data: str) -> None:

@@ -112,7 +112,7 @@ class SshTransport:
 
         transport = self
 
-        class Session(asyncssh.SSHClientSession):  # type: ignore[misc]
+        class Session(asyncssh.SSHClientSession[bytes]):
             def data_received(self, data: bytes, datatype: int | None) -> None:
                 transport._on_data(data)
 
