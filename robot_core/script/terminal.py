@@ -145,7 +145,8 @@ def parse_terminal_launch(data: Mapping[str, Any]) -> TerminalSpec:
     if not isinstance(keys, dict) or set(keys) - {"next_field", "clear_field"}:
         raise BotScriptError("launch: `keys:` may set next_field and clear_field")
     for key in keys.values():
-        key_sequence(str(key))
+        if str(key).lower() not in {"backspace", "bs"}:
+            key_sequence(str(key))
     sizes = {k: data.get(k, d) for k, d in (("rows", 24), ("cols", 80),
                                             ("ready_timeout_ms", 20_000), ("settle_ms", 40))}
     for name, number in sizes.items():

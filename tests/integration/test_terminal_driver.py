@@ -19,11 +19,11 @@ def terminal_map() -> SelectorMap:
     return load_selector_map(ROOT / "selectors" / "registry_terminal.yaml")
 
 
-def _driver(tmp_path: Path, encoding: str) -> TerminalDriver:
+def _driver(tmp_path: Path, encoding: str, **launch: object) -> TerminalDriver:
     return TerminalDriver({
         "command": [sys.executable, "-m", "fixtures.legacy_terminal", "run", "--db",
                     str(tmp_path / "host.db"), "--encoding", encoding],
-        "cwd": str(ROOT), "encoding": encoding, "ready": "JUMIN00"})
+        "cwd": str(ROOT), "encoding": encoding, "ready": "JUMIN00", **launch})
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "shift_jis", "euc-jp"])
@@ -73,5 +73,22 @@ def test_a_host_that_hangs_up_is_system_unavailable(tmp_path: Path,
             driver.wait_any([t["menu.title"]], 5000)
         driver.goto("connect", 5000)  # a dropped session opens again
         assert driver.wait_any([t["signon.title"]], 5000).name == "signon.title"
+    finally:
+        driver.stop()
+
+
+def test_a_host_without_an_erase_key_is_cleared_with_backspaces(
+        tmp_path: Path, terminal_map: SelectorMap) -> None:
+    """`clear_field: backspace` replaces a field's old value one character at a time."""
+    t = terminal_map.targets
+    driver = _driver(tmp_path, "utf-8", keys={"clear_field": "backspace"})
+    driver.start()
+    try:
+        driver.fill(t["signon.user"], "someone", 5000)
+        driver.fill(t["signon.user"], "clerk", 5000)
+        assert driver.read_text(t["signon.user"], 1000) == "clerk"
+        driver.fill(t["signon.password"], "clerk-pass", 5000)
+        driver.press(None, "enter", 5000)
+        assert driver.wait_any([t["menu.title"], t["signon.error"]], 5000).name == "menu.title"
     finally:
         driver.stop()

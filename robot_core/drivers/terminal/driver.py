@@ -260,7 +260,7 @@ class TerminalDriver:
         if "\n" in value or width(value) > region.cols:
             raise BusinessError(f"{target.name}: the value ({width(value)} columns) does not fit "
                                 f"its {region.cols}-column field on one line")
-        self._key(self.spec.clear_field)
+        self._clear(region)
         if not self._wait(lambda s: s.value(region) == "", timeout_ms / 1000):
             self._alive()
             raise TransientError(f"{target.name}: the field was not cleared")
@@ -272,6 +272,18 @@ class TerminalDriver:
             shown = "(secret)" if target.secret else repr(self._snap().value(region))
             raise TransientError(f"{target.name}: the field shows {shown} after typing")
         return alt
+
+    def _clear(self, region: Region) -> None:
+        """``clear_field`` (an erase-field key), or ``backspace``: one per character shown
+
+        (typed from where the cursor rests in the field: its end, on most hosts).
+        """
+        if self.spec.clear_field.strip().lower() not in {"backspace", "bs"}:
+            self._key(self.spec.clear_field)
+            return
+        shown = self._snap().value(region)
+        if shown:
+            self._send(key_sequence("backspace") * len(shown))  # from the end, where it rests
 
     def _alternative(self, target: Target, timeout_ms: int) -> str:
         found = self._wait(lambda s: locate.first(s, target, unlocked=True), timeout_ms / 1000)
