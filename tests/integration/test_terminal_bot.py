@@ -97,6 +97,8 @@ def test_sample_lands_exactly_with_text_screen_evidence(host: Callable[..., Lega
     number = next(r for r in EXPECTED["valid"] if r["case_id"] == "U2025-0001")["my_number"]
     assert all(number not in p.read_text("utf-8") for p in (tmp_path / "home").rglob("*.txt"))
     assert shots[0].with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+    card = next((tmp_path / "home").rglob("U2025-0007-*rejected.txt")).read_text("utf-8")
+    assert "入力データに誤りがある" in card and "氏名" in card  # rejected at intake: a card
 
 
 def test_dropped_lines_and_timeouts_land_every_case_once(host: Callable[..., LegacyTerminalHost],

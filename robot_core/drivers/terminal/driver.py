@@ -324,3 +324,8 @@ class TerminalDriver:
             return render.save(snap, path, hidden)
         except OSError as exc:
             raise TransientError(f"screenshot failed: {exc}") from exc
+
+    def render_html(self, document: str, path: Path) -> Path:
+        """An evidence card (a row rejected at intake) as a text screen: PNG and ``.txt``."""
+        return render.save(render.card_snapshot(document, self.spec.rows, self.spec.cols), path,
+                           set())

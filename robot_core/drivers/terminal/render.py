@@ -7,10 +7,13 @@ black boxes in the picture: the secret is never drawn, not drawn and painted ove
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from robot_core.drivers.terminal.screen import STUB, Region, Snapshot, width
+
+_BREAKS = {"h1", "h2", "p", "tr", "br", "div", "li", "table"}
 
 # Noto Sans Mono CJK JP (Debian's fonts-noto-cjk): half-width glyphs are exactly half an em.
 FONTS = (("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 5),
@@ -86,3 +89,44 @@ def _font(module: Any) -> Any:
         if Path(file).exists():
             return module.truetype(file, SIZE, index=index)
     return module.load_default()
+
+
+class _Text(HTMLParser):
+    """An evidence card's HTML as lines of text (block tags and <br> end a line)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = [""]
+        self._skip = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._skip = tag == "style"
+        if tag in _BREAKS:
+            self.lines.append("")
+        elif tag in {"td", "th"} and self.lines[-1]:
+            self.lines[-1] += "  "
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip = False
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.lines[-1] += " ".join(data.split())
+
+
+def card_snapshot(document: str, rows: int, cols: int) -> Snapshot:
+    """An HTML evidence card laid out as a text screen (wrapped by columns, kanji as two)."""
+    parser = _Text()
+    parser.feed(document)
+    cells: list[tuple[str, ...]] = []
+    for line in (x.strip() for x in parser.lines if x.strip()):
+        row: list[str] = []
+        for ch in line:
+            w = max(width(ch), 1)
+            if len(row) + w > cols:
+                cells.append(tuple(row + [" "] * (cols - len(row))))
+                row = []
+            row += [ch] + [STUB] * (w - 1)
+        cells.append(tuple(row + [" "] * (cols - len(row))))
+    cells += [(" ",) * cols] * max(0, rows - len(cells))
+    return Snapshot(tuple(cells), (len(cells), 0), 0)
