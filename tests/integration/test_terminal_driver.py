@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from robot_core.drivers.terminal.driver import TerminalDriver
-from robot_core.errors import BusinessError, SystemUnavailable
+from robot_core.errors import BusinessError, NoResponse, SystemUnavailable
 from robot_core.selectors import SelectorMap, load_selector_map
 from tests.conftest import ROOT
 
@@ -19,10 +19,10 @@ def terminal_map() -> SelectorMap:
     return load_selector_map(ROOT / "selectors" / "registry_terminal.yaml")
 
 
-def _driver(tmp_path: Path, encoding: str, **launch: object) -> TerminalDriver:
+def _driver(tmp_path: Path, encoding: str, *switches: str, **launch: object) -> TerminalDriver:
     return TerminalDriver({
         "command": [sys.executable, "-m", "fixtures.legacy_terminal", "run", "--db",
-                    str(tmp_path / "host.db"), "--encoding", encoding],
+                    str(tmp_path / "host.db"), "--encoding", encoding, *switches],
         "cwd": str(ROOT), "encoding": encoding, "ready": "JUMIN00", **launch})
 
 
@@ -90,5 +90,25 @@ def test_a_host_without_an_erase_key_is_cleared_with_backspaces(
         driver.fill(t["signon.password"], "clerk-pass", 5000)
         driver.press(None, "enter", 5000)
         assert driver.wait_any([t["menu.title"], t["signon.error"]], 5000).name == "menu.title"
+    finally:
+        driver.stop()
+
+
+def test_a_host_that_takes_enter_and_never_answers_is_no_response(
+        tmp_path: Path, terminal_map: SelectorMap) -> None:
+    """With the keyboard locked past the timeout the wait is NoResponse, not a missing target."""
+    t = terminal_map.targets
+    driver = _driver(tmp_path, "utf-8", "--hang-rate", "1")
+    driver.start()
+    try:
+        driver.fill(t["signon.user"], "clerk", 5000)
+        driver.fill(t["signon.password"], "clerk-pass", 5000)
+        driver.press(None, "enter", 5000)  # the sign-on answers; the menu's Enter never does
+        driver.wait_any([t["menu.title"]], 5000)
+        driver.fill(t["menu.choice"], "1", 5000)
+        driver.press(None, "enter", 5000)
+        with pytest.raises(NoResponse, match="did not answer"):
+            driver.wait_any([t["form.title"], t["menu.title"]], 800)
+        assert not driver.is_visible(t["menu.title"])  # the old screen is not the answer
     finally:
         driver.stop()
