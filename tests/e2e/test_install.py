@@ -159,7 +159,8 @@ COMMANDS: dict[str, list[str]] = {
 def commands(installed: Installed) -> dict[str, Ran]:
     """Every command, run at once (each spends most of its time importing) from the venv."""
     desktop_env = {"LEDGER_DB": str(installed.root / "ledger.db"), "LEDGER_USER": "clerk",
-                   "LEDGER_PASSWORD": "clerk-pass"}
+                   "LEDGER_PASSWORD": "clerk-pass", "REGISTRY_USER": "clerk",
+                   "REGISTRY_PASSWORD": "clerk-pass"}
     started = {
         name: subprocess.Popen(
             [str(installed.robot), *args], cwd=installed.project, text=True,
