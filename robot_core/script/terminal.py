@@ -19,8 +19,9 @@ from robot_core.errors import BotScriptError
 #: strategy -> what it means (see robot_core/drivers/terminal/__init__.py for the details).
 TERMINAL_STRATEGIES: dict[str, str] = {
     "field": "input field at row,col,length (1-based columns; a kanji takes two)",
-    "label": "the first [bracketed] field after this text on the same row",
-    "index": "the Nth [bracketed] field of the screen, in reading order (1 = first)",
+    "label": "the first field ([bracketed], or underlined/reverse cells) after this text on "
+             "the same row",
+    "index": "the Nth field of the screen, in reading order (1 = first)",
     "text": "screen shows this text (anywhere, or at `at: row,col`)",
     "row": "the whole row N (a message line): on screen while it is not blank",
     "area": "the rectangle top,left,bottom,right (1-based, inclusive): on screen while not blank",

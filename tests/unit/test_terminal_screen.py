@@ -12,7 +12,7 @@ from robot_core.drivers.terminal.render import masked_cells, screen_text
 from robot_core.drivers.terminal.screen import Region, WideScreen, snapshot
 from robot_core.errors import BotScriptError
 from robot_core.script.terminal import key_sequence, parse_terminal_launch
-from robot_core.selectors import load_selector_map
+from robot_core.selectors import Alternative, load_selector_map
 
 
 def _screen(text: str, cols: int = 20, rows: int = 3) -> WideScreen:
@@ -108,3 +108,11 @@ def test_launch_needs_one_way_in_and_a_known_encoding() -> None:
         parse_terminal_launch({"command": ["x"], "ssh": {"host": "h"}})
     with pytest.raises(BotScriptError, match="encoding"):
         parse_terminal_launch({"command": ["x"], "encoding": "latin-9"})
+
+
+def test_underlined_or_reverse_cells_are_fields_too() -> None:
+    """A curses form's underlined slot counts as a field, found by its label and its index."""
+    snap = snapshot(_screen("Name: \x1b[4mJohn      \x1b[0m Age: \x1b[7m  \x1b[0m", cols=30), 1)
+    assert snap.fields() == [Region(0, 6, 10), Region(0, 22, 2)]
+    assert snap.value(snap.fields()[0]) == "John"
+    assert locate.locate(snap, Alternative("label", "Age:"), unlocked=True) == Region(0, 22, 2)

@@ -12,7 +12,8 @@ from 1, a full-width kanji takes two columns):
 ``label: 氏名``         the first ``[...]`` field after that text on the same row.
 ``index: 3``           the third ``[...]`` field of the screen, in reading order. VT screens
                        carry no field attributes, so a *field* is a bracketed slot, its free
-                       part shown as ``_`` (a field's value is read without that padding).
+                       part shown as ``_`` (a field's value is read without that padding),
+                       or a run of underlined / reverse-video cells (curses forms).
 ``text: 転入届入力``     the screen shows the text; with ``at: "1,30"`` only at that place.
 ``row: 24``            the message line: on screen while it is not blank.
 ``area: "5,1,20,80"``  a rectangle (top, left, bottom, right): on screen while not blank;

@@ -87,6 +87,8 @@ class Snapshot:
     cells: tuple[tuple[str, ...], ...]
     cursor: tuple[int, int]
     generation: int
+    #: cells drawn underlined or in reverse video: how curses forms show their fields
+    marked: frozenset[tuple[int, int]] = frozenset()
 
     @property
     def rows(self) -> int:
@@ -139,10 +141,11 @@ class Snapshot:
         return "".join(chars), columns
 
     def fields(self) -> list[Region]:
-        """The screen's input fields: the inside of each ``[...]``, in reading order.
+        """The screen's input fields, in reading order.
 
-        VT screens carry no field attributes, so a field is what the clerk sees as one: a
-        bracketed, fixed-width slot (its free part shown as ``_``).
+        VT screens carry no field attributes, so a field is what the clerk sees as one: the
+        inside of a bracketed, fixed-width slot (its free part shown as ``_``), or a run of
+        underlined or reverse-video cells (how curses forms draw theirs).
         """
         out = []
         for r in range(self.rows):
@@ -151,7 +154,21 @@ class Snapshot:
                 start = columns[match.start()] + 1
                 end = columns[match.end() - 1]
                 out.append(Region(r, start, end - start))
-        return out
+            out += [run for run in self._marked_runs(r)
+                    if not any(f.row == r and f.col - 1 <= run.col <= f.col + f.cols
+                               for f in out)]
+        return sorted(out, key=lambda f: (f.row, f.col))
+
+    def _marked_runs(self, row: int) -> list[Region]:
+        runs, start = [], None
+        for x in range(self.cols + 1):
+            on = (row, x) in self.marked
+            if on and start is None:
+                start = x
+            elif not on and start is not None:
+                runs.append(Region(row, start, x - start))
+                start = None
+        return runs
 
     def value(self, region: Region) -> str:
         """A field's content: its text without the ``_`` padding and trailing blanks."""
@@ -165,4 +182,7 @@ def snapshot(screen: pyte.Screen, generation: int) -> Snapshot:
     """A frozen copy of ``screen`` (call it under the lock that guards the screen)."""
     cells = tuple(tuple(screen.buffer[y][x].data for x in range(screen.columns))
                   for y in range(screen.lines))
-    return Snapshot(cells, (screen.cursor.y, screen.cursor.x), generation)
+    marked = frozenset((y, x) for y, line in screen.buffer.items() for x, ch in line.items()
+                       if (ch.underscore or ch.reverse) and y < screen.lines
+                       and x < screen.columns)
+    return Snapshot(cells, (screen.cursor.y, screen.cursor.x), generation, marked)
