@@ -46,7 +46,7 @@ def test_overwriting_half_a_kanji_blanks_the_other_half() -> None:
 
 
 def test_label_index_text_at_and_row_strategies_find_the_right_region(tmp_path: Path) -> None:
-    """Alternatives resolve by label, index, position, text-at and message row."""
+    """Alternatives resolve by label, index, text-at, message row and cursor position."""
     screen = _screen("\x1b[1;1H JUMIN10\x1b[2;1H氏名 [____]\x1b[3;1Hエラーです", cols=30)
     snap = snapshot(screen, 1)
     path = tmp_path / "m.yaml"
@@ -54,7 +54,8 @@ def test_label_index_text_at_and_row_strategies_find_the_right_region(tmp_path: 
         "app: t\ndriver: terminal\nlaunch: {command: [x]}\nscreens:\n  s:\n    targets:\n"
         "      name: [{label: 氏名}]\n      first: [{index: 1}]\n"
         "      title: [{text: JUMIN10, at: '1,2'}]\n      wrong: [{text: JUMIN10, at: '1,1'}]\n"
-        "      error: [{row: 3}]\n", encoding="utf-8")
+        "      error: [{row: 3}]\n      here: [{cursor: '3,11'}]\n"
+        "      there: [{cursor: '3,6'}]\n", encoding="utf-8")
     targets = load_selector_map(path).targets
 
     def where(name: str) -> Region | None:
@@ -65,6 +66,7 @@ def test_label_index_text_at_and_row_strategies_find_the_right_region(tmp_path: 
     assert where("s.wrong") is None
     assert where("s.error") == Region(2, 0, 30)
     assert snap.value(Region(2, 0, 30)) == "エラーです"
+    assert where("s.here") is not None and where("s.there") is None  # after 5 kanji: col 11
 
 
 def test_secret_cells_are_stars_in_the_text_screen() -> None:
