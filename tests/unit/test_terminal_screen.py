@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pyte
 import pytest
+from PIL import Image
 
-from robot_core.drivers.terminal import locate
+from robot_core.drivers.terminal import locate, render
 from robot_core.drivers.terminal.render import masked_cells, screen_text
 from robot_core.drivers.terminal.screen import Region, WideScreen, snapshot
 from robot_core.errors import BotScriptError
@@ -118,3 +119,20 @@ def test_underlined_or_reverse_cells_are_fields_too() -> None:
     assert snap.fields() == [Region(0, 6, 10), Region(0, 22, 2)]
     assert snap.value(snap.fields()[0]) == "John"
     assert locate.locate(snap, Alternative("label", "Age:"), unlocked=True) == Region(0, 22, 2)
+
+
+def test_the_png_paints_masked_cells_black_and_draws_the_rest(tmp_path: Path) -> None:
+    """A masked cell is a black box in the PNG; an unmasked kanji leaves green ink."""
+    snap = snapshot(_screen("番号 123456789012 山田", cols=30), 1)
+    hidden = masked_cells(snap, [], ["123456789012"])
+    path = render.save(snap, tmp_path / "shot.png", hidden)
+    image = Image.open(path).convert("RGB")
+
+    def cell(col: int) -> set[tuple[int, int, int]]:
+        x, y = render.PAD + col * render.CELL_W, render.PAD
+        return {image.getpixel((x + dx, y + dy)) for dx in range(1, render.CELL_W - 1)
+                for dy in range(1, render.CELL_H - 1)}
+
+    assert cell(8) == {(0, 0, 0)}  # inside the masked number
+    assert any(p[1] > 150 for p in cell(18))  # 山 is drawn
+    assert "123456789012" not in path.with_suffix(".txt").read_text("utf-8")
