@@ -5,7 +5,7 @@ APT_PACKAGES := chromium xvfb xdotool scrot xauth fonts-noto-cjk postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export ROBOT_CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test wheel-check bench lint system venv clean
+.PHONY: demo demo-terminal test wheel-check bench lint system venv clean
 
 system:  ## Debian packages: Chromium for the web driver, Xvfb for desktop, CJK fonts
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -24,7 +24,10 @@ system:  ## Debian packages: Chromium for the web driver, Xvfb for desktop, CJK 
 venv: .venv/.installed
 
 demo: system venv  ## start the fixture registry, enter fixtures/cases/sample.xlsx, stop it
-	$(PY) -m fixtures.demo
+	$(PY) -m fixtures.demo $(DEMO)
+
+demo-terminal: system venv  ## the same through the registry's green-screen host over SSH
+	$(PY) -m fixtures.demo --terminal
 
 test: system venv  ## the whole suite: unit, integration (real Chromium), e2e (the CLI, the wheel)
 	$(PY) -m pytest -q --durations=20

@@ -47,9 +47,7 @@ stops or restarts it.
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +56,12 @@ from typing import Any
 from robot_core.errors import BotScriptError, ConfigError, Location
 from robot_core.home import contained, project_dir, robot_home
 from robot_core.script.app_section import AppSection, parse_app
-from robot_core.script.templating import TemplateProblem, compile_template
+from robot_core.script.launch import images_dir, parse_launch
+from robot_core.script.terminal import (
+    TERMINAL_STRATEGIES,
+    check_alternative,
+    parse_terminal_launch,
+)
 from robot_core.script.yamlsource import PathKey, YamlSource, load_yaml
 
 #: strategy -> what it means; the web driver turns each into a Playwright locator.
@@ -87,7 +90,10 @@ DESKTOP_STRATEGIES: dict[str, str] = {
 #: ``login_submit.png`` or ``login/submit.png``: a relative name that cannot climb out.
 IMAGE_FILE = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}/){0,3}"
                         r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-_MODIFIERS = {"frame", "name", "exact", "confidence", "region"}
+#: ``driver:`` of a map -> the strategies its alternatives may use.
+STRATEGIES: dict[str, dict[str, str]] = {"web": WEB_STRATEGIES, "desktop": DESKTOP_STRATEGIES,
+                                         "terminal": TERMINAL_STRATEGIES}
+_MODIFIERS = {"frame", "name", "exact", "confidence", "region", "at"}
 _TARGET_KEYS = {"any", "secret", "options", "timeout_ms", "frame"}
 
 
@@ -101,6 +107,7 @@ class Alternative:
     name: str | None = None
     exact: bool | None = None  # None: the strategy's default (label/beside: normalised text)
     confidence: float = 0.9
+    at: str | None = None  # terminal: `text:` at this row,col
 
     @property
     def is_exact(self) -> bool:
@@ -111,7 +118,8 @@ class Alternative:
         """Short text for audit events and error messages."""
         extra = f" name={self.name!r}" if self.name else ""
         frame = f" in {self.frame}" if self.frame else ""
-        return f"{self.strategy}={self.value!r}{extra}{frame}"
+        at = f" at {self.at}" if self.at else ""
+        return f"{self.strategy}={self.value!r}{extra}{frame}{at}"
 
 
 @dataclass(frozen=True)
@@ -165,13 +173,13 @@ def load_selector_map(path: Path) -> SelectorMap:
         if key not in {"app", "driver", "screens", "launch", "description"}:
             raise src.error((key,), "unknown key (expected app, driver, screens, launch)")
     driver = data.get("driver", "web")
-    if driver not in {"web", "desktop"}:
-        raise src.error(("driver",), f"driver must be web or desktop, not {driver!r}")
+    if driver not in STRATEGIES:
+        raise src.error(("driver",), f"driver must be web, desktop or terminal, not {driver!r}")
     app, section = parse_app(src, data.get("app"), path.stem)
     screens = data.get("screens")
     if not isinstance(screens, dict) or not screens:
         raise src.error(("screens",), "screens must be a mapping of screen name to targets")
-    strategies = WEB_STRATEGIES if driver == "web" else DESKTOP_STRATEGIES
+    strategies = STRATEGIES[driver]
     targets: dict[str, Target] = {}
     for screen, body in screens.items():
         src.identifier(("screens", screen), screen, "a screen name")
@@ -181,6 +189,11 @@ def load_selector_map(path: Path) -> SelectorMap:
         raise src.error(("launch",), "launch must be a mapping")
     if driver == "desktop":
         _check_launch(src, launch)
+    if driver == "terminal":
+        try:
+            parse_terminal_launch(launch)
+        except BotScriptError as exc:
+            raise src.error(("launch",), exc.message.removeprefix("launch: ")) from None
     return SelectorMap(str(app), driver, src.file, targets, launch, section)
 
 
@@ -255,7 +268,8 @@ def _alternatives(src: YamlSource, path: PathKey, spec: Any, frame: str | None,
 def _alternative(src: YamlSource, path: PathKey, item: Any, frame: str | None,
                  strategies: Mapping[str, str]) -> Alternative:
     if isinstance(item, str):
-        item = {"css": item} if "css" in strategies else {"image": item}
+        bare = "css" if "css" in strategies else "text" if "field" in strategies else "image"
+        item = {bare: item}
     if not isinstance(item, dict):
         raise src.error(path, "an alternative is a mapping like {css: '...'}")
     chosen = [k for k in item if k not in _MODIFIERS]
@@ -272,6 +286,14 @@ def _alternative(src: YamlSource, path: PathKey, item: Any, frame: str | None,
         raise src.error((*path, strategy), "an image is a file name under the map's images "
                         f"folder (like login_submit.png; no '..', no absolute path), not "
                         f"{str(value)[:60]!r}")
+    at = str(item["at"]) if "at" in item else None
+    if strategies is TERMINAL_STRATEGIES:
+        try:
+            check_alternative(strategy, str(value), at)
+        except BotScriptError as exc:
+            raise src.error((*path, strategy), exc.message) from None
+    elif at is not None:
+        raise src.error((*path, "at"), "`at:` belongs to terminal maps")
     try:
         confidence = float(item.get("confidence", 0.9))
     except (TypeError, ValueError):
@@ -279,142 +301,4 @@ def _alternative(src: YamlSource, path: PathKey, item: Any, frame: str | None,
             from None
     exact = item.get("exact")
     return Alternative(strategy, str(value), item.get("frame", frame), item.get("name"),
-                       None if exact is None else bool(exact), confidence)
-
-
-# -- the launch: block of a desktop map -----------------------------------------------------
-LAUNCH_KEYS = frozenset({"command", "cwd", "ready", "window", "ready_timeout_ms", "images",
-                         "env", "log", "mode", "stdin", "exit_timeout_ms", "settle_ms"})
-LAUNCH_MODES = ("session", "per_case")
-_PLACEHOLDER = re.compile(r"\{(python|project|env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?)\}")
-
-
-@dataclass(frozen=True)
-class LaunchSpec:
-    """What to start and how to know it is up (placeholders still unexpanded)."""
-
-    window: str
-    ready: str
-    command: tuple[str, ...] = ()
-    cwd: str = "{project}"
-    ready_timeout_ms: int = 30_000
-    images: str = "selectors/images"
-    env: Mapping[str, str] = field(default_factory=dict)
-    log: str | None = None
-    mode: str = "session"
-    stdin: str | None = None
-    exit_timeout_ms: int = 10_000
-    settle_ms: int = 3_000
-
-    @property
-    def attach(self) -> bool:
-        """True when the program is started by someone else."""
-        return not self.command
-
-    @property
-    def per_case(self) -> bool:
-        """True when the program is started for each case and awaited (``mode: per_case``)."""
-        return self.mode == "per_case"
-
-    @property
-    def gui(self) -> bool:
-        """False for a per-case program without ``window:`` (it prints and exits)."""
-        return bool(self.window)
-
-
-def parse_launch(data: Mapping[str, Any]) -> LaunchSpec:
-    """Check a ``launch:`` mapping (no display needed: the loader may call this too)."""
-    unknown = sorted(set(data) - LAUNCH_KEYS)
-    if unknown:
-        raise BotScriptError(f"launch: unknown key {unknown[0]!r} (expected "
-                             f"{', '.join(sorted(LAUNCH_KEYS))})")
-    mode = data.get("mode", "session")
-    if mode not in LAUNCH_MODES:
-        raise BotScriptError(f"launch: mode must be one of {', '.join(LAUNCH_MODES)}")
-    window = data.get("window", "" if mode == "per_case" else None)
-    if not isinstance(window, str) or (not window and mode != "per_case"):
-        raise BotScriptError("launch: `window:` must name the program's main window title")
-    command = data.get("command", [])
-    if isinstance(command, str):
-        command = command.split()
-    if not isinstance(command, list) or not all(isinstance(c, str | int | float)
-                                                for c in command):
-        raise BotScriptError("launch: `command:` must be a list of arguments")
-    timeout = data.get("ready_timeout_ms", 30_000)
-    if not isinstance(timeout, int) or timeout <= 0:
-        raise BotScriptError("launch: ready_timeout_ms must be a positive whole number")
-    env = data.get("env", {})
-    if not isinstance(env, dict):
-        raise BotScriptError("launch: `env:` must be a mapping")
-    exit_timeout = data.get("exit_timeout_ms", 10_000)
-    if not isinstance(exit_timeout, int) or exit_timeout <= 0:
-        raise BotScriptError("launch: exit_timeout_ms must be a positive whole number")
-    settle = data.get("settle_ms", 3_000)
-    if not isinstance(settle, int) or settle < 0:
-        raise BotScriptError("launch: settle_ms must be a whole number of milliseconds, 0 or more")
-    stdin = data.get("stdin")
-    if stdin is not None and (mode != "per_case" or not isinstance(stdin, str)):
-        raise BotScriptError("launch: `stdin:` is a text template, for mode: per_case only")
-    if mode == "per_case" and not command:
-        raise BotScriptError("launch: mode: per_case needs a `command:` to start for each case")
-    for text in (*(str(c) for c in command), stdin or ""):
-        _check_template(text, per_case=mode == "per_case")
-    return LaunchSpec(window=window, ready=str(data.get("ready") or window),
-                      command=tuple(str(c) for c in command),
-                      cwd=str(data.get("cwd", "{project}")), ready_timeout_ms=timeout,
-                      images=str(data.get("images", "selectors/images")),
-                      env={str(k): str(v) for k, v in env.items()},
-                      log=str(data["log"]) if data.get("log") else None, mode=str(mode),
-                      stdin=stdin, exit_timeout_ms=exit_timeout, settle_ms=settle)
-
-
-def _check_template(text: str, *, per_case: bool) -> None:
-    """Case templates in a launch command compile (and are only for per-case programs)."""
-    if "{{" not in text and "{%" not in text:
-        return
-    if not per_case:
-        raise BotScriptError("launch: templates of the case (`{{ ... }}`) need mode: per_case")
-    try:
-        compile_template(text)
-    except TemplateProblem as exc:
-        raise BotScriptError(f"launch: {text!r}: {exc}") from None
-
-
-def render_launch(text: str, variables: Mapping[str, Any]) -> str:
-    """One argument (or the stdin) of a per-case program: placeholders, then the case.
-
-    Placeholders are filled in the bot's own text first, so a case value that reads like
-    ``{env.NAME}`` stays as typed.
-    """
-    expanded = expand(text)
-    if "{{" not in expanded and "{%" not in expanded:
-        return expanded
-    try:
-        return compile_template(expanded).render(variables)
-    except TemplateProblem as exc:
-        raise BotScriptError(f"launch: {exc}") from None
-
-
-def expand(text: str) -> str:
-    """Fill ``{python}``, ``{project}`` and ``{env.NAME[:-default]}`` in ``text``."""
-
-    def one(match: re.Match[str]) -> str:
-        if match.group(1) == "python":
-            return sys.executable
-        if match.group(1) == "project":
-            return str(project_dir())
-        name, default = match.group(2), match.group(3)
-        value = os.environ.get(name)
-        if value:
-            return value
-        if default is not None:
-            return default
-        raise ConfigError(f"launch: set the environment variable {name}")
-
-    return _PLACEHOLDER.sub(one, text)
-
-
-def images_dir(spec: LaunchSpec) -> Path:
-    """Folder of the image templates."""
-    path = Path(expand(spec.images))
-    return path if path.is_absolute() else project_dir() / path
+                       None if exact is None else bool(exact), confidence, at)

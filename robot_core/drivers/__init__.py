@@ -1,13 +1,15 @@
 """Drivers: the web browser (Playwright) and desktop programs (pyautogui) behind one Protocol.
 
 Nothing here imports a backend at import time: the CLI starts, and web bots run, on a plain
-``pip install robot-core``; the desktop backend needs the ``desktop`` extra.
+``pip install robot-core``; the desktop backend needs the ``desktop`` extra, the terminal
+one the ``terminal`` extra.
 """
 
 from __future__ import annotations
 
 from robot_core.drivers.base import Driver
 from robot_core.drivers.desktop.extra import require_desktop
+from robot_core.drivers.terminal.extra import require_terminal
 from robot_core.errors import BotScriptError
 
 __all__ = ["Driver", "make_driver"]
@@ -15,7 +17,7 @@ __all__ = ["Driver", "make_driver"]
 
 def make_driver(kind: str, *, headed: bool = False, launch: dict[str, object] | None = None,
                 slow_mo_ms: int = 0, response_timeout_ms: int | None = None) -> Driver:
-    """A driver for ``kind`` (``web`` or ``desktop``); backends are imported on demand."""
+    """A driver for ``kind`` (``web``, ``desktop``, ``terminal``); backends load on demand."""
     if kind == "web":
         from robot_core.drivers.web import WebDriver  # noqa: PLC0415 - Playwright loads lazily
 
@@ -26,4 +28,9 @@ def make_driver(kind: str, *, headed: bool = False, launch: dict[str, object] | 
         from robot_core.drivers.desktop import DesktopDriver  # noqa: PLC0415 - needs a display
 
         return DesktopDriver(launch=launch or {})
+    if kind == "terminal":
+        require_terminal()
+        from robot_core.drivers.terminal.driver import TerminalDriver  # noqa: PLC0415
+
+        return TerminalDriver(launch or {})
     raise BotScriptError(f"driver {kind!r} is not available in this installation")

@@ -113,6 +113,7 @@ class PressArgs(Args):
     key: str
     target: str | None = None
     times: str = "1"  # a template: the calendar moved by as many arrow keys as the data says
+    commit: bool = False  # this key saves the case (a terminal's Enter on the confirm screen)
     TARGETS = ("target",)
     TEMPLATES = ("times",)
 

@@ -176,7 +176,7 @@ class BotScript:
 
     name: str
     description: str
-    driver: Literal["web", "desktop"]
+    driver: Literal["web", "desktop", "terminal"]
     app: str
     file: str
     selectors: SelectorMap

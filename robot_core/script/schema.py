@@ -16,13 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from robot_core.script.actions import ACTIONS, MAX_PRESSES, MAX_REPEAT
 from robot_core.script.app_section import APP_KEYS
 from robot_core.script.flow import CONTROL, BlockFile, Param
+from robot_core.script.launch import LAUNCH_KEYS
 from robot_core.script.model import InputSpec, RetryPolicy, SessionPolicy, Timeouts, Watch
+from robot_core.script.terminal import LAUNCH_KEYS as TERMINAL_LAUNCH_KEYS
+from robot_core.script.terminal import TERMINAL_STRATEGIES
 from robot_core.script.yamlsource import IDENTIFIER
 from robot_core.selectors import (
     _MODIFIERS,
     _TARGET_KEYS,
     DESKTOP_STRATEGIES,
-    LAUNCH_KEYS,
     WEB_STRATEGIES,
 )
 
@@ -101,7 +103,7 @@ def bot_schema() -> dict[str, Any]:
     defs.defs["Step"] = _step_schema(defs)
     props: dict[str, Any] = {
         "name": NAME, "description": {"type": "string"},
-        "driver": {"enum": ["web", "desktop"]},
+        "driver": {"enum": ["web", "desktop", "terminal"]},
         "app": {**NAME, "description": "the selector map: selectors/APP.yaml"},
         "credentials": {**NAME, "description": "NAME_USER / NAME_PASSWORD, or the OS keyring"},
         "timezone": {"type": "string", "description": "of today/now in templates "
@@ -129,7 +131,7 @@ def block_schema() -> dict[str, Any]:
                                          "required": ["steps"], "additionalProperties": False})
 
 
-_STRATEGIES = {**WEB_STRATEGIES, **DESKTOP_STRATEGIES}
+_STRATEGIES = {**TERMINAL_STRATEGIES, **WEB_STRATEGIES, **DESKTOP_STRATEGIES}
 _MODIFIER_FIELDS: dict[str, Any] = {
     "frame": (str | None, Field(None, description="frame (web) or window title (desktop)")),
     "name": (str | None, Field(None, description="accessible name, with role")),
@@ -137,6 +139,7 @@ _MODIFIER_FIELDS: dict[str, Any] = {
                                  "or as a part (false); default: normalised for label/beside")),
     "confidence": (float | None, Field(None, ge=0, le=1, description="image match, 0-1")),
     "region": (Any, Field(None, description="image search region")),
+    "at": (str | None, Field(None, description="terminal: row,col where the text must start")),
 }
 assert set(_MODIFIER_FIELDS) == _MODIFIERS
 Alternative = create_model(  # type: ignore[call-overload]
@@ -167,6 +170,10 @@ Launch = create_model(
     stdin=(str | None, None), exit_timeout_ms=(int | None, Field(None, gt=0)),
     settle_ms=(int | None, Field(None, ge=0)))
 assert set(Launch.model_fields) == LAUNCH_KEYS
+TerminalLaunch = create_model(  # type: ignore[call-overload]
+    "TerminalLaunch", __config__=ConfigDict(extra="forbid"),
+    **{key: (Any, Field(None, description="see the guide's terminal section"))
+       for key in sorted(TERMINAL_LAUNCH_KEYS)})
 
 
 class AppSpec(BaseModel):
@@ -197,10 +204,10 @@ class SelectorMapFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     app: str | AppSpec | None = None
-    driver: str = Field("web", pattern="^(web|desktop)$")
+    driver: str = Field("web", pattern="^(web|desktop|terminal)$")
     description: str = ""
     screens: dict[str, Screen]
-    launch: Launch | None = None  # type: ignore[valid-type]
+    launch: Launch | TerminalLaunch | None = None  # type: ignore[valid-type]
 
 
 def selectors_schema() -> dict[str, Any]:

@@ -149,6 +149,7 @@ COMMANDS: dict[str, list[str]] = {
     "daemon_help": ["daemon", "--help"],
     "report_help": ["report", "--help"],
     "run_desktop": ["run", "ledger_entry", "--input", str(SAMPLE)],
+    "run_terminal": ["run", "resident_registration_terminal", "--input", str(SAMPLE)],
     "capture": ["capture", "ledger_desktop", "form.save", "--region", "0,0,8,8",
                 "--from-screenshot", str(REPO / "selectors" / "images" / "form_save.png")],
 }
@@ -158,7 +159,8 @@ COMMANDS: dict[str, list[str]] = {
 def commands(installed: Installed) -> dict[str, Ran]:
     """Every command, run at once (each spends most of its time importing) from the venv."""
     desktop_env = {"LEDGER_DB": str(installed.root / "ledger.db"), "LEDGER_USER": "clerk",
-                   "LEDGER_PASSWORD": "clerk-pass"}
+                   "LEDGER_PASSWORD": "clerk-pass", "REGISTRY_USER": "clerk",
+                   "REGISTRY_PASSWORD": "clerk-pass"}
     started = {
         name: subprocess.Popen(
             [str(installed.robot), *args], cwd=installed.project, text=True,
@@ -196,6 +198,17 @@ def test_desktop_bot_validates_and_lists_without_the_extra(commands: dict[str, R
     rows = [[cell.strip() for cell in line.split("│")[1:-1]]
             for line in commands["list"].stdout.splitlines() if line.startswith("│")]
     assert ["ledger_entry", "desktop", "ledger_desktop"] in [r[:3] for r in rows]
+
+
+def test_terminal_run_names_the_extra(commands: dict[str, Ran]) -> None:
+    """``robot run`` of a terminal bot without the extra is exit 3 with one line naming it."""
+    done = commands["run_terminal"]
+    assert done.returncode == 3, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: the terminal driver needs the robot-core[terminal] "
+                               "extra: pip install 'robot-core[terminal]' (not installed: pyte")
+    assert "Traceback" not in done.stdout + done.stderr
 
 
 def test_desktop_run_names_the_extra(commands: dict[str, Ran]) -> None:

@@ -273,7 +273,7 @@ def test_key_names_and_paths() -> None:
 def test_launch_block() -> None:
     """``launch:`` is checked without a display; placeholders expand from the environment."""
     from robot_core.errors import BotScriptError, ConfigError  # noqa: PLC0415
-    from robot_core.selectors import expand, parse_launch  # noqa: PLC0415
+    from robot_core.script.launch import expand, parse_launch  # noqa: PLC0415
 
     spec = parse_launch({"command": ["{python}", "-m", "x", "{env.NO_SUCH_VAR:-7}"],
                          "window": "台帳管理システム"})

@@ -21,7 +21,7 @@ from robot_core.drivers.desktop.x11 import Window
 from robot_core.errors import BotScriptError, SystemUnavailable
 from robot_core.outcome import Status
 from robot_core.run.runner import Runner
-from robot_core.selectors import parse_launch, render_launch
+from robot_core.script.launch import parse_launch, render_launch
 from robot_core.testing import Call, FakeDriver, Result, capture_events
 from robot_core.vault import MASK
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from robot_core.drivers.desktop.launch import AppProcess
 from robot_core.drivers.desktop.program import let_finish_s
-from robot_core.selectors import LaunchSpec
+from robot_core.script.launch import LaunchSpec
 
 
 class Windows:

@@ -209,7 +209,7 @@ ERRORS: list[tuple[str, str, str]] = [
      "{sel}:1:1: screens: screens must be a mapping of screen name to targets"),
     ("bad_driver",
      DEMO_SELECTORS.replace("driver: web", "driver: mobile"),
-     "{sel}:2:1: driver: driver must be web or desktop, not 'mobile'"),
+     "{sel}:2:1: driver: driver must be web, desktop or terminal, not 'mobile'"),
     ("unknown_top_key",
      DEMO_SELECTORS.replace("driver: web", "driver: web\nscreen: {}"),
      "{sel}:3:1: screen: unknown key (expected app, driver, screens, launch)"),

@@ -29,7 +29,8 @@ from robot_core.errors import (
     TargetNotFound,
     TransientError,
 )
-from robot_core.selectors import LaunchSpec, Target, images_dir, parse_launch
+from robot_core.script.launch import LaunchSpec, images_dir, parse_launch
+from robot_core.selectors import Target
 
 
 class DesktopDriver:

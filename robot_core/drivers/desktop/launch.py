@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from robot_core.errors import SystemUnavailable
-from robot_core.selectors import LaunchSpec, expand, render_launch
+from robot_core.script.launch import LaunchSpec, expand, render_launch
 
 _STDOUT_LIMIT = 1 << 20  # a per-case program's output kept as a case output: 1 MiB at most
 

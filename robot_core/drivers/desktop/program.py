@@ -18,7 +18,7 @@ import time
 from robot_core.drivers.desktop.launch import AppProcess
 from robot_core.drivers.desktop.x11 import Display
 from robot_core.errors import SystemUnavailable
-from robot_core.selectors import LaunchSpec
+from robot_core.script.launch import LaunchSpec
 
 
 def await_exit(app: AppProcess, spec: LaunchSpec) -> dict[str, str]:

@@ -120,6 +120,8 @@ def press(ctx: StepContext, step: Step) -> None:
     target = ctx.target(args.target) if args.target else None
     times = press_count(ctx, step)
     ctx.shown_value = f"{args.key} ×{times}" if times != 1 else ""
+    if args.commit:
+        ctx.committed = True  # from here on, the case may be in the legacy system
     for _ in range(times):
         ctx.driver.press(target, args.key, ctx.timeout(step, target))
 

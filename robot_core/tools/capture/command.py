@@ -14,8 +14,9 @@ from typing import IO, TYPE_CHECKING, Any
 from robot_core.drivers.desktop.extra import require_desktop
 from robot_core.errors import BotScriptError, ConfigError
 from robot_core.home import project_dir
+from robot_core.script.launch import images_dir, parse_launch
 from robot_core.script.yamlsource import load_yaml
-from robot_core.selectors import SelectorMap, images_dir, load_selector_map, parse_launch
+from robot_core.selectors import SelectorMap, load_selector_map
 from robot_core.tools.capture.cut import (
     Uniqueness,
     cut_from_display,
