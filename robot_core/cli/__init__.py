@@ -2,11 +2,20 @@
 
 ``main`` is the click group (``app.py``); each command group lives in its own module and
 registers itself on ``main`` when imported here: ``run`` (run, validate, list), ``queue``,
-``daemon``, ``capture``. The command modules import ``app``, never this package, so the
-modules of the CLI import each other in one direction only.
+``daemon``, ``capture``, ``report``, ``audit``, ``prune``. The command modules import
+``app``, never this package, so the modules of the CLI import each other in one direction
+only.
 """
 
-from robot_core.cli import capture, daemon, queue, report, run  # noqa: F401 - registers the commands
+from robot_core.cli import (  # noqa: F401 - registers the commands
+    audit,
+    capture,
+    daemon,
+    prune,
+    queue,
+    report,
+    run,
+)
 from robot_core.cli.app import main
 
 __all__ = ["main"]

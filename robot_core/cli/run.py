@@ -9,13 +9,19 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from robot_core.cli.app import STOP, bots_dir, console, err, load_named, main
-from robot_core.cli.render import ProgressReport, render
-from robot_core.errors import ApplicationError, BotScriptError, CaseDataError, exit_code
+from robot_core.cli.app import STOP, bots_dir, console, err, load_named, main, signal_name
+from robot_core.cli.render import ProgressReport, tell
+from robot_core.errors import (
+    EXIT_SYSTEM,
+    ApplicationError,
+    BotScriptError,
+    CaseDataError,
+    exit_code,
+)
 from robot_core.home import robot_home
 from robot_core.intake import CaseStream, Intake, collect, open_cases
 from robot_core.queue import Batch
-from robot_core.run.session import RunOptions, run_direct, run_file
+from robot_core.run.session import Ending, RunOptions, run_direct, run_file
 
 
 @main.command("list")
@@ -71,28 +77,42 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
         cases = open_cases(input_file, bot.input)
         intake = _collect(cases) if direct else None
     options = RunOptions(robot_home(), headed, limit)
+    ending = Ending()  # filled as the run goes: told however it ends
     try:
         with ProgressReport() as report:
             if intake is not None:
                 report.expect(_capped(len(intake.rows), limit))
                 with STOP.graceful():
-                    outcome, paths = run_direct(bot, intake, options, report, STOP.requested)
+                    run_direct(bot, intake, options, report, STOP.requested, ending=ending)
             else:
-                outcome, paths, _ = run_file(
-                    bot, cases, options, report, STOP,
-                    on_batch=lambda b: _batch_taken(b, limit, report))
+                run_file(bot, cases, options, report, STOP, ending=ending,
+                         on_batch=lambda b: _batch_taken(b, limit, report))
     except ApplicationError as exc:
         err.print(f"[red]the application could not be started:[/red] {escape(str(exc))}",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
+        tell(ending)
         sys.exit(exit_code(exc))
+    except KeyboardInterrupt:  # a stop at once (StopRequested): still tell what was done
+        err.print(f"[yellow]stopped ({signal_name()}){_where(ending)}; what was done is "
+                  "kept[/yellow]", highlight=False, soft_wrap=True)
+        tell(ending)
+        sys.exit(STOP.exit_code)
     finally:
         cases.close()
-    render(outcome)
-    console.print(f"evidence: {paths.root}", highlight=False, soft_wrap=True)
-    console.print(f"results:  {paths.results}", highlight=False, soft_wrap=True)
-    if (paths.root / "report.html").is_file():
-        console.print(f"report:   {paths.root / 'report.html'}", highlight=False, soft_wrap=True)
-    sys.exit(outcome.exit_code)
+    if STOP.requested():
+        err.print(f"[yellow]stopped ({signal_name()}) after the case in hand; the cases "
+                  f"not entered stay queued: robot work {bot.name} carries on[/yellow]",
+                  highlight=False, soft_wrap=True)
+    tell(ending)
+    sys.exit(ending.outcome.exit_code if ending.outcome else EXIT_SYSTEM)
+
+
+def _where(ending: Ending) -> str:
+    if ending.stopped_in == "queue":
+        return " while queueing: nothing was queued"
+    if ending.stopped_in == "results":
+        return " while writing the results workbook"
+    return ""
 
 
 def _collect(cases: CaseStream) -> Intake:

@@ -30,12 +30,20 @@ from robot_core.queue.base import (
     BUSY_TIMEOUT_MS,
     CLAIMABLE,
     ERASES_SECRETS,
+    AuditAnchor,
     Batch,
     Item,
     NewItem,
     QueueError,
 )
-from robot_core.queue.rows import erased_error, item_filter, sql_states, to_batch, to_item
+from robot_core.queue.rows import (
+    erased_error,
+    item_filter,
+    sql_states,
+    to_anchor,
+    to_batch,
+    to_item,
+)
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: batches and items, as SQLite's migrations 1-3 leave them
@@ -69,6 +77,13 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX items_ready ON items (bot, priority DESC, id)
         WHERE state IN ('pending', 'uncertain');
+    """,
+    # 3: each run's audit trail as it ended (evidence/verify.py checks the file against it)
+    """
+    CREATE TABLE audit_anchors (
+        run_id TEXT PRIMARY KEY, bot TEXT NOT NULL, lines BIGINT NOT NULL,
+        last_hash TEXT NOT NULL, key_id TEXT NOT NULL,
+        anchored_at TIMESTAMPTZ NOT NULL DEFAULT now());
     """,
 )
 _MIGRATION_LOCK = 0x726F626F74  # "robot": one advisory lock key for schema changes
@@ -347,13 +362,30 @@ class PostgresStore:
     def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[Status, int]]:
         """Items per state for each (bot, batch)."""
         out: dict[tuple[str, int], dict[Status, int]] = {}
-        for row in self._read("SELECT i.bot, b.batch, i.state, count(*) AS n FROM items i"
-                              " JOIN batch_items b ON b.item = i.id"
-                              " WHERE (%s::text IS NULL OR i.bot = %s)"
-                              " GROUP BY i.bot, b.batch, i.state ORDER BY i.bot, b.batch",
-                              (bot, bot)):
+        for row in self._read("SELECT bot, batch, state, count(*) AS n FROM items"
+                              " WHERE (%s::text IS NULL OR bot = %s)"
+                              " GROUP BY bot, batch, state ORDER BY bot, batch", (bot, bot)):
             out.setdefault((row["bot"], row["batch"]), {})[Status(row["state"])] = row["n"]
         return out
+
+    def anchor_audit(self, anchor: AuditAnchor) -> None:
+        """Keep the run's anchor; a resumed run's moves it forward."""
+        with self._tx() as cur:
+            cur.execute("INSERT INTO audit_anchors (run_id, bot, lines, last_hash, key_id)"
+                        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (run_id) DO UPDATE"
+                        " SET lines = excluded.lines, last_hash = excluded.last_hash,"
+                        " key_id = excluded.key_id, anchored_at = now()",
+                        (anchor.run_id, anchor.bot, anchor.lines, anchor.last_hash,
+                         anchor.key_id))
+
+    def audit_anchor(self, run_id: str) -> AuditAnchor | None:
+        """One run's anchor, or None."""
+        rows = self._read("SELECT * FROM audit_anchors WHERE run_id = %s", (run_id,))
+        return to_anchor(rows[0]) if rows else None
+
+    def audit_anchors(self) -> list[AuditAnchor]:
+        """Every anchor, by run id."""
+        return [to_anchor(r) for r in self._read("SELECT * FROM audit_anchors ORDER BY run_id")]
 
     def close(self) -> None:
         """Close the connection."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from robot_core.errors import SecretsErased
 from robot_core.outcome import Status
-from robot_core.queue.base import Batch, Item
+from robot_core.queue.base import AuditAnchor, Batch, Item
 
 
 def now() -> datetime:
@@ -76,6 +76,13 @@ def to_batch(row: Mapping[str, Any]) -> Batch:
                  sheet=row["sheet"], headers=decoded(row["headers"]),
                  created_at=when(row["created_at"]) or now(), new=row["new"],
                  duplicates=row["duplicates"])
+
+
+def to_anchor(row: Mapping[str, Any]) -> AuditAnchor:
+    """An ``audit_anchors`` row as an ``AuditAnchor``."""
+    return AuditAnchor(run_id=row["run_id"], bot=row["bot"], lines=int(row["lines"]),
+                       last_hash=row["last_hash"], key_id=row["key_id"],
+                       anchored_at=when(row["anchored_at"]))
 
 
 def sql_states(states: Iterable[Status]) -> str:

@@ -26,12 +26,20 @@ from robot_core.queue.base import (
     BUSY_TIMEOUT_MS,
     CLAIMABLE,
     ERASES_SECRETS,
+    AuditAnchor,
     Batch,
     Item,
     NewItem,
     QueueError,
 )
-from robot_core.queue.rows import erased_error, item_filter, sql_states, to_batch, to_item
+from robot_core.queue.rows import (
+    erased_error,
+    item_filter,
+    sql_states,
+    to_anchor,
+    to_batch,
+    to_item,
+)
 from robot_core.queue.rows import now as _now
 
 MIGRATIONS: tuple[str, ...] = (
@@ -64,6 +72,12 @@ MIGRATIONS: tuple[str, ...] = (
     # 3: attempts counts claims (crash detection); tries counts the runner's attempts
     """
     ALTER TABLE items ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 4: each run's audit trail as it ended (evidence/verify.py checks the file against it)
+    """
+    CREATE TABLE audit_anchors (
+        run_id TEXT PRIMARY KEY, bot TEXT NOT NULL, lines INTEGER NOT NULL,
+        last_hash TEXT NOT NULL, key_id TEXT NOT NULL, anchored_at TEXT NOT NULL);
     """,
 )
 
@@ -346,12 +360,30 @@ class SQLiteStore:
     def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[Status, int]]:
         """Items per state for each (bot, batch)."""
         out: dict[tuple[str, int], dict[Status, int]] = {}
-        for row in self._read("SELECT i.bot, b.batch, i.state, COUNT(*) AS n FROM items i"
-                              " JOIN batch_items b ON b.item = i.id"
-                              " WHERE (? IS NULL OR i.bot = ?) GROUP BY i.bot, b.batch, i.state"
-                              " ORDER BY i.bot, b.batch", (bot, bot)):
+        for row in self._read("SELECT bot, batch, state, COUNT(*) AS n FROM items"
+                              " WHERE (? IS NULL OR bot = ?) GROUP BY bot, batch, state"
+                              " ORDER BY bot, batch", (bot, bot)):
             out.setdefault((row["bot"], row["batch"]), {})[Status(row["state"])] = row["n"]
         return out
+
+    def anchor_audit(self, anchor: AuditAnchor) -> None:
+        """Keep the run's anchor; a resumed run's moves it forward."""
+        with self._tx() as db:
+            db.execute("INSERT INTO audit_anchors (run_id, bot, lines, last_hash, key_id,"
+                       " anchored_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO UPDATE"
+                       " SET lines = excluded.lines, last_hash = excluded.last_hash,"
+                       " key_id = excluded.key_id, anchored_at = excluded.anchored_at",
+                       (anchor.run_id, anchor.bot, anchor.lines, anchor.last_hash,
+                        anchor.key_id, _ts(_now())))
+
+    def audit_anchor(self, run_id: str) -> AuditAnchor | None:
+        """One run's anchor, or None."""
+        rows = self._read("SELECT * FROM audit_anchors WHERE run_id = ?", (run_id,))
+        return to_anchor(rows[0]) if rows else None
+
+    def audit_anchors(self) -> list[AuditAnchor]:
+        """Every anchor, by run id."""
+        return [to_anchor(r) for r in self._read("SELECT * FROM audit_anchors ORDER BY run_id")]
 
     def close(self) -> None:
         """Close the connection."""

@@ -126,7 +126,7 @@ class Worker:
                 case = self._case(item)  # before the browser: a wrong key stops here
                 if case is not None:
                     if not opened:
-                        self.runner.open()
+                        self._open(item)
                         opened = True
                     self._work(item, case)
                 worked += 1
@@ -135,6 +135,15 @@ class Worker:
                 self.runner.close()
             self.audit.event("worker_stopped", owner=self.owner, worked=worked)
         return worked
+
+    def _open(self, item: Item) -> None:
+        """Open the application; if it will not open, the claimed item goes back pending
+        (nothing of it was typed), so the queue reads true while the system is down."""
+        try:
+            self.runner.open()
+        except BaseException:
+            self.store.release(item.id, self.owner, Status.PENDING)
+            raise
 
     def _case(self, item: Item) -> CaseRow | None:
         """The item's case, its secrets opened; None when the item was settled here."""
