@@ -75,5 +75,7 @@ def _every_run(runs: Path, anchors: dict[str, AuditAnchor],
 def _say(name: str, verdict: Verdict) -> None:
     mark, style = ("✓", "green") if verdict.ok else ("✗", "red")
     where = f" (line {verdict.line})" if verdict.line else ""
-    console.print(f"[{style}]{mark}[/{style}] {escape(name)}: {verdict.kind}{where}: "
+    # "intact: …" and "unkeyed (older robot): …" name their kind already.
+    head = "" if verdict.message.startswith(verdict.kind) else f"{verdict.kind}{where}: "
+    console.print(f"[{style}]{mark}[/{style}] {escape(name)}: {head}"
                   f"{escape(verdict.message)}", highlight=False, soft_wrap=True)

@@ -58,17 +58,23 @@ def status(bot_name: str | None) -> None:
 
 
 def _status(bot_name: str | None) -> None:
+    """One row per batch: what it added, what it found already queued, and the states of
+    the cases it added. Each case is counted once, under the batch that queued it."""
     store = _store()
     try:
         counts = store.counts(bot_name)
-        sources = {b.id: Path(b.source).name for b in store.batches(bot_name)}
+        batches = sorted(store.batches(bot_name), key=lambda b: b.id)
     finally:
         store.close()
-    table = Table("bot", "batch", "file", *[s.value for s in Status], title="queue")
-    for (bot, batch), by_state in counts.items():
-        table.add_row(bot, str(batch), sources.get(batch, ""),
-                      *[str(by_state.get(s, 0) or "") for s in Status])
+    table = Table("bot", "batch", "file", "new", "already queued", *[s.value for s in Status],
+                  title="queue")
+    for batch in batches:
+        by_state = counts.get((batch.bot, batch.id), {})
+        table.add_row(batch.bot, str(batch.id), Path(batch.source).name, str(batch.new),
+                      str(batch.duplicates), *[str(by_state.get(s, 0) or "") for s in Status])
     console.print(table)
+    total = sum(n for per in counts.values() for n in per.values())
+    console.print(f"{total} case(s) queued, each counted once", highlight=False)
 
 
 @queue.command("list")

@@ -131,7 +131,8 @@ def _scan(path: Path, key: bytes | None, anchor: AuditAnchor | None) -> _Scan:
         else:
             scan.keyed += 1
             if scan.bad_mac is None:
-                scan.bad_mac = _check_mac(number, claimed, sealed, key, ours, scan)
+                scan.bad_mac = _check_mac(number, claimed, sealed, key, ours, scan,
+                                          anchor.key_id if anchor else "")
     return scan
 
 
@@ -145,7 +146,7 @@ def _unkeyed_line(scan: _Scan, keyed: bool) -> Verdict | None:
 
 
 def _check_mac(number: int, digest: str, sealed: Any, key: bytes | None, ours: str,
-               scan: _Scan) -> Verdict | None:
+               scan: _Scan, anchored: str) -> Verdict | None:
     """The verdict on one line's key, or None when it holds (or cannot be checked here)."""
     if not isinstance(sealed, str) or ":" not in sealed:
         return Verdict(RECOMPUTED, f"line {number}: its key (HMAC) is not one the robot "
@@ -155,17 +156,26 @@ def _check_mac(number: int, digest: str, sealed: Any, key: bytes | None, ours: s
     if key is None:
         return None  # said once for the whole trail (KEY_MISSING)
     if kid != ours:
-        if number == 1:
-            return Verdict(WRONG_KEY, f"the trail was keyed with audit key {kid}; this "
-                                      f"machine's is {ours}: check it where it was written, or "
-                                      "set ROBOT_AUDIT_KEY to that machine's key", number)
-        return Verdict(RECOMPUTED, f"line {number} names audit key {kid}, the lines before it "
-                                   f"{ours}: it was re-keyed", number)
+        return _other_key(number, kid, ours, anchored)
     if not hmac.compare_digest(given, mac(key, digest)):
         return Verdict(RECOMPUTED, f"line {number}: its hash is valid SHA-256 but its HMAC is "
                                    "wrong: the chain was recomputed after an edit, without the "
                                    "audit key", number)
     return None
+
+
+def _other_key(number: int, kid: str, ours: str, anchored: str) -> Verdict:
+    """A line keyed with another key than this machine's: the run's, or a re-keying."""
+    if anchored == ours:  # the run ended keyed with this machine's key: re-keyed since
+        return Verdict(RECOMPUTED, f"line {number} names audit key {kid}, but the run was "
+                                   f"anchored with {ours}: the chain was recomputed with "
+                                   "another key", number)
+    if number == 1:
+        return Verdict(WRONG_KEY, f"the trail was keyed with audit key {kid}; this "
+                                  f"machine's is {ours}: check it where it was written, or "
+                                  "set ROBOT_AUDIT_KEY to that machine's key", number)
+    return Verdict(RECOMPUTED, f"line {number} names audit key {kid}, the lines before it "
+                               f"{ours}: it was re-keyed", number)
 
 
 def _link_verdict(path: Path, number: int, prev: str) -> Verdict:
