@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -97,6 +98,11 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
                   "kept[/yellow]", highlight=False, soft_wrap=True)
         tell(ending)
         sys.exit(STOP.exit_code)
+    except Exception:  # another error or a bug: what was done first, then its one line
+        if ending.paths is not None:
+            with contextlib.suppress(Exception):
+                tell(ending)
+        raise
     finally:
         cases.close()
     if STOP.requested():
