@@ -122,7 +122,7 @@ def _summary(run_dir: Path, found: AuditRead, broken: Verdict) -> str:
     exit_text = (f"{exit_code} — {EXIT_MEANING.get(exit_code, '')}"
                  if isinstance(exit_code, int) else "記録なし: 実行が最後まで終わっていません "
                  "(not recorded: the run did not finish)")
-    verdict = _verdict_html(broken) + f' <span class="muted">{run.lines} 行 (lines)</span>'
+    verdict = _verdict_html(broken)  # its sentence counts the lines
     if run.unreadable:
         verdict += f' <span class="verdict-bad">読めない行 (unreadable lines): ' \
                    f'{escape(", ".join(map(str, run.unreadable[:20])))}</span>'
