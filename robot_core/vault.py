@@ -9,6 +9,11 @@ Where the key comes from, first found wins:
 3. ``ROBOT_HOME/keys/queue.key``: made on first use, 0600 in a 0700 folder. A key file
    others can read is refused.
 
+The audit trail's key (``evidence/audit.py`` keys every line with it) is found the same
+way, by its own names (``AUDIT``): ``ROBOT_AUDIT_KEY``, keyring ``robot``/``audit-key``,
+``ROBOT_HOME/keys/audit.key``. It is a separate key, so whoever may read the queue's secrets
+need not be able to forge evidence, and the reverse.
+
 The key never goes into the queue. Each sealed value is bound to its item (bot and case
 key as associated data), so a sealed value moved to another row does not open. A token
 names the key that sealed it (a short hash of the key, never the key), so a queue opened
@@ -29,6 +34,7 @@ import os
 import secrets
 import stat
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -51,6 +57,20 @@ _NONCE = 12
 
 class VaultError(ConfigError):
     """The key is missing, unsafe or not the one the queue was written with."""
+
+
+@dataclass(frozen=True)
+class KeySource:
+    """Where one kind of key is looked for: a variable, a keyring name, a file in the home."""
+
+    what: str  # "queue key", "audit key": for messages
+    env: str
+    keyring_name: str
+    file: Path
+
+
+QUEUE = KeySource("queue key", ENV, KEYRING_NAME, KEY_FILE)
+AUDIT = KeySource("audit key", "ROBOT_AUDIT_KEY", "audit-key", Path("keys") / "audit.key")
 
 
 def new_key() -> str:
@@ -139,22 +159,34 @@ class Vault:
                              "(altered, or copied from another row); it was not used") from exc
 
 
-def load_key(home: Path) -> tuple[bytes, str]:
-    """The key and where it came from: ``ROBOT_KEY``, the keyring, else the key file."""
-    text = os.environ.get(ENV, "").strip()
+def load_key(home: Path, source: KeySource = QUEUE) -> tuple[bytes, str]:
+    """The key and where it came from: ``ROBOT_KEY``, the keyring, else the key file
+    (made on first use)."""
+    found = find_key(home, source)
+    if found is not None:
+        return found
+    path = home / source.file
+    _create_key_file(path)
+    return _read_key_file(path, source), str(path)
+
+
+def find_key(home: Path, source: KeySource) -> tuple[bytes, str] | None:
+    """As ``load_key``, but None where no key is: nothing is made (a checker never invents
+    the key it checks with)."""
+    text = os.environ.get(source.env, "").strip()
     if text:
-        return parse_key(text, ENV), ENV
-    text = _from_keyring() or ""
+        return parse_key(text, source.env), source.env
+    text = _from_keyring(source.keyring_name) or ""
     if text.strip():
-        where = f"the keyring ({KEYRING_SERVICE}/{KEYRING_NAME})"
+        where = f"the keyring ({KEYRING_SERVICE}/{source.keyring_name})"
         return parse_key(text, where), where
-    path = home / KEY_FILE
+    path = home / source.file
     if not path.exists():
-        _create_key_file(path)
-    return _read_key_file(path), str(path)
+        return None
+    return _read_key_file(path, source), str(path)
 
 
-def _from_keyring() -> str | None:
+def _from_keyring(name: str = KEYRING_NAME) -> str | None:
     """The keyring's key, or None: no keyring package, no backend, an error, or no answer
     within ``KEYRING_TIMEOUT_S`` (a locked keyring may wait for a password nobody types)."""
     answer: list[str | None] = []
@@ -163,7 +195,7 @@ def _from_keyring() -> str | None:
         try:
             import keyring  # noqa: PLC0415 - optional; many servers have no keyring at all
 
-            answer.append(keyring.get_password(KEYRING_SERVICE, KEYRING_NAME))
+            answer.append(keyring.get_password(KEYRING_SERVICE, name))
         except Exception:  # any backend failure means "no keyring here"
             answer.append(None)
 
@@ -173,20 +205,21 @@ def _from_keyring() -> str | None:
     return answer[0] if answer else None
 
 
-def _read_key_file(path: Path) -> bytes:
+def _read_key_file(path: Path, source: KeySource = QUEUE) -> bytes:
+    what = source.what
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError as exc:
-        raise VaultError(f"{path}: cannot read the queue key ({exc.strerror})") from exc
+        raise VaultError(f"{path}: cannot read the {what} ({exc.strerror})") from exc
     try:
         info = os.fstat(fd)
         if info.st_mode & 0o077:
-            raise VaultError(f"{path}: the queue key is readable by other users (mode "
+            raise VaultError(f"{path}: the {what} is readable by other users (mode "
                              f"{stat.S_IMODE(info.st_mode):04o}); refusing it. Run "
                              f"chmod 600 {path} if nobody else could have copied it, "
                              "else make a new key")
         if info.st_uid != os.getuid():
-            raise VaultError(f"{path}: the queue key belongs to another user; refusing it")
+            raise VaultError(f"{path}: the {what} belongs to another user; refusing it")
         text = os.read(fd, 4096).decode("ascii", errors="replace")
     finally:
         os.close(fd)

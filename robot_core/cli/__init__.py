@@ -12,6 +12,7 @@ from robot_core.cli.app import main
 # name: (module, the first sentence of its help). ``tests/unit/test_cli_startup.py`` keeps it
 # true: every command is here, with its own help's first sentence.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": ("robot_core.cli.audit", "Check the audit trails runs left."),
     "capture": ("robot_core.cli.capture",
                 "Save a template image of a screen region and add TARGET to APP's selector map."),
     "check": ("robot_core.cli.check",
@@ -25,6 +26,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("robot_core.cli.validate", "Each bot with its description, driver and app."),
     "new": ("robot_core.cli.new",
             "Write bots/BOT.yaml, selectors/APP.yaml, a sample case file and a test of the bot."),
+    "prune": ("robot_core.cli.prune",
+              "Remove old runs' screenshots, traces and reports; keep their audit trails,"
+              " anchors, results and summaries."),
     "queue": ("robot_core.cli.queue", "Look at and act on the work queue."),
     "report": ("robot_core.cli.report",
                "Write the HTML report of RUN (a run id or a run folder); print its path."),

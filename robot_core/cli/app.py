@@ -172,7 +172,7 @@ class RobotGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise  # click's own: usage errors keep click's message and code
         except KeyboardInterrupt:
-            err.print(f"[yellow]stopped ({_signal_name()}); what was done is kept[/yellow]",
+            err.print(f"[yellow]stopped ({signal_name()}); what was done is kept[/yellow]",
                       highlight=False)
             sys.exit(STOP.exit_code)
         except BrokenPipeError:
@@ -184,7 +184,8 @@ class RobotGroup(click.Group):
             crashed(exc)
 
 
-def _signal_name() -> str:
+def signal_name() -> str:
+    """The name of the signal that asked to stop (SIGINT when none did: a KeyboardInterrupt)."""
     return signal.Signals(STOP.signum).name if STOP.signum else "SIGINT"
 
 

@@ -130,21 +130,25 @@ def status(bot_name: str | None) -> None:
 
 
 def _status(bot_name: str | None) -> None:
+    """One row per batch: what it added, what it found already queued, and the states of
+    the cases it added. Each case is counted once, under the batch that queued it."""
     store = _store()
     try:
         counts = store.counts(bot_name)
-        batches = {b.id: b for b in store.batches(bot_name)}
+        batches = sorted(store.batches(bot_name), key=lambda b: b.id)
     finally:
         store.close()
     # conflict: rows of that file that changed a case already entered (not typed again)
-    table = Table("bot", "batch", "file", *[s.value for s in Status], "conflict",
-                  title="queue")
-    for (bot, batch), by_state in counts.items():
-        found = batches.get(batch)
-        table.add_row(bot, str(batch), Path(found.source).name if found else "",
-                      *[str(by_state.get(s, 0) or "") for s in Status],
-                      str(found.conflicts or "") if found else "")
+    table = Table("bot", "batch", "file", "new", "already queued", *[s.value for s in Status],
+                  "conflict", title="queue")
+    for batch in batches:
+        by_state = counts.get((batch.bot, batch.id), {})
+        table.add_row(batch.bot, str(batch.id), Path(batch.source).name, str(batch.new),
+                      str(batch.duplicates), *[str(by_state.get(s, 0) or "") for s in Status],
+                      str(batch.conflicts or ""))
     console.print(table)
+    total = sum(n for per in counts.values() for n in per.values())
+    console.print(f"{total} case(s) queued, each counted once", highlight=False)
 
 
 @queue.command("list")

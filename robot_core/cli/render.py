@@ -7,7 +7,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from robot_core.cli.app import console
+from robot_core.evidence.report import REPORT
 from robot_core.outcome import CaseResult, RunOutcome, Status, shown
+from robot_core.run.session import Ending
 
 STYLE = {Status.DONE: "green", Status.BUSINESS_FAILED: "yellow", Status.FAILED: "red",
          Status.PENDING: "dim", Status.IN_PROGRESS: "cyan", Status.UNCERTAIN: "magenta",
@@ -88,3 +90,29 @@ def deferred(outcome: RunOutcome) -> None:
                       f"again from {outcome.meta['next_try'][:16].replace('T', ' ')} UTC: "
                       f"robot work {outcome.bot} (or the daemon's next pass) takes them then",
                       highlight=False, soft_wrap=True)
+
+
+def tell(ending: Ending) -> None:
+    """However a run ended: its table and counts, and where its report, results and
+    evidence are (or why one is missing)."""
+    if ending.outcome is not None:
+        render(ending.outcome)
+    elif ending.batch is None:
+        console.print("no case was queued or entered", highlight=False)
+    if ending.paths is None:
+        return
+    root = ending.paths.root
+    report = root / REPORT
+    results = ending.paths.results
+    shown_report = str(report) if report.is_file() else \
+        f"not written; robot report {root.name} writes it"
+    console.print(f"report:   {shown_report}", highlight=False, soft_wrap=True)
+    if ending.results_written and results.is_file():
+        shown_results = str(results)
+    elif ending.batch is not None:
+        shown_results = (f"not written (stopped); robot queue export --batch {ending.batch.id}"
+                         f" {results} writes them")
+    else:
+        shown_results = "none (nothing was queued)"
+    console.print(f"results:  {shown_results}", highlight=False, soft_wrap=True)
+    console.print(f"evidence: {root}", highlight=False, soft_wrap=True)

@@ -12,8 +12,10 @@ import click
 
 from robot_core.cli.app import console, main
 from robot_core.errors import ConfigError
+from robot_core.evidence.anchor import checking_key
 from robot_core.evidence.report import build_report
 from robot_core.home import robot_home
+from robot_core.queue import open_store
 
 
 def run_folder(run: str) -> Path:
@@ -33,5 +35,11 @@ def run_folder(run: str) -> Path:
 @click.argument("run")
 def report(run: str) -> None:
     """Write the HTML report of RUN (a run id or a run folder); print its path."""
-    written = build_report(run_folder(run))  # ConfigError: exit 3 (errors.EXIT_CODES)
+    folder = run_folder(run)  # ConfigError: exit 3 (errors.EXIT_CODES)
+    store = open_store(robot_home())  # the chain is checked as ``robot audit verify`` does
+    try:
+        anchor = store.audit_anchor(folder.name)
+    finally:
+        store.close()
+    written = build_report(folder, checking_key(robot_home()), anchor)
     console.print(str(written), highlight=False, soft_wrap=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -9,16 +10,16 @@ from typing import Any, NoReturn
 import click
 from rich.markup import escape
 
-from robot_core.cli.app import STOP, console, err, main
+from robot_core.cli.app import STOP, console, err, main, signal_name
 from robot_core.cli.bots import load_named
 from robot_core.cli.debugging import debug_flags, debug_options, render_dry, warn_unsupported
-from robot_core.cli.render import ProgressReport, render
-from robot_core.errors import ApplicationError, CaseDataError, exit_code
+from robot_core.cli.render import ProgressReport, tell
+from robot_core.errors import EXIT_SYSTEM, ApplicationError, CaseDataError, exit_code
 from robot_core.home import robot_home
 from robot_core.intake import CaseStream, Intake, collect, open_cases
 from robot_core.run.dryrun import dry_run
 from robot_core.run.ingest import Ingested
-from robot_core.run.session import RunOptions, run_direct, run_file
+from robot_core.run.session import Ending, RunOptions, run_direct, run_file
 from robot_core.script.model import BotScript
 
 
@@ -56,28 +57,47 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
     if debug.dry_run:
         assert intake is not None
         _dry(bot, intake, options)
+    ending = Ending()  # filled as the run goes: told however it ends
     try:
         with ProgressReport() as report:
             if intake is not None:
                 report.expect(_capped(len(intake.rows), limit))
                 with STOP.graceful():
-                    outcome, paths = run_direct(bot, intake, options, report, STOP.requested)
+                    run_direct(bot, intake, options, report, STOP.requested, ending=ending)
             else:
-                outcome, paths, _ = run_file(
-                    bot, cases, options, report, STOP,
-                    on_batch=lambda b: _batch_taken(b, limit, report, debug.case))
+                run_file(bot, cases, options, report, STOP, ending=ending,
+                         on_batch=lambda b: _batch_taken(b, limit, report, debug.case))
     except ApplicationError as exc:
         err.print(f"[red]the application could not be started:[/red] {escape(str(exc))}",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
+        tell(ending)
         sys.exit(exit_code(exc))
+    except KeyboardInterrupt:  # a stop at once (StopRequested): still tell what was done
+        err.print(f"[yellow]stopped ({signal_name()}){_where(ending)}; what was done is "
+                  "kept[/yellow]", highlight=False, soft_wrap=True)
+        tell(ending)
+        sys.exit(STOP.exit_code)
+    except Exception:  # another error or a bug: what was done first, then its one line
+        if ending.paths is not None:
+            with contextlib.suppress(Exception):
+                tell(ending)
+        raise
     finally:
         cases.close()
-    render(outcome)
-    console.print(f"evidence: {paths.root}", highlight=False, soft_wrap=True)
-    console.print(f"results:  {paths.results}", highlight=False, soft_wrap=True)
-    if (paths.root / "report.html").is_file():
-        console.print(f"report:   {paths.root / 'report.html'}", highlight=False, soft_wrap=True)
-    sys.exit(outcome.exit_code)
+    if STOP.requested():
+        err.print(f"[yellow]stopped ({signal_name()}) after the case in hand; the cases "
+                  f"not entered stay queued: robot work {bot.name} carries on[/yellow]",
+                  highlight=False, soft_wrap=True)
+    tell(ending)
+    sys.exit(ending.outcome.exit_code if ending.outcome else EXIT_SYSTEM)
+
+
+def _where(ending: Ending) -> str:
+    if ending.stopped_in == "queue":
+        return " while queueing: nothing was queued"
+    if ending.stopped_in == "results":
+        return " while writing the results workbook"
+    return ""
 
 
 def _dry(bot: BotScript, intake: Intake, options: RunOptions) -> NoReturn:

@@ -22,6 +22,7 @@ from robot_core.daemon.night import NightReport, NightRun
 from robot_core.daemon.paths import DaemonPaths
 from robot_core.daemon.schedule import Schedule, bot_path, load_schedules
 from robot_core.errors import AlreadyRunningError, BotScriptError
+from robot_core.evidence.anchor import audit_key, seal
 from robot_core.evidence.audit import AuditTrail
 from robot_core.home import new_run_id, project_dir, robot_home
 from robot_core.queue import open_store
@@ -81,7 +82,8 @@ def fire(schedule: Schedule, log: Events, stopping: threading.Event,
         trails: list[AuditTrail] = []
 
         def open_events() -> Events:
-            trails.append(AuditTrail(run_dir / "audit.jsonl", run_id=run_id, bot=bot.name))
+            trails.append(AuditTrail(run_dir / "audit.jsonl", audit_key(paths.home),
+                                     run_id=run_id, bot=bot.name))
             return Tee(trails[0], log, schedule=schedule.name)
 
         store = open_store(paths.home)
@@ -92,9 +94,13 @@ def fire(schedule: Schedule, log: Events, stopping: threading.Event,
             return NightRun(ctx, run_dir, stopping, ignore_window).run()
         finally:
             ledger.close()
-            store.close()
-            for trail in trails:
-                trail.close()
+            try:
+                for trail in trails:  # anchored: robot audit verify can tell a cut tail
+                    seal(trail, store, run_id, bot.name)
+            finally:
+                store.close()
+                for trail in trails:
+                    trail.close()
 
 
 @contextmanager

@@ -1,7 +1,11 @@
 """The audit trail: one structlog JSON-lines file per run, masked and hash-chained.
 
-Every line carries the hash of the line before it (``prev``) and its own (``hash``), so a
-deleted or edited line breaks the chain: ``verify_chain`` finds where. Secrets (passwords,
+Every line carries the hash of the line before it (``prev``) and its own (``hash``, plain
+SHA-256), so a deleted or edited line breaks the chain. Each line is also keyed: ``mac`` is
+``<key id>:<HMAC-SHA256 of the hash>`` with the audit key (``vault.AUDIT``), which lives
+outside the run folder, so a chain recomputed after an edit is told from the one written.
+At the run's end its line count and last hash are anchored in the queue database, so a cut
+tail or an appended line shows too. ``evidence/verify.py`` checks all of it. Secrets (passwords,
 My Numbers) are replaced before a line is written: by field (``value`` of a secret step)
 and by content (any known secret value, wherever it appears).
 """
@@ -9,6 +13,7 @@ and by content (any known secret value, wherever it appears).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import threading
 from collections.abc import Callable, Iterable, MutableMapping
@@ -19,7 +24,7 @@ from typing import IO, Any
 import structlog
 
 from robot_core.private import open_append, private_dir
-from robot_core.vault import MASK
+from robot_core.vault import MASK, key_id
 
 GENESIS = "0" * 64
 EventDict = MutableMapping[str, Any]
@@ -98,10 +103,14 @@ def _mask_windows(text: str, length: int, secrets: set[str]) -> str:
 
 
 class HashChain:
-    """Processor and renderer: JSON with ``prev`` and ``hash`` linking each line to the last."""
+    """Processor and renderer: JSON with ``prev`` and ``hash`` linking each line to the last,
+    and ``mac`` keying it when a key is given (a chain without one is an older robot's)."""
 
-    def __init__(self, prev: str = GENESIS) -> None:
+    def __init__(self, prev: str = GENESIS, key: bytes | None = None, lines: int = 0) -> None:
         self.prev = prev
+        self.lines = lines
+        self._key = key
+        self._kid = key_id(key) if key else ""
         self._lock = threading.Lock()
 
     def __call__(self, _logger: object, _name: str, event: EventDict) -> str:
@@ -110,7 +119,20 @@ class HashChain:
             body = _canonical(event)
             digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
             self.prev = digest
-        return body[:-1] + f',"hash":"{digest}"}}'
+            self.lines += 1
+        if self._key is None:
+            return body[:-1] + f',"hash":"{digest}"}}'
+        return body[:-1] + f',"hash":"{digest}","mac":"{self._kid}:{mac(self._key, digest)}"}}'
+
+
+def mac(key: bytes, digest: str) -> str:
+    """The HMAC-SHA256 of a line's hash: what only a holder of the audit key can make."""
+    return hmac.new(key, digest.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def line_hash(event: EventDict) -> str:
+    """The plain SHA-256 of a parsed line without its ``hash`` and ``mac``."""
+    return hashlib.sha256(_canonical(event).encode("utf-8")).hexdigest()
 
 
 def _canonical(event: EventDict) -> str:
@@ -141,18 +163,25 @@ class _LineWriter:
 
 
 class AuditTrail:
-    """The audit file of one run; ``log`` is a bound structlog logger."""
+    """The audit file of one run; ``log`` is a bound structlog logger.
 
-    def __init__(self, path: Path, **context: Any) -> None:
+    ``audit_key`` keys every line (``vault.load_key(home, vault.AUDIT)``); without one the
+    lines are chained but unkeyed, as an older robot wrote them.
+    """
+
+    def __init__(self, path: Path, audit_key: bytes | None = None, **context: Any) -> None:
         private_dir(path.parent)
         self.path = path
         self.masker = SecretMasker()
-        prev = _last_hash(path)
+        self.key = audit_key  # the run's report checks the trail with it; never written
+        self.key_id = key_id(audit_key) if audit_key else ""
+        lines, prev = _last_hash(path)
         self._stream = open_append(path)  # 0600: it names cases, and who did what
+        self.chain = HashChain(prev, audit_key, lines)
         self.log: Any = structlog.wrap_logger(
             _LineWriter(self._stream),
             processors=[structlog.contextvars.merge_contextvars, _timestamp, self.masker,
-                        HashChain(prev)],
+                        self.chain],
             context_class=dict,
         ).bind(**context)
 
@@ -165,26 +194,31 @@ class AuditTrail:
         self._stream.close()
 
 
-def _last_hash(path: Path) -> str:
-    """Continue the chain of an existing file (a resumed run appends to it)."""
+def _last_hash(path: Path) -> tuple[int, str]:
+    """Continue the chain of an existing file (a resumed run appends to it): its line count
+    and last hash."""
     if not path.exists() or path.stat().st_size == 0:
-        return GENESIS
-    last = path.read_text(encoding="utf-8").rstrip("\n").rsplit("\n", 1)[-1]
-    return str(json.loads(last)["hash"])
+        return 0, GENESIS
+    text = path.read_text(encoding="utf-8").rstrip("\n")
+    return text.count("\n") + 1, str(json.loads(text.rsplit("\n", 1)[-1])["hash"])
 
 
 def verify_chain(path: Path) -> int | None:
-    """Check the hash chain; return the 1-based number of the first bad line, or None."""
+    """Check the plain hash chain; return the 1-based number of the first bad line, or None.
+
+    The key and the anchor are checked by ``evidence.verify.verify_audit``, which says what
+    kind of damage it found; this is the quick structural check.
+    """
     prev = GENESIS
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             try:
                 event = json.loads(line)
                 claimed = event.pop("hash")
-            except (ValueError, KeyError):
+                event.pop("mac", None)
+            except (ValueError, KeyError, AttributeError):
                 return number
-            digest = hashlib.sha256(_canonical(event).encode("utf-8")).hexdigest()
-            if event.get("prev") != prev or digest != claimed:
+            if event.get("prev") != prev or line_hash(event) != claimed:
                 return number
             prev = claimed
     return None

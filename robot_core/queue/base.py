@@ -156,6 +156,22 @@ class Batch:
     changes: list[Change] = field(default_factory=list, compare=False)
 
 
+@dataclass(frozen=True)
+class AuditAnchor:
+    """What a run's audit trail was when the run ended, kept away from the run folder.
+
+    ``lines`` and ``last_hash`` let a check tell a cut tail or an appended line; ``key_id``
+    names the audit key that keyed it ("" for an unkeyed trail).
+    """
+
+    run_id: str
+    bot: str
+    lines: int
+    last_hash: str
+    key_id: str
+    anchored_at: datetime | None = None
+
+
 class Store(Protocol):
     """A durable queue. Every method is atomic; ``QueueError`` when the database fails."""
 
@@ -239,7 +255,20 @@ class Store(Protocol):
         """Batches, newest first."""
 
     def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[Status, int]]:
-        """{(bot, batch): {state: n}}."""
+        """{(bot, batch): {state: n}}: each item once, under the batch that first queued it.
+
+        A batch whose every case was already queued has no entry (its ``duplicates`` say
+        how many it named); a re-ingest never counts a case again.
+        """
+
+    def anchor_audit(self, anchor: AuditAnchor) -> None:
+        """Keep (or, for a resumed run, move forward) the anchor of ``anchor.run_id``."""
+
+    def audit_anchor(self, run_id: str) -> AuditAnchor | None:
+        """The anchor of one run, or None (it never ended cleanly, or is older)."""
+
+    def audit_anchors(self) -> list[AuditAnchor]:
+        """Every anchor, by run id."""
 
     def retry(self, ids: Sequence[int] = (), states: Sequence[Status] = (),
               bot: str | None = None) -> int:

@@ -38,10 +38,11 @@ from robot_core.queue.base import (
 )
 from robot_core.queue.postgres_changes import chunk_changes
 from robot_core.queue.postgres_schema import MIGRATIONS
+from robot_core.queue.postgres_side import LEASE as _LEASE
+from robot_core.queue.postgres_side import PostgresSideTables
 from robot_core.queue.rows import (
     erased_error,
     item_filter,
-    pick_slot,
     sql_states,
     tally,
     to_batch,
@@ -52,7 +53,6 @@ _MIGRATION_LOCK = 0x726F626F74  # "robot": one advisory lock key for schema chan
 # Written out, not a parameter, so the planner can use the partial index items_ready.
 _CLAIMABLE = ", ".join(f"'{state.value}'" for state in CLAIMABLE)
 _CHUNK = 500  # rows sent to the server per round trip while a batch streams in
-_LEASE = "now() + make_interval(secs => %s)"
 # The sealed secrets of an item, erased (JSON null) if it has any; see queue/base.py.
 _ERASE = ("payload = CASE WHEN jsonb_typeof(payload->'sealed') = 'string'"
           " THEN jsonb_set(payload, '{sealed}', 'null'::jsonb) ELSE payload END")
@@ -70,7 +70,7 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
-class PostgresStore:
+class PostgresStore(PostgresSideTables):
     """``Store`` on a PostgreSQL database shared by many machines."""
 
     def __init__(self, url: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
@@ -266,40 +266,6 @@ class PostgresStore:
                             (Status.UNCERTAIN.value, dead))
         return len(dead)
 
-    def take_slot(self, app: str, limit: int, owner: str, lease_s: float, host: str,
-                  is_alive: Callable[[str], bool]) -> bool:
-        """The lowest free slot below ``limit``; two machines taking the same one collide on
-        the key, and the one that loses finds none free (``ON CONFLICT DO NOTHING``)."""
-        with self._tx() as cur:
-            cur.execute("DELETE FROM session_slots WHERE expires < now()")
-            rows = cur.execute("SELECT slot, owner FROM session_slots WHERE app = %s"
-                               " FOR UPDATE", (app,)).fetchall()
-            held, dead, free = pick_slot(rows, limit, owner, host, is_alive)
-            if held:
-                cur.execute("UPDATE session_slots SET expires = " + _LEASE +
-                            " WHERE app = %s AND owner = %s", (lease_s, app, owner))
-                return True
-            if dead:
-                cur.execute("DELETE FROM session_slots WHERE app = %s AND slot = ANY(%s)",
-                            (app, dead))
-            if free is None:
-                return False
-            return cur.execute("INSERT INTO session_slots (app, slot, owner, expires)"
-                               " VALUES (%s, %s, %s, " + _LEASE + ") ON CONFLICT DO NOTHING",
-                               (app, free, owner, lease_s)).rowcount == 1
-
-    def keep_slot(self, app: str, owner: str, lease_s: float) -> bool:
-        """Push the slot's expiry forward."""
-        with self._tx() as cur:
-            return cur.execute("UPDATE session_slots SET expires = " + _LEASE +
-                               " WHERE app = %s AND owner = %s",
-                               (lease_s, app, owner)).rowcount == 1
-
-    def free_slot(self, app: str, owner: str) -> None:
-        """Delete the owner's slot."""
-        with self._tx() as cur:
-            cur.execute("DELETE FROM session_slots WHERE app = %s AND owner = %s", (app, owner))
-
     def retry(self, ids: Sequence[int] = (), states: Sequence[Status] = (),
               bot: str | None = None) -> int:
         """Final items back to pending, attempts reset."""
@@ -388,11 +354,9 @@ class PostgresStore:
     def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[Status, int]]:
         """Items per state for each (bot, batch)."""
         out: dict[tuple[str, int], dict[Status, int]] = {}
-        for row in self._read("SELECT i.bot, b.batch, i.state, count(*) AS n FROM items i"
-                              " JOIN batch_items b ON b.item = i.id"
-                              " WHERE (%s::text IS NULL OR i.bot = %s)"
-                              " GROUP BY i.bot, b.batch, i.state ORDER BY i.bot, b.batch",
-                              (bot, bot)):
+        for row in self._read("SELECT bot, batch, state, count(*) AS n FROM items"
+                              " WHERE (%s::text IS NULL OR bot = %s)"
+                              " GROUP BY bot, batch, state ORDER BY bot, batch", (bot, bot)):
             out.setdefault((row["bot"], row["batch"]), {})[Status(row["state"])] = row["n"]
         return out
 

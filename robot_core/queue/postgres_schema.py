@@ -55,4 +55,11 @@ MIGRATIONS: tuple[str, ...] = (
         app TEXT NOT NULL, slot INTEGER NOT NULL, owner TEXT NOT NULL,
         expires TIMESTAMPTZ NOT NULL, PRIMARY KEY (app, slot));
     """,
+    # 5: each run's audit trail as it ended (evidence/verify.py checks the file against it)
+    """
+    CREATE TABLE audit_anchors (
+        run_id TEXT PRIMARY KEY, bot TEXT NOT NULL, lines BIGINT NOT NULL,
+        last_hash TEXT NOT NULL, key_id TEXT NOT NULL,
+        anchored_at TIMESTAMPTZ NOT NULL DEFAULT now());
+    """,
 )

@@ -13,7 +13,16 @@ from typing import Any
 
 from robot_core.errors import SecretsErased
 from robot_core.outcome import Status
-from robot_core.queue.base import CONFLICT, CORRECTED, Batch, Change, Item, NewItem, change_kind
+from robot_core.queue.base import (
+    CONFLICT,
+    CORRECTED,
+    AuditAnchor,
+    Batch,
+    Change,
+    Item,
+    NewItem,
+    change_kind,
+)
 
 
 def now() -> datetime:
@@ -114,6 +123,13 @@ def correction_sql(mark: str, now_sql: str) -> str:
             " error_kind = {m}, error = {m}, screenshot = {m}, outputs = '{{}}',"
             " was_uncertain = {f}, updated_at = {now} WHERE bot = {m} AND key = {m}"
             ).format(m=mark, now=now_sql, f="0" if mark == "?" else "false")
+
+
+def to_anchor(row: Mapping[str, Any]) -> AuditAnchor:
+    """An ``audit_anchors`` row as an ``AuditAnchor``."""
+    return AuditAnchor(run_id=row["run_id"], bot=row["bot"], lines=int(row["lines"]),
+                       last_hash=row["last_hash"], key_id=row["key_id"],
+                       anchored_at=when(row["anchored_at"]))
 
 
 def sql_states(states: Iterable[Status]) -> str:

@@ -16,7 +16,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,6 @@ from robot_core.queue.rows import (
     correction_sql,
     erased_error,
     item_filter,
-    pick_slot,
     sql_states,
     tally,
     to_batch,
@@ -46,6 +45,7 @@ from robot_core.queue.rows import (
 )
 from robot_core.queue.rows import now as _now
 from robot_core.queue.sqlite_schema import MIGRATIONS
+from robot_core.queue.sqlite_side import SQLiteSideTables, _ts
 
 # The sealed secrets of an item, erased (JSON null) if it has any; see queue/base.py.
 _ERASE = ("payload = CASE WHEN json_type(payload, '$.sealed') = 'text'"
@@ -55,15 +55,11 @@ _FINAL = sql_states(FINAL_STATES)
 _CORRECT = correction_sql("?", "?")
 
 
-def _ts(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value else None
-
-
 def _as_dict(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
     return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteSideTables):
     """``Store`` on one SQLite file."""
 
     def __init__(self, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
@@ -279,40 +275,6 @@ class SQLiteStore:
                            (Status.UNCERTAIN.value, _ts(_now()), item_id))
         return len(dead)
 
-    def take_slot(self, app: str, limit: int, owner: str, lease_s: float, host: str,
-                  is_alive: Callable[[str], bool]) -> bool:
-        """The lowest free slot number below ``limit`` (the key makes two takers collide)."""
-        now = _now()
-        expires = _ts(now + timedelta(seconds=lease_s))
-        with self._tx() as db:
-            db.execute("DELETE FROM session_slots WHERE expires < ?", (_ts(now),))
-            rows = db.execute("SELECT slot, owner FROM session_slots WHERE app = ?",
-                              (app,)).fetchall()
-            held, dead, free = pick_slot(rows, limit, owner, host, is_alive)
-            if held:
-                db.execute("UPDATE session_slots SET expires = ? WHERE app = ? AND"
-                           " owner = ?", (expires, app, owner))
-                return True
-            for slot in dead:
-                db.execute("DELETE FROM session_slots WHERE app = ? AND slot = ?", (app, slot))
-            if free is None:
-                return False
-            db.execute("INSERT INTO session_slots (app, slot, owner, expires)"
-                       " VALUES (?, ?, ?, ?)", (app, free, owner, expires))
-            return True
-
-    def keep_slot(self, app: str, owner: str, lease_s: float) -> bool:
-        """Push the slot's expiry forward."""
-        expires = _ts(_now() + timedelta(seconds=lease_s))
-        with self._tx() as db:
-            return db.execute("UPDATE session_slots SET expires = ? WHERE app = ? AND owner = ?",
-                              (expires, app, owner)).rowcount == 1
-
-    def free_slot(self, app: str, owner: str) -> None:
-        """Delete the owner's slot."""
-        with self._tx() as db:
-            db.execute("DELETE FROM session_slots WHERE app = ? AND owner = ?", (app, owner))
-
     def retry(self, ids: Sequence[int] = (), states: Sequence[Status] = (),
               bot: str | None = None) -> int:
         """Final items back to pending, attempts reset."""
@@ -401,10 +363,9 @@ class SQLiteStore:
     def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[Status, int]]:
         """Items per state for each (bot, batch)."""
         out: dict[tuple[str, int], dict[Status, int]] = {}
-        for row in self._read("SELECT i.bot, b.batch, i.state, COUNT(*) AS n FROM items i"
-                              " JOIN batch_items b ON b.item = i.id"
-                              " WHERE (? IS NULL OR i.bot = ?) GROUP BY i.bot, b.batch, i.state"
-                              " ORDER BY i.bot, b.batch", (bot, bot)):
+        for row in self._read("SELECT bot, batch, state, COUNT(*) AS n FROM items"
+                              " WHERE (? IS NULL OR bot = ?) GROUP BY bot, batch, state"
+                              " ORDER BY bot, batch", (bot, bot)):
             out.setdefault((row["bot"], row["batch"]), {})[Status(row["state"])] = row["n"]
         return out
 

@@ -53,4 +53,10 @@ MIGRATIONS: tuple[str, ...] = (
         app TEXT NOT NULL, slot INTEGER NOT NULL, owner TEXT NOT NULL, expires TEXT NOT NULL,
         PRIMARY KEY (app, slot));
     """,
+    # 6: each run's audit trail as it ended (evidence/verify.py checks the file against it)
+    """
+    CREATE TABLE audit_anchors (
+        run_id TEXT PRIMARY KEY, bot TEXT NOT NULL, lines INTEGER NOT NULL,
+        last_hash TEXT NOT NULL, key_id TEXT NOT NULL, anchored_at TEXT NOT NULL);
+    """,
 )

@@ -10,6 +10,11 @@ queueing is abandoned at once (its one transaction rolls back: nothing half-queu
 entering, the case in hand is finished first; a results workbook that cannot be finished
 within a short grace is dropped (the one already there stays; ``robot queue export`` writes
 it later from the queue, where everything done stays done).
+
+However a run ends, it ends the same way (``_close``): a ``run_finished`` line, the audit
+trail closed and anchored in the queue database (``evidence/anchor.py``), the HTML report.
+An ``Ending`` the caller passes is filled as the run goes, so the console can tell the
+outcome even when the run ended by an exception (the application down, a stop).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Protocol
 from robot_core import credentials as creds
 from robot_core.drivers import Driver, make_driver
 from robot_core.errors import ConfigError
+from robot_core.evidence.anchor import audit_key, seal
 from robot_core.evidence.audit import AuditTrail
 from robot_core.evidence.export import batch_outcome, export_batch
 from robot_core.evidence.report import build_report
@@ -33,7 +39,8 @@ from robot_core.evidence.results import StopRequested, write_outcome
 from robot_core.home import RunPaths, new_run_id
 from robot_core.intake import CaseRow, CaseStream, Intake, open_cases
 from robot_core.outcome import CaseResult, RunOutcome, Status
-from robot_core.queue import Batch, Store, open_store
+from robot_core.queue import Batch, QueueError, Store, open_store
+from robot_core.queue.base import AuditAnchor
 from robot_core.run.debug import DebugOptions, make_runner
 from robot_core.run.ingest import Ingested, ingest_cases, record_changes
 from robot_core.run.runner import Runner
@@ -107,6 +114,18 @@ class Session:
     audit: AuditTrail
     runner: Runner
     vault: Vault  # one queue key per run: loaded once, for queueing and working alike
+    bot: str = ""
+
+
+@dataclass
+class Ending:
+    """How far a run got, filled as it goes: what the console tells however it ends."""
+
+    paths: RunPaths | None = None
+    batch: Batch | None = None
+    outcome: RunOutcome | None = None
+    results_written: bool = False
+    stopped_in: str = ""  # "queue" or "results" when a stop ended that phase
 
 
 def environment(bot: BotScript) -> dict[str, str]:
@@ -123,10 +142,10 @@ def open_session(bot: BotScript, options: RunOptions, driver: Driver | None = No
     secrets = creds.resolve(bot.credentials) if bot.credentials else None
     run_id = new_run_id(bot.name)
     paths = RunPaths.create(options.home, run_id)
-    audit = AuditTrail(paths.audit, run_id=run_id, bot=bot.name)
+    audit = AuditTrail(paths.audit, audit_key(options.home), run_id=run_id, bot=bot.name)
     driver = driver or _driver_for(bot, options)
     runner = make_runner(bot, driver, audit, paths, env, secrets, options.debug)
-    return Session(run_id, paths, audit, runner, Vault(options.home))
+    return Session(run_id, paths, audit, runner, Vault(options.home), bot.name)
 
 
 def _driver_for(bot: BotScript, options: RunOptions) -> Driver:
@@ -149,7 +168,7 @@ def _close_store(options: RunOptions, store: Store) -> None:
 
 def run_file(bot: BotScript, source: Path | CaseStream, options: RunOptions,
              progress: Progress | None = None, stop: Stopper | None = None,
-             on_batch: Callable[[Ingested], None] | None = None,
+             on_batch: Callable[[Ingested], None] | None = None, ending: Ending | None = None,
              ) -> tuple[RunOutcome, RunPaths, Batch]:
     """Ingest ``source`` as a batch, work it, write its results workbook.
 
@@ -157,14 +176,16 @@ def run_file(bot: BotScript, source: Path | CaseStream, options: RunOptions,
     before anything was written; ``robot run`` does so); it is read once, into the batch, and
     closed. ``on_batch`` hears of the batch once it is committed (its size is the run's, its
     ``summary`` names the rows that will fail and the corrections and conflicts).
+    ``ending`` is filled as the run goes, whether it returns or raises.
     """
-    stop = stop or NoStop()
+    stop, ending = stop or NoStop(), ending or Ending()
     with _opened(source, bot, stop) as cases:
         session = open_session(bot, options)  # checks the environment before writing anything
+        ending.paths = session.paths
         store = _open_store(options)
         try:
-            ingested = _ingest(bot, store, session, cases, stop)
-            batch = ingested.batch
+            ingested = _ingest(bot, store, session, cases, stop, ending)
+            batch = ending.batch = ingested.batch
             cases.close()  # read whole, into the batch: the file is let go before entering
             if on_batch:
                 on_batch(ingested)
@@ -172,8 +193,9 @@ def run_file(bot: BotScript, source: Path | CaseStream, options: RunOptions,
                 with stop.graceful():
                     _work(bot, store, session, options, batch.id, progress, stop.requested)
             finally:
-                _export(bot, store, session, batch, stop)
-            return batch_outcome(store, batch.id, session.run_id), session.paths, batch
+                _export(bot, store, session, batch, stop, ending)
+            assert ending.outcome is not None  # _export always tells it
+            return ending.outcome, session.paths, batch
         finally:
             _close_store(options, store)
 
@@ -191,13 +213,15 @@ def _opened(source: Path | CaseStream, bot: BotScript, stop: Stopper) -> Iterato
 
 
 def _ingest(bot: BotScript, store: Store, session: Session, cases: CaseStream,
-            stop: Stopper) -> Ingested:
+            stop: Stopper, ending: Ending) -> Ingested:
     try:
         with stop.abortable():
             ingested = ingest_cases(store, bot, cases, vault=session.vault)
     except BaseException as exc:  # a stop or an unreadable file: nothing was queued
+        if isinstance(exc, KeyboardInterrupt):
+            ending.stopped_in = "queue"
         session.audit.event("run_finished", stopped_in="queue", reason=type(exc).__name__)
-        session.audit.close()
+        _close(session, store)
         raise
     batch = ingested.batch
     session.audit.event("batch_ingested", batch=batch.id, source=str(cases.path),
@@ -209,17 +233,24 @@ def _ingest(bot: BotScript, store: Store, session: Session, cases: CaseStream,
 
 
 def _export(bot: BotScript, store: Store, session: Session, batch: Batch,
-            stop: Stopper) -> None:
+            stop: Stopper, ending: Ending) -> None:
+    """Write the results workbook; then, whatever happened, tell and close the run."""
     try:
         with stop.graceful("the results workbook"):
             export_batch(store, bot, batch.id, session.paths.results, session.run_id,
                          stop.deadline())
+        ending.results_written = True
     except StopRequested:
+        ending.stopped_in = "results"
         session.audit.event("results_dropped", batch=batch.id,
                             reason="stopped while writing; robot queue export writes them")
-        session.audit.close()
         raise
-    _finished(session, batch_outcome(store, batch.id, session.run_id))
+    finally:
+        try:
+            ending.outcome = batch_outcome(store, batch.id, session.run_id)
+        except QueueError:  # the queue itself failed: the run still closes its evidence
+            ending.outcome = None
+        _finished(session, ending.outcome or RunOutcome(session.run_id, bot.name), store)
 
 
 def work_queue(bot: BotScript, options: RunOptions, progress: Progress | None = None,
@@ -233,7 +264,7 @@ def work_queue(bot: BotScript, options: RunOptions, progress: Progress | None = 
             worked = _work(bot, store, session, options, batch, progress, stop)
         finally:
             session.audit.event("run_finished")
-            _close(session)
+            _close(session, store)
         return worked, session.paths
     finally:
         _close_store(options, store)
@@ -278,13 +309,17 @@ def retry_file(bot: BotScript, path: Path, options: RunOptions) -> tuple[Ingeste
 
 def run_direct(bot: BotScript, intake: Intake, options: RunOptions,
                progress: Progress | None = None, stop: Callable[[], bool] = lambda: False,
-               driver: Driver | None = None) -> tuple[RunOutcome, RunPaths]:
+               driver: Driver | None = None, ending: Ending | None = None,
+               ) -> tuple[RunOutcome, RunPaths]:
     """Run every case of ``intake`` without the queue; the workbook is written even on a crash.
 
     A row without a key runs under the key the queue would give it (``intake.case_key``).
+    The queue database keeps only the run's audit anchor.
     """
+    ending = ending or Ending()
     session = open_session(bot, options, driver)
-    outcome = RunOutcome(session.run_id, bot.name)
+    outcome = ending.outcome = RunOutcome(session.run_id, bot.name)
+    ending.paths = session.paths
     rows = intake.rows[: options.limit] if options.limit else intake.rows
     cases = [case.keyed(intake.path) for case in rows]
     session.audit.event("run_started", input=str(intake.path), cases=len(cases))
@@ -296,7 +331,12 @@ def run_direct(bot: BotScript, intake: Intake, options: RunOptions,
                             if c.row_number not in done]
         shown = dataclasses.replace(intake, rows=cases)
         write_outcome(session.paths.results, shown, outcome, bot.outputs, bot.secret_headers())
-        _finished(session, outcome)
+        ending.results_written = True
+        store = _open_store(options)
+        try:
+            _finished(session, outcome, store)
+        finally:
+            _close_store(options, store)
     return outcome, session.paths
 
 
@@ -319,18 +359,23 @@ def _direct(runner: Runner, cases: Iterable[CaseRow], outcome: RunOutcome,
             runner.close()
 
 
-def _finished(session: Session, outcome: RunOutcome) -> None:
+def _finished(session: Session, outcome: RunOutcome, store: Store) -> None:
     counts = outcome.counts()
     session.audit.event("run_finished", **{s.value: counts.get(s, 0) for s in Status},
                         exit_code=outcome.exit_code, results=str(session.paths.results))
-    _close(session)
+    _close(session, store)
 
 
-def _close(session: Session) -> None:
-    """Close the audit trail, then write the run's HTML report from it."""
-    session.audit.close()
+def _close(session: Session, store: Store) -> None:
+    """Close the audit trail and anchor it, then write the run's HTML report from it."""
+    anchor: AuditAnchor | None = None
     try:
-        build_report(session.paths.root)
+        anchor = seal(session.audit, store, session.run_id, session.bot)
+    except QueueError as exc:  # the trail is closed; without its anchor it reads as crashed
+        warnings.warn(f"the audit trail could not be anchored: {exc}", RuntimeWarning,
+                      stacklevel=2)
+    try:
+        build_report(session.paths.root, session.audit.key, anchor)
     except Exception as exc:
         warnings.warn(f"the run report could not be written: {exc}; "
                       f"robot report {session.run_id} tries again", RuntimeWarning, stacklevel=2)

@@ -143,7 +143,7 @@ class Worker:
                 case = self._case(item)  # before the browser: a wrong key stops here
                 if case is not None:
                     if not opened:
-                        self.runner.open()
+                        self._open(item)
                         opened = True
                     self._work(item, case)
                 worked += 1
@@ -165,6 +165,15 @@ class Worker:
                    for (_, batch), counts in self.store.counts(self.bot.name).items()
                    if self.batch is None or batch == self.batch
                    for state, n in counts.items())
+
+    def _open(self, item: Item) -> None:
+        """Open the application; if it will not open, the claimed item goes back pending
+        (nothing of it was typed), so the queue reads true while the system is down."""
+        try:
+            self.runner.open()
+        except BaseException:
+            self.store.release(item.id, self.owner, Status.PENDING)
+            raise
 
     def _case(self, item: Item) -> CaseRow | None:
         """The item's case, its secrets opened; None when the item was settled here."""

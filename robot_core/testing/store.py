@@ -23,6 +23,7 @@ from robot_core.queue.base import (
     CLAIMABLE,
     CORRECTED,
     ERASES_SECRETS,
+    AuditAnchor,
     Batch,
     Change,
     Item,
@@ -56,6 +57,7 @@ class MemoryStore:
         self._batches: dict[int, Batch] = {}
         self._members: dict[int, list[_Member]] = {}
         self._slots: dict[tuple[str, int], tuple[str, datetime]] = {}  # (app, n): owner, expiry
+        self._anchors: dict[str, AuditAnchor] = {}
 
     # -- writing ---------------------------------------------------------------------------
     def add_batch(self, bot: str, source: str, checksum: str, sheet: str,
@@ -353,16 +355,29 @@ class MemoryStore:
                     if bot is None or b.bot == bot]
 
     def counts(self, bot: str | None = None) -> dict[tuple[str, int], dict[Status, int]]:
-        """Items per state for each (bot, batch) they belong to."""
+        """Items per state, each under the (bot, batch) that first queued it."""
         out: dict[tuple[str, int], dict[Status, int]] = {}
         with self._lock:
-            for batch_id in sorted(self._members):
-                for member in self._members[batch_id]:
-                    item = self._items[member.item]
-                    if bot is None or item.bot == bot:
-                        per = out.setdefault((item.bot, batch_id), {})
-                        per[item.state] = per.get(item.state, 0) + 1
+            for item in sorted(self._items.values(), key=lambda i: (i.bot, i.batch)):
+                if bot is None or item.bot == bot:
+                    per = out.setdefault((item.bot, item.batch), {})
+                    per[item.state] = per.get(item.state, 0) + 1
         return out
+
+    def anchor_audit(self, anchor: AuditAnchor) -> None:
+        """Keep the run's anchor; a resumed run's moves it forward."""
+        with self._lock:
+            self._anchors[anchor.run_id] = replace(anchor, anchored_at=now())
+
+    def audit_anchor(self, run_id: str) -> AuditAnchor | None:
+        """One run's anchor, or None."""
+        with self._lock:
+            return self._anchors.get(run_id)
+
+    def audit_anchors(self) -> list[AuditAnchor]:
+        """Every anchor, by run id."""
+        with self._lock:
+            return [self._anchors[k] for k in sorted(self._anchors)]
 
     def close(self) -> None:
         """Nothing to release; what is stored stays readable (tests look at it afterwards)."""

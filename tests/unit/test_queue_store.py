@@ -22,7 +22,7 @@ from robot_core.evidence.audit import MASK
 from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
 from robot_core.queue import open_store
-from robot_core.queue.base import Item, NewItem, QueueError, Store
+from robot_core.queue.base import AuditAnchor, Item, NewItem, QueueError, Store
 from robot_core.queue.payload import Sealer, from_payload, to_payload
 from robot_core.queue.postgres_schema import MIGRATIONS as PG_MIGRATIONS
 from robot_core.queue.postgres import PostgresStore
@@ -531,3 +531,30 @@ def test_session_slots_are_bounded_kept_and_freed(store: Store) -> None:
     assert store.take_slot("reg", 2, "hostC:1", 0.05, "hostC", is_alive)
     time.sleep(0.2)  # hostC:1's lease ran out: its slot is free for anyone
     assert store.take_slot("reg", 2, "hostB:7", 60, "hostB", is_alive)
+
+
+def test_counts_each_case_once_under_the_batch_that_queued_it(store: Store) -> None:
+    """A re-ingest that adds nothing has no counts of its own; one that adds a case counts
+    only that case: the counts sum to the items in the queue, never more."""
+    first = store.add_batch("bot", "a.xlsx", "sum", "s", ["h"], _items(["A", "B", "C"]))
+    again = store.add_batch("bot", "a.xlsx", "sum", "s", ["h"], _items(["A", "B", "C"]))
+    more = store.add_batch("bot", "b.xlsx", "sum", "s", ["h"], _items(["C", "D"]))
+    counts = store.counts("bot")
+    assert counts == {("bot", first.id): {Status.PENDING: 3},
+                      ("bot", more.id): {Status.PENDING: 1}}
+    assert (again.new, again.duplicates) == (0, 3)
+    assert sum(n for per in counts.values() for n in per.values()) == len(store.items("bot"))
+
+
+def test_audit_anchors_are_kept_and_moved_forward(store: Store) -> None:
+    """An anchor reads back as written; anchoring the same run again (a resumed run) moves
+    it forward instead of adding a second; an unknown run has none."""
+    store.anchor_audit(AuditAnchor("run-1", "bot", 10, "a" * 64, "kid1"))
+    store.anchor_audit(AuditAnchor("run-2", "bot", 3, "b" * 64, "kid1"))
+    store.anchor_audit(AuditAnchor("run-1", "bot", 12, "c" * 64, "kid1"))
+    found = store.audit_anchor("run-1")
+    assert found is not None and (found.lines, found.last_hash, found.key_id) == \
+        (12, "c" * 64, "kid1")
+    assert found.anchored_at is not None
+    assert [a.run_id for a in store.audit_anchors()] == ["run-1", "run-2"]
+    assert store.audit_anchor("run-3") is None

@@ -14,6 +14,8 @@ from robot_core.errors import ConfigError
 from robot_core.evidence.audit import AuditTrail
 from robot_core.evidence.report import build_report, chain, shots
 from robot_core.evidence.report.read import clean
+from robot_core.queue.base import AuditAnchor
+from robot_core.vault import key_id, new_key, parse_key
 
 HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)>\u202eKCAH'
 
@@ -41,10 +43,10 @@ def _case(audit: AuditTrail, key: str, outcome: str, *, error: str = "", shot: s
                 if outcome == "done" else {}, verified=False)
 
 
-def _run(run_dir: Path, *, hostile: bool = False) -> Path:
+def _run(run_dir: Path, *, hostile: bool = False, key: bytes | None = None) -> Path:
     """A run of four cases: two done (one hostile-keyed), a business failure with a
     screenshot, a rejected row; plus a log-in step outside any case."""
-    audit = AuditTrail(run_dir / "audit.jsonl", run_id=run_dir.name, bot="demo")
+    audit = AuditTrail(run_dir / "audit.jsonl", key, run_id=run_dir.name, bot="demo")
     audit.event("run_started", input="cases.xlsx", cases=4)
     audit.event("session_started", driver="web", app="demo")
     audit.event("step", case="", step="setup[0] goto", action="goto", target="", attempt=1,
@@ -132,19 +134,34 @@ def test_the_inline_budget_links_what_does_not_fit(tmp_path: Path) -> None:
 def test_a_broken_chain_is_reported_with_its_line(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch,
                                                   parallel: bool) -> None:
-    """An edited line shows as "broken at line N", whether checked here or in a second
-    process (as on a big night); an untouched run reads "intact"."""
+    """A keyed, anchored run reads "intact"; an edited line shows as "line 5 was edited",
+    whether checked here or in a second process (as on a big night), which gets the key
+    and anchor too."""
     if parallel:
         monkeypatch.setattr(chain, "PARALLEL_FROM", 0)
-    run_dir = _run(tmp_path / "run-5")
-    html = build_report(run_dir).read_text(encoding="utf-8")
-    assert "改ざんなし (intact)" in html
+    key = parse_key(new_key(), "test")
+    run_dir = _run(tmp_path / "run-5", key=key)
+    anchor = _anchor(run_dir, key)
+    html = build_report(run_dir, key, anchor).read_text(encoding="utf-8")
+    assert "改ざんなし (intact)" in html and 'data-kind="intact"' in html
     audit = run_dir / "audit.jsonl"
     lines = audit.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[4] = lines[4].replace("値0", "値X")  # U1's first step
     audit.write_text("".join(lines), encoding="utf-8")
-    html = build_report(run_dir).read_text(encoding="utf-8")
-    assert "broken at line 5" in html and "改ざんなし" not in html
+    html = build_report(run_dir, key, anchor).read_text(encoding="utf-8")
+    assert "line 5 was edited" in html and "改ざんなし" not in html
+
+
+def test_an_older_unkeyed_run_says_so(tmp_path: Path) -> None:
+    """A trail an older robot wrote (no keys, no anchor) reads "unkeyed (older robot)"."""
+    html = build_report(_run(tmp_path / "run-7")).read_text(encoding="utf-8")
+    assert "unkeyed (older robot)" in html and 'data-kind="unkeyed"' in html
+
+
+def _anchor(run_dir: Path, key: bytes) -> AuditAnchor:
+    lines = (run_dir / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+    return AuditAnchor(run_dir.name, "demo", len(lines), json.loads(lines[-1])["hash"],
+                       key_id(key))
 
 
 def test_a_run_cut_short_is_counted_from_its_cases(tmp_path: Path) -> None:

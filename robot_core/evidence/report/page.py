@@ -26,24 +26,32 @@ from robot_core.evidence.report.chain import start_verdict
 from robot_core.evidence.report.read import AuditRead, CaseRecord, clean, read_audit
 from robot_core.evidence.report.shots import Shots
 from robot_core.evidence.report.texts import (
+    CHAIN_LABEL,
     EXIT_MEANING,
     ORDER,
     WHEN_PRESENT,
     next_steps,
     status_label,
 )
+from robot_core.evidence.verify import Verdict
 from robot_core.private import FILE_MODE
+from robot_core.queue.base import AuditAnchor
 
 REPORT = "report.html"
 NOT_RECORDED = "記録なし (not recorded)"
 
 
-def build_report(run_dir: Path) -> Path:
-    """Read ``run_dir/audit.jsonl``; write ``run_dir/report.html``; return its path."""
+def build_report(run_dir: Path, key: bytes | None = None,
+                 anchor: AuditAnchor | None = None) -> Path:
+    """Read ``run_dir/audit.jsonl``; write ``run_dir/report.html``; return its path.
+
+    The chain is checked with the audit ``key`` against the run's ``anchor``, as
+    ``robot audit verify`` does; without them the verdict says what it could not check.
+    """
     audit = run_dir / "audit.jsonl"
     if not audit.is_file():
         raise ConfigError(f"{run_dir}: no audit.jsonl here (not a run folder)")
-    verdict = start_verdict(audit)
+    verdict = start_verdict(audit, key, anchor)
     try:
         found = read_audit(audit)
     finally:
@@ -82,7 +90,7 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
-def _page(run_dir: Path, found: AuditRead, broken: int | None, data: dict[str, Any]) -> str:
+def _page(run_dir: Path, found: AuditRead, broken: Verdict, data: dict[str, Any]) -> str:
     run = found.run
     policy = (f"default-src 'none'; style-src {_csp_hash(CSS)}; script-src {_csp_hash(JS)}; "
               "img-src data: file: 'self'; base-uri 'none'; form-action 'none'")
@@ -109,20 +117,13 @@ def _row(head: str, value: str, cls: str = "data", ident: str = "") -> str:
     return f'<tr><th>{escape(head)}</th><td class="{cls}"{attr}>{value}</td></tr>\n'
 
 
-def _summary(run_dir: Path, found: AuditRead, broken: int | None) -> str:
+def _summary(run_dir: Path, found: AuditRead, broken: Verdict) -> str:
     run, finished = found.run, found.run.finished or {}
     exit_code = finished.get("exit_code")
     exit_text = (f"{exit_code} — {EXIT_MEANING.get(exit_code, '')}"
                  if isinstance(exit_code, int) else "記録なし: 実行が最後まで終わっていません "
                  "(not recorded: the run did not finish)")
-    if broken is None:
-        verdict = '<span class="verdict-ok">改ざんなし (intact)</span>'
-    elif broken < 0:
-        verdict = '<span class="verdict-bad">読めません (unreadable: not UTF-8)</span>'
-    else:
-        verdict = (f'<span class="verdict-bad">第 {broken} 行で破損 (broken at line {broken})'
-                   "</span>")
-    verdict += f' <span class="muted">{run.lines} 行 (lines)</span>'
+    verdict = _verdict_html(broken)  # its sentence counts the lines
     if run.unreadable:
         verdict += f' <span class="verdict-bad">読めない行 (unreadable lines): ' \
                    f'{escape(", ".join(map(str, run.unreadable[:20])))}</span>'
@@ -140,6 +141,14 @@ def _summary(run_dir: Path, found: AuditRead, broken: int | None) -> str:
         _row("ファイル (files)", _links(run_dir)),
     ]
     return '<h2>概要 (summary)</h2>\n<table class="summary">\n' + "".join(rows) + "</table>\n"
+
+
+def _verdict_html(verdict: Verdict) -> str:
+    """The chain's verdict: a Japanese label, then the verifier's own sentence."""
+    label = CHAIN_LABEL.get(verdict.kind, verdict.kind)
+    css = "verdict-ok" if verdict.ok else "verdict-bad"
+    return (f'<span class="{css}" data-kind="{escape(verdict.kind)}">{escape(label)}</span> '
+            f'<span class="muted">{escape(verdict.message)}</span>')
 
 
 def _links(run_dir: Path) -> str:

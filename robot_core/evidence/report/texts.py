@@ -60,3 +60,21 @@ EXIT_MEANING = {
     2: "システムエラーまたは未処理あり (system failures or cases left)",
     3: "入力または設定が不正 (invalid input or set-up; nothing entered)",
 }
+
+
+#: The audit chain's verdict (``evidence.verify`` kinds), as the summary names it.
+CHAIN_LABEL = {
+    "intact": "改ざんなし (intact)",
+    "unkeyed": "鍵なし・旧形式 (unkeyed (older robot))",
+    "edited": "改ざん: 行の書き換え (edited line)",
+    "deleted": "改ざん: 行の削除 (deleted line)",
+    "reordered": "改ざん: 行の並べ替え (reordered lines)",
+    "cut": "改ざん: 末尾の切り取り (cut tail)",
+    "appended": "改ざん: 行の追加 (appended line)",
+    "recomputed": "改ざん: ハッシュの再計算 (recomputed chain)",
+    "wrong_key": "別の鍵 (another audit key)",
+    "key_missing": "鍵がありません (audit key missing)",
+    "no_anchor": "アンカーなし: 実行が正常終了していません (no anchor: the run did not end)",
+    "unreadable": "読めません (unreadable)",
+    "missing": "監査ログがありません (audit trail missing)",
+}
