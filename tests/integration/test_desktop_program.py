@@ -53,6 +53,7 @@ def project(tmp_path: Path, *, switches: list[str], bot_edit: dict[str, str] | N
     ``bot_edit`` replacements in the bot, or a whole ``launch:`` block of its own."""
     root = tmp_path / "project"
     shutil.copytree(ROOT / "selectors", root / "selectors")
+    shutil.copytree(ROOT / "blocks", root / "blocks")  # the bot logs in with `use: login`
     (root / "bots").mkdir()
     bot = (ROOT / "bots/ledger_entry.yaml").read_text("utf-8")
     for old, new in (bot_edit or {}).items():
