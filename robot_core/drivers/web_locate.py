@@ -9,7 +9,7 @@ from playwright.sync_api import Locator, Page, Playwright
 
 from robot_core.errors import TargetNotFound
 from robot_core.script.labels import NORMALISE_JS
-from robot_core.selectors import Alternative
+from robot_core.selectors import FRAME_STEP, Alternative
 
 #: Custom selector engines: ``label``/``beside`` compared on normalised text (script/labels.py).
 #: The body is the wanted text as JSON, already normalised by the same rules in Python.
@@ -71,9 +71,18 @@ def register_engines(pw: Playwright) -> None:
     pw.selectors.register("robot-beside", BESIDE_ENGINE)
 
 
+def frame_root(page: Page, frame: str | None) -> Any:
+    """The page, or the frame ``frame`` names: one CSS selector per level, ``>>`` between."""
+    root: Any = page
+    for step in (frame or "").split(FRAME_STEP):
+        if step.strip():
+            root = root.frame_locator(step.strip())
+    return root
+
+
 def locator_for(page: Page, alt: Alternative) -> Locator:  # noqa: PLR0911 - one per strategy
     """The locator of one alternative, inside its frame when it names one."""
-    root: Any = page.frame_locator(alt.frame) if alt.frame else page
+    root: Any = frame_root(page, alt.frame)
     match alt.strategy:
         case "css":
             return root.locator(alt.value)  # type: ignore[no-any-return]

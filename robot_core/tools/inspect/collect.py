@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from robot_core.selectors import Alternative
+from robot_core.selectors import FRAME_STEP, Alternative
 
 if TYPE_CHECKING:  # the browser is loaded by the command that opens one, not by the CLI
     from playwright.sync_api import Frame, Page
@@ -100,13 +100,21 @@ def frame_selector(frame: Frame) -> str | None:
     return f'iframe[src="{src}"]' if src else "iframe"
 
 
+def frame_path(frame: Frame) -> str | None:
+    """The map's ``frame:`` of ``frame``: its iframes' selectors, outermost first, joined by
+    ``>>`` (None for the page itself)."""
+    steps: list[str] = []
+    while frame.parent_frame is not None:
+        steps.append(frame_selector(frame) or "iframe")
+        frame = frame.parent_frame
+    return FRAME_STEP.join(reversed(steps)) or None
+
+
 def collect(page: Page) -> list[Control]:
-    """Every visible control of the page and of its frames (one level deep), numbered."""
+    """Every visible control of the page and of its frames, at any depth, numbered."""
     controls: list[Control] = []
     for index, frame in enumerate(page.frames):
-        if frame.parent_frame is not None and frame.parent_frame.parent_frame is not None:
-            continue  # a frame inside a frame: the map's `frame:` names one level
-        selector = None if frame.parent_frame is None else frame_selector(frame)
+        selector = frame_path(frame)
         found: list[dict[str, Any]] = frame.evaluate(COLLECT_JS, f"f{index}")
         for info in found:
             controls.append(Control(len(controls) + 1, selector,
