@@ -12,12 +12,14 @@ from rich.markup import escape
 from robot_core.cli.app import STOP, console, err, main
 from robot_core.cli.bots import load_named
 from robot_core.cli.debugging import debug_flags, debug_options, render_dry, warn_unsupported
+from robot_core.cli.queue import pool_summary, work_in_pool
 from robot_core.cli.render import ProgressReport, render
-from robot_core.errors import ApplicationError, CaseDataError, exit_code
+from robot_core.errors import ApplicationError, CaseDataError, ConfigError, exit_code
 from robot_core.home import robot_home
 from robot_core.intake import CaseStream, Intake, collect, open_cases
 from robot_core.run.dryrun import dry_run
 from robot_core.run.ingest import Ingested
+from robot_core.run.pool import WorkerReport, worst_exit
 from robot_core.run.session import RunOptions, run_direct, run_file
 from robot_core.script.model import BotScript
 
@@ -30,9 +32,12 @@ from robot_core.script.model import BotScript
 @click.option("--limit", type=click.IntRange(min=1), help="Enter at most N cases.")
 @click.option("--direct", is_flag=True,
               help="Skip the durable queue (no crash recovery); for comparisons.")
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Queue the file once, then enter its cases with N worker processes "
+                   "(as robot work --workers N; --limit is then per worker).")
 @debug_flags
 def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
-        direct: bool, **flags: Any) -> None:
+        direct: bool, workers: int, **flags: Any) -> None:
     """Queue the cases of a case file for BOT_NAME, then enter them.
 
     With --dry-run, type them up to their commit: true step instead, without a queue.
@@ -45,6 +50,10 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
     # the batch, or (--direct) into memory.
     debug = debug_options(flags)
     warn_unsupported(bot.driver, debug)
+    if workers > 1 and (direct or debug.dry_run or debug.case or debug.pause):
+        raise ConfigError("--workers works the queue with several processes: it does not go "
+                          "with --direct, --dry-run, --case or --pause-on-failure")
+    pool: list[WorkerReport] = []
     with STOP.abortable():
         cases = open_cases(input_file, bot.input)
         cases.only = debug.case
@@ -65,7 +74,9 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
             else:
                 outcome, paths, _ = run_file(
                     bot, cases, options, report, STOP,
-                    on_batch=lambda b: _batch_taken(b, limit, report, debug.case))
+                    on_batch=lambda b: _batch_taken(b, limit, report, debug.case),
+                    work=None if workers == 1 else lambda batch: pool.extend(work_in_pool(
+                        bot_name, workers, batch, limit, headed, report)))
     except ApplicationError as exc:
         err.print(f"[red]the application could not be started:[/red] {escape(str(exc))}",
                   highlight=False)
@@ -73,11 +84,13 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
     finally:
         cases.close()
     render(outcome)
+    if pool:
+        pool_summary(pool)
     console.print(f"evidence: {paths.root}", highlight=False, soft_wrap=True)
     console.print(f"results:  {paths.results}", highlight=False, soft_wrap=True)
     if (paths.root / "report.html").is_file():
         console.print(f"report:   {paths.root / 'report.html'}", highlight=False, soft_wrap=True)
-    sys.exit(outcome.exit_code)
+    sys.exit(max(outcome.exit_code, worst_exit(pool) if pool else 0))
 
 
 def _dry(bot: BotScript, intake: Intake, options: RunOptions) -> NoReturn:

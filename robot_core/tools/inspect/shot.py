@@ -35,7 +35,9 @@ _CLEAR_JS = "() => document.querySelectorAll('.robot-inspect-box').forEach(e => 
 
 
 def _locator(page: Page, control: Control) -> Locator:
-    return frame_root(page, control.frame).locator(f'[data-robot-inspect="{control.info["id"]}"]')
+    tag = control.info["id"]
+    found: Locator = frame_root(page, control.frame).locator(f'[data-robot-inspect="{tag}"]')
+    return found
 
 
 def numbered_screenshot(page: Page, controls: Sequence[Control], path: Path,
