@@ -87,9 +87,6 @@ DESKTOP_STRATEGIES: dict[str, str] = {
 #: ``login_submit.png`` or ``login/submit.png``: a relative name that cannot climb out.
 IMAGE_FILE = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}/){0,3}"
                         r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-#: Between the CSS selectors of a frame in a frame, outermost first, in ``frame:``
-#: (``frame: 'frame[name="body"] >> iframe[name="inner"]'``).
-FRAME_STEP = " >> "
 _MODIFIERS = {"frame", "name", "exact", "confidence", "region"}
 _TARGET_KEYS = {"any", "secret", "options", "timeout_ms", "frame"}
 

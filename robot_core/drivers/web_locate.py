@@ -9,7 +9,7 @@ from playwright.sync_api import Locator, Page, Playwright
 
 from robot_core.errors import TargetNotFound
 from robot_core.script.labels import NORMALISE_JS
-from robot_core.selectors import FRAME_STEP, Alternative
+from robot_core.selectors import Alternative
 
 #: Custom selector engines: ``label``/``beside`` compared on normalised text (script/labels.py).
 #: The body is the wanted text as JSON, already normalised by the same rules in Python.
@@ -69,6 +69,11 @@ def register_engines(pw: Playwright) -> None:
     """Teach this Playwright the normalised ``label``/``beside`` engines (once per start)."""
     pw.selectors.register("robot-label", LABEL_ENGINE)
     pw.selectors.register("robot-beside", BESIDE_ENGINE)
+
+
+#: Between the CSS selectors of a frame in a frame, outermost first, in ``frame:``
+#: (``frame: 'frame[name="body"] >> iframe[name="inner"]'``).
+FRAME_STEP = " >> "
 
 
 def frame_root(page: Page, frame: str | None) -> Any:

@@ -26,8 +26,9 @@ SUMMARY = "batch 1: 3 new, 0 already queued (2 will fail: row 3 フリガナ, ro
 
 
 def _rows() -> list[tuple[str, ...]]:
-    return [(key, "山田　太郎", kana, "男", "1980/01/02", "0481501", "北海道虻田郡みらい町栄町1丁目",
-             "", "0142-55-1234", "2025/07/01", number, "○", "") for key, kana, number in ROWS]
+    address = "北海道虻田郡みらい町栄町1丁目"
+    return [(key, "山田　太郎", kana, "男", "1980/01/02", "0481501", address, "",
+             "0142-55-1234", "2025/07/01", number, "○", "") for key, kana, number in ROWS]
 
 
 def _export(path: Path) -> Path:

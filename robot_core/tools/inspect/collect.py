@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from robot_core.selectors import FRAME_STEP, Alternative
+from robot_core.selectors import Alternative
 
 if TYPE_CHECKING:  # the browser is loaded by the command that opens one, not by the CLI
     from playwright.sync_api import Frame, Page
@@ -98,6 +98,9 @@ def frame_selector(frame: Frame) -> str | None:
             return f'iframe[{attribute}="{value}"]'
     src = element.get_attribute("src")
     return f'iframe[src="{src}"]' if src else "iframe"
+
+
+FRAME_STEP = " >> "  # drivers/web_locate.FRAME_STEP (that module loads Playwright; this one not)
 
 
 def frame_path(frame: Frame) -> str | None:
