@@ -25,7 +25,7 @@ def new(bot: str, driver: str, app: str, url: str | None) -> None:
     """
     project = project_dir()
     made = scaffold(project, bot, driver, app, url)
-    for path in made.files():
+    for path in [*made.files(), *made.schemas]:
         console.print(f"wrote  {escape(str(path.relative_to(project)))}", highlight=False)
     env = f"{app.upper().replace('-', '_')}_URL"
     if driver == "web":

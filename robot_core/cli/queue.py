@@ -65,7 +65,7 @@ def work(bot_name: str, batch: int | None, limit: int | None, workers: int, head
         console.print(f"worked {worked} item(s); evidence: {paths.root}", highlight=False,
                       soft_wrap=True)
     else:
-        _pool_summary(reports)
+        pool_summary(reports)
     _status(bot.name)
     if workers > 1 and (code := worst_exit(reports)):
         sys.exit(code)
@@ -104,7 +104,8 @@ def _one_of_many(bot: BotScript, options: RunOptions, batch: int | None) -> None
     print(summary_line(worked, paths.root.name, str(paths.root)), flush=True)
 
 
-def _pool_summary(reports: list[WorkerReport]) -> None:
+def pool_summary(reports: list[WorkerReport]) -> None:
+    """The table of what each worker of a pool did, and where its evidence is."""
     table = Table("worker", "pid", "worked", *[s.value for s in Status if s in RUNNER_ENDS],
                   "exit", "run", title="workers")
     for r in reports:

@@ -13,12 +13,14 @@ from rich.markup import escape
 from robot_core.cli.app import STOP, console, err, main, signal_name
 from robot_core.cli.bots import load_named
 from robot_core.cli.debugging import debug_flags, debug_options, render_dry, warn_unsupported
+from robot_core.cli.queue import pool_summary, work_in_pool
 from robot_core.cli.render import ProgressReport, tell
-from robot_core.errors import EXIT_SYSTEM, ApplicationError, CaseDataError, exit_code
+from robot_core.errors import EXIT_SYSTEM, ApplicationError, CaseDataError, ConfigError, exit_code
 from robot_core.home import robot_home
 from robot_core.intake import CaseStream, Intake, collect, open_cases
 from robot_core.run.dryrun import dry_run
 from robot_core.run.ingest import Ingested
+from robot_core.run.pool import WorkerReport, worst_exit
 from robot_core.run.session import Ending, RunOptions, run_direct, run_file
 from robot_core.script.model import BotScript
 
@@ -31,9 +33,12 @@ from robot_core.script.model import BotScript
 @click.option("--limit", type=click.IntRange(min=1), help="Enter at most N cases.")
 @click.option("--direct", is_flag=True,
               help="Skip the durable queue (no crash recovery); for comparisons.")
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Queue the file once, then enter its cases with N worker processes "
+                   "(as robot work --workers N; --limit is then per worker).")
 @debug_flags
 def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
-        direct: bool, **flags: Any) -> None:
+        direct: bool, workers: int, **flags: Any) -> None:
     """Queue the cases of a case file for BOT_NAME, then enter them.
 
     With --dry-run, type them up to their commit: true step instead, without a queue.
@@ -46,6 +51,9 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
     # the batch, or (--direct) into memory.
     debug = debug_options(flags)
     warn_unsupported(bot.driver, debug)
+    if workers > 1 and (direct or debug.dry_run or debug.case or debug.pause):
+        raise ConfigError("--workers works the queue with several processes: it does not go "
+                          "with --direct, --dry-run, --case or --pause-on-failure")
     with STOP.abortable():
         cases = open_cases(input_file, bot.input)
         cases.only = debug.case
@@ -58,15 +66,9 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
         assert intake is not None
         _dry(bot, intake, options)
     ending = Ending()  # filled as the run goes: told however it ends
+    pool: list[WorkerReport] = []
     try:
-        with ProgressReport() as report:
-            if intake is not None:
-                report.expect(_capped(len(intake.rows), limit))
-                with STOP.graceful():
-                    run_direct(bot, intake, options, report, STOP.requested, ending=ending)
-            else:
-                run_file(bot, cases, options, report, STOP, ending=ending,
-                         on_batch=lambda b: _batch_taken(b, limit, report, debug.case))
+        _enter(bot, cases, intake, options, ending, workers, pool)
     except ApplicationError as exc:
         err.print(f"[red]the application could not be started:[/red] {escape(str(exc))}",
                   highlight=False, soft_wrap=True)
@@ -89,8 +91,29 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
                   f"not entered stay queued: robot work {bot.name} carries on[/yellow]",
                   highlight=False, soft_wrap=True)
     tell(ending)
-    sys.exit(ending.outcome.exit_code if ending.outcome else EXIT_SYSTEM)
+    if pool:
+        pool_summary(pool)
+    code = ending.outcome.exit_code if ending.outcome else EXIT_SYSTEM
+    sys.exit(max(code, worst_exit(pool) if pool else 0))
 
+
+
+def _enter(bot: BotScript, cases: CaseStream, intake: Intake | None, options: RunOptions,
+           ending: Ending, workers: int, pool: list[WorkerReport]) -> None:
+    """Enter the cases: from memory (``--direct``), or queued as a batch and worked (by a
+    pool of ``workers`` processes when more than one); ``ending`` fills as it goes."""
+    limit, case = options.limit, options.debug.case
+    with ProgressReport() as report:
+        if intake is not None:
+            report.expect(_capped(len(intake.rows), limit))
+            with STOP.graceful():
+                run_direct(bot, intake, options, report, STOP.requested, ending=ending)
+            return
+        run_file(bot, cases, options, report, STOP, ending=ending,
+                 on_batch=lambda b: _batch_taken(b, limit, report, case),
+                 work=None if workers == 1 else lambda batch: pool.extend(
+                     work_in_pool(str(bot.file), workers, batch, limit, options.headed,
+                                  report)))
 
 def _where(ending: Ending) -> str:
     if ending.stopped_in == "queue":

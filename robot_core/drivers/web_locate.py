@@ -71,9 +71,23 @@ def register_engines(pw: Playwright) -> None:
     pw.selectors.register("robot-beside", BESIDE_ENGINE)
 
 
+#: Between the CSS selectors of a frame in a frame, outermost first, in ``frame:``
+#: (``frame: 'frame[name="body"] >> iframe[name="inner"]'``).
+FRAME_STEP = " >> "
+
+
+def frame_root(page: Page, frame: str | None) -> Any:
+    """The page, or the frame ``frame`` names: one CSS selector per level, ``>>`` between."""
+    root: Any = page
+    for step in (frame or "").split(FRAME_STEP):
+        if step.strip():
+            root = root.frame_locator(step.strip())
+    return root
+
+
 def locator_for(page: Page, alt: Alternative) -> Locator:  # noqa: PLR0911 - one per strategy
     """The locator of one alternative, inside its frame when it names one."""
-    root: Any = page.frame_locator(alt.frame) if alt.frame else page
+    root: Any = frame_root(page, alt.frame)
     match alt.strategy:
         case "css":
             return root.locator(alt.value)  # type: ignore[no-any-return]

@@ -169,8 +169,13 @@ def _close_store(options: RunOptions, store: Store) -> None:
 def run_file(bot: BotScript, source: Path | CaseStream, options: RunOptions,
              progress: Progress | None = None, stop: Stopper | None = None,
              on_batch: Callable[[Ingested], None] | None = None, ending: Ending | None = None,
+             work: Callable[[int], None] | None = None,
              ) -> tuple[RunOutcome, RunPaths, Batch]:
     """Ingest ``source`` as a batch, work it, write its results workbook.
+
+    ``work``, when given, works the batch instead of this process (``robot run --workers N``:
+    a pool of worker processes, each with its own run folder); it is called with the batch's
+    id once it is queued, and the workbook is written from the queue when it returns.
 
     ``source`` is the case file, or the file already opened (``open_cases``: its header found,
     before anything was written; ``robot run`` does so); it is read once, into the batch, and
@@ -191,7 +196,10 @@ def run_file(bot: BotScript, source: Path | CaseStream, options: RunOptions,
                 on_batch(ingested)
             try:
                 with stop.graceful():
-                    _work(bot, store, session, options, batch.id, progress, stop.requested)
+                    if work is not None:
+                        work(batch.id)
+                    else:
+                        _work(bot, store, session, options, batch.id, progress, stop.requested)
             finally:
                 _export(bot, store, session, batch, stop, ending)
             assert ending.outcome is not None  # _export always tells it

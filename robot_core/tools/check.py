@@ -79,7 +79,8 @@ def needed_targets(bot: BotScript) -> set[str]:
 
 
 def count(driver: Driver, alt: Alternative, target: Target) -> int:
-    """Visible matches of one alternative now (a driver that cannot count says 0 or 1)."""
+    """Visible matches of one alternative now: web elements, desktop windows of a title or
+    places an image matches (a driver that cannot count says 0 or 1)."""
     page = getattr(driver, "page", None)
     if page is not None:
         from playwright.sync_api import Error as PlaywrightError  # noqa: PLC0415 - web only
@@ -89,8 +90,10 @@ def count(driver: Driver, alt: Alternative, target: Target) -> int:
             return int(locator_for(page, alt).filter(visible=True).count())
         except PlaywrightError:
             return 0  # its frame is not there
+    one = dataclasses.replace(target, alternatives=(alt,))
+    counting = getattr(driver, "count_visible", None)  # the desktop driver counts
     try:
-        return int(driver.is_visible(dataclasses.replace(target, alternatives=(alt,))))
+        return int(counting(one)) if counting is not None else int(driver.is_visible(one))
     except ApplicationError:
         return 0
 

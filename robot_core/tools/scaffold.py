@@ -3,20 +3,46 @@
 Everything written loads (``robot validate``) and the test passes as written: the author
 starts from something green and changes one target at a time, with ``robot inspect``
 proposing the selectors. Nothing existing is ever overwritten.
+
+The bot and its map name their JSON Schema on their first line (``# yaml-language-server:
+$schema=…``), and the schemas are written into ``schemas/`` when the project has none yet.
+A project with a shared login block (``blocks/login.yaml``) gets a bot that logs in with
+``- use: login`` and a map with the ``login`` screen that block types into; when that block
+does not fit (it needs parameters, or other targets), the bot is written without it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
 
 from robot_core.errors import BotScriptError, ConfigError
 from robot_core.script.loader import load_bot
+from robot_core.script.schema import block_schema, bot_schema, selectors_schema
 from robot_core.script.yamlsource import IDENTIFIER
 
 GUIDE = "docs/writing-bots.md"
+SCHEMA_LINE = "# yaml-language-server: $schema=../schemas/{name}.schema.json\n"
+LOGIN_BLOCK = "login"  # blocks/login.yaml, when the project shares one
+
+WEB_LOGIN = """\
+  login:                          # typed by blocks/login.yaml (`- use: login` in setup)
+    targets:
+      user:     [{label: 利用者ID}, {css: 'input[name="user"]'}]
+      password: {secret: true, any: [{label: パスワード}, {css: 'input[type="password"]'}]}
+      submit:   [{role: button, name: ログイン}, {css: 'button[type="submit"]'}]
+"""
+
+DESKTOP_LOGIN = """\
+  login:                          # typed by blocks/login.yaml (`- use: login` in setup)
+    targets:
+      user:     [{keys: alt+u}]
+      password: {secret: true, any: [{keys: alt+p}]}
+      submit:   [{keys: enter}]
+"""
 
 WEB_MAP = """\
 # Selector map of {app}: every target lists alternatives tried in order (the first one on
@@ -27,7 +53,7 @@ app: {app}
 driver: web
 
 screens:
-  form:
+{login}  form:
     targets:
       name:    [{{label: 氏名}}, {{beside: 氏名}}, {{css: 'input[name="name"]'}}]
       save:    [{{role: button, name: 登録}}, {{css: 'input[type="submit"]'}}]
@@ -55,7 +81,7 @@ launch:                           # without `command:` robot attaches to a runni
   ready: {title}
 
 screens:
-  form:
+{login}  form:
     frame: {title}
     targets:
       window:  [{{title: {title}}}]
@@ -82,7 +108,7 @@ name: {bot}
 description: Enter the cases of the service-desk export into {app}.
 driver: {driver}
 app: {app}                        # selectors/{app}.yaml
-
+{credentials}
 input:                            # {guide} §3: columns, types, checks
   key: case_id                    # the same case is never entered twice
   columns:
@@ -125,7 +151,7 @@ CASES = ROOT / "fixtures" / "cases" / "{bot}.xlsx"
 def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """What the bot reads from the environment."""
     monkeypatch.setenv("{env}", "http://{app}.test")
-
+{credentials}
 
 def test_a_case_is_saved_once(tmp_path: Path) -> None:
     """Each sample case is typed into the form, saved once, and done."""
@@ -146,6 +172,7 @@ class Scaffold:
     selectors: Path
     cases: Path
     test: Path
+    schemas: list[Path] = field(default_factory=list)  # written only when missing
 
     def files(self) -> list[Path]:
         """Every file, in the order to read them."""
@@ -169,36 +196,80 @@ def scaffold(project: Path, bot: str, driver: str, app: str, url: str | None = N
         raise ConfigError(f"{', '.join(existing)} exist(s) already: robot new never "
                           "overwrites; pick another name or edit the file")
     env = f"{app.upper().replace('-', '_')}_URL"
-    texts = _texts(bot, driver, app, env, url)
     for path in out.files():
         path.parent.mkdir(parents=True, exist_ok=True)
-    out.selectors.write_text(texts["map"], encoding="utf-8")
-    out.bot.write_text(texts["bot"], encoding="utf-8")
-    out.test.write_text(TEST.format(bot=bot, app=app, env=env, guide=GUIDE), encoding="utf-8")
     _sample(out.cases)
+    login = (project / "blocks" / f"{LOGIN_BLOCK}.yaml").is_file()
     try:
-        load_bot(out.bot, out.selectors.parent)
+        try:
+            _write(out, bot, driver, app, env, url, login=login)
+        except BotScriptError:
+            if not login:
+                raise
+            _write(out, bot, driver, app, env, url, login=False)  # the block does not fit
     except BotScriptError:
         for path in out.files():
             path.unlink(missing_ok=True)
         raise
+    out.schemas.extend(_schemas(project, with_block=login))
     return out
 
 
-def _texts(bot: str, driver: str, app: str, env: str, url: str | None) -> dict[str, str]:
-    fields = {"bot": bot, "app": app, "driver": driver, "guide": GUIDE}
+def _write(out: Scaffold, bot: str, driver: str, app: str, env: str, url: str | None, *,
+           login: bool) -> None:
+    """Write the map, the bot and its test, and load the bot (``BotScriptError`` if not)."""
+    texts = _texts(bot, driver, app, env, url, login=login)
+    out.selectors.write_text(SCHEMA_LINE.format(name="selectors") + texts["map"],
+                             encoding="utf-8")
+    out.bot.write_text(SCHEMA_LINE.format(name="bot") + texts["bot"], encoding="utf-8")
+    credentials = (f'    monkeypatch.setenv("{_prefix(app)}_USER", "clerk")\n'
+                   f'    monkeypatch.setenv("{_prefix(app)}_PASSWORD", "clerk-pass")\n'
+                   if login else "")
+    out.test.write_text(TEST.format(bot=bot, app=app, env=env, guide=GUIDE,
+                                    credentials=credentials), encoding="utf-8")
+    load_bot(out.bot, out.selectors.parent)
+
+
+def _prefix(app: str) -> str:
+    return app.upper().replace("-", "_")
+
+
+def _schemas(project: Path, *, with_block: bool) -> list[Path]:
+    """The JSON Schemas the written files name, when the project has none yet."""
+    wanted = {"bot": bot_schema, "selectors": selectors_schema}
+    if with_block:
+        wanted["block"] = block_schema
+    written = []
+    for name, make in wanted.items():
+        path = project / "schemas" / f"{name}.schema.json"
+        if path.exists():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(make(), ensure_ascii=False, indent=2) + "\n",
+                        encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _texts(bot: str, driver: str, app: str, env: str, url: str | None, *,
+           login: bool = False) -> dict[str, str]:
+    fields = {"bot": bot, "app": app, "driver": driver, "guide": GUIDE,
+              "credentials": f"credentials: {app}                # {_prefix(app)}_USER / "
+                             f"{_prefix(app)}_PASSWORD, or the keyring\n" if login else "",
+              "login": (WEB_LOGIN if driver == "web" else DESKTOP_LOGIN) if login else ""}
+    use = f"  - use: {LOGIN_BLOCK}                 # blocks/{LOGIN_BLOCK}.yaml\n" if login else ""
     if driver == "web":
         where = f"  # {url}" if url else ""
         fields |= {
             "setup": f"setup:                            # once per session (a login goes here)\n"
-                     f"  - goto: \"{{{{ env.{env} }}}}\"{where}\n",
+                     f"  - goto: \"{{{{ env.{env} }}}}\"{where}\n{use}",
             "start": f"  - goto: \"{{{{ env.{env} }}}}\"\n",
             "verify": f"  - goto: \"{{{{ env.{env} }}}}\"\n",
             "recover": f"  - goto: \"{{{{ env.{env} }}}}\"\n"}
         return {"map": WEB_MAP.format(**fields), "bot": BOT.format(**fields)}
     title = url or app
     fields |= {"setup": "setup:                            # once per program start\n"
-                        "  - wait_for: form.window\n",
+                        f"{use}  - wait_for: form.window\n",
                "start": "  - wait_for: form.window\n",
                "verify": "  - wait_for: form.window\n",
                "recover": f"  - goto: {title}\n"}

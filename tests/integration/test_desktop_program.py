@@ -53,6 +53,7 @@ def project(tmp_path: Path, *, switches: list[str], bot_edit: dict[str, str] | N
     ``bot_edit`` replacements in the bot, or a whole ``launch:`` block of its own."""
     root = tmp_path / "project"
     shutil.copytree(ROOT / "selectors", root / "selectors")
+    shutil.copytree(ROOT / "blocks", root / "blocks")  # the bot logs in with `use: login`
     (root / "bots").mkdir()
     bot = (ROOT / "bots/ledger_entry.yaml").read_text("utf-8")
     for old, new in (bot_edit or {}).items():
@@ -127,7 +128,8 @@ def test_a_program_run_once_per_case_leaves_its_exit_code_and_output(display: st
     bot = (ROOT / "bots/ledger_entry.yaml").read_text("utf-8")
     steps = bot[bot.index("\nsetup:"):bot.index("\nretry:")]
     root = project(tmp_path, switches=[], launch=launch,
-                   bot_edit={steps: "\nsetup: []\nsteps: []\n", "credentials: ledger": "# no credentials"})
+                   bot_edit={steps: "\nsetup: []\nsteps: []\n",
+                             "credentials: ledger": "# no credentials"})
     run = run_robot(tmp_path, display, root, 3)
     valid, _ = sample_keys(3)
     assert run.code == 2, run.output

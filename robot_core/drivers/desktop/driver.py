@@ -322,6 +322,12 @@ class DesktopDriver:
         self._check_alive()
         return self.find.first(target, self.find.frame()) is not None
 
+    def count_visible(self, target: Target) -> int:
+        """How many things on screen the first alternative that matches any matches."""
+        self._check_alive()
+        frame = self.find.frame()
+        return next((n for alt in target.alternatives if (n := self.find.count(alt, frame))), 0)
+
     def wait_any(self, targets: Sequence[Target], timeout_ms: int) -> Target:
         """Poll until one of ``targets`` shows; ``TargetNotFound`` names them all."""
         deadline = time.monotonic() + timeout_ms / 1000

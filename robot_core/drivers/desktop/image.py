@@ -90,3 +90,24 @@ class Templates:
         scores = self._cv2.matchTemplate(region, needle, self._cv2.TM_CCOEFF_NORMED)
         _min, best, _min_loc, (x, y) = self._cv2.minMaxLoc(scores)
         return Match(float(best), left + int(x), top + int(y), width, height)
+
+    def count(self, name: str, grey: Grey, box: tuple[int, int, int, int], confidence: float,
+              most: int = 10) -> int:
+        """How many separate places inside ``box`` match template ``name`` at ``confidence``
+        (up to ``most``): each best match masks its own area before the next is looked for."""
+        needle = self._template(name)
+        width, height = self.size(name)
+        left, top, right, bottom = box
+        if right - left < width or bottom - top < height:
+            return 0
+        scores = self._cv2.matchTemplate(grey[top:bottom, left:right], needle,
+                                         self._cv2.TM_CCOEFF_NORMED)
+        found = 0
+        while found < most:
+            _min, best, _min_loc, (x, y) = self._cv2.minMaxLoc(scores)
+            if best < confidence:
+                break
+            found += 1
+            # a match one pixel off is the same place: clear the template's area around it
+            scores[max(0, y - height + 1):y + height, max(0, x - width + 1):x + width] = -1.0
+        return found

@@ -115,18 +115,35 @@ class Locator:
             return Hit(alt, win, found.center, found.box, found.score)
         raise BotScriptError(f"strategy {alt.strategy!r} is not a desktop strategy")
 
+    def _box(self, alt: Alternative, frame: Frame) -> tuple[int, int, int, int] | None:
+        """Where an image alternative is looked for: its frame window, else the screen."""
+        if not alt.frame:
+            return (0, 0, *self.display.size)
+        win = frame.find(alt.frame)
+        if win is None:
+            return None
+        width, height = self.display.size
+        return (max(0, win.x), max(0, win.y), min(width, win.x + win.width),
+                min(height, win.y + win.height))
+
     def match(self, alt: Alternative, frame: Frame) -> Match | None:
         assert self.templates is not None
-        if alt.frame:
-            win = frame.find(alt.frame)
-            if win is None:
-                return None
-            width, height = self.display.size
-            box = (max(0, win.x), max(0, win.y), min(width, win.x + win.width),
-                   min(height, win.y + win.height))
-        else:
-            box = (0, 0, *self.display.size)
-        return self.templates.best(alt.value, frame.grey(), box)
+        box = self._box(alt, frame)
+        return None if box is None else self.templates.best(alt.value, frame.grey(), box)
+
+    def count(self, alt: Alternative, frame: Frame) -> int:
+        """How many things on screen ``alt`` matches (``robot check``'s ambiguity): windows
+        with that title, places the image matches; a blind one is its window (0 or 1)."""
+        if alt.strategy == "title":
+            exact = alt.is_exact
+            return sum(1 for w in frame.windows
+                       if (w.title == alt.value if exact else alt.value in w.title))
+        if alt.strategy == "image":
+            assert self.templates is not None
+            box = self._box(alt, frame)
+            return 0 if box is None else self.templates.count(alt.value, frame.grey(), box,
+                                                               alt.confidence)
+        return int(self.locate(alt, frame) is not None)
 
     def first(self, target: Target, frame: Frame, *, seeing_only: bool = False,
                ) -> Hit | None:

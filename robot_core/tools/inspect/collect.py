@@ -100,13 +100,24 @@ def frame_selector(frame: Frame) -> str | None:
     return f'iframe[src="{src}"]' if src else "iframe"
 
 
+FRAME_STEP = " >> "  # drivers/web_locate.FRAME_STEP (that module loads Playwright; this one not)
+
+
+def frame_path(frame: Frame) -> str | None:
+    """The map's ``frame:`` of ``frame``: its iframes' selectors, outermost first, joined by
+    ``>>`` (None for the page itself)."""
+    steps: list[str] = []
+    while frame.parent_frame is not None:
+        steps.append(frame_selector(frame) or "iframe")
+        frame = frame.parent_frame
+    return FRAME_STEP.join(reversed(steps)) or None
+
+
 def collect(page: Page) -> list[Control]:
-    """Every visible control of the page and of its frames (one level deep), numbered."""
+    """Every visible control of the page and of its frames, at any depth, numbered."""
     controls: list[Control] = []
     for index, frame in enumerate(page.frames):
-        if frame.parent_frame is not None and frame.parent_frame.parent_frame is not None:
-            continue  # a frame inside a frame: the map's `frame:` names one level
-        selector = None if frame.parent_frame is None else frame_selector(frame)
+        selector = frame_path(frame)
         found: list[dict[str, Any]] = frame.evaluate(COLLECT_JS, f"f{index}")
         for info in found:
             controls.append(Control(len(controls) + 1, selector,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page
 
-from robot_core.drivers.web_locate import locator_for
+from robot_core.drivers.web_locate import frame_root, locator_for
 from robot_core.selectors import Target
 from robot_core.tools.inspect.collect import Control
 
@@ -35,8 +35,9 @@ _CLEAR_JS = "() => document.querySelectorAll('.robot-inspect-box').forEach(e => 
 
 
 def _locator(page: Page, control: Control) -> Locator:
-    root = page.frame_locator(control.frame) if control.frame else page
-    return root.locator(f'[data-robot-inspect="{control.info["id"]}"]')
+    tag = control.info["id"]
+    found: Locator = frame_root(page, control.frame).locator(f'[data-robot-inspect="{tag}"]')
+    return found
 
 
 def numbered_screenshot(page: Page, controls: Sequence[Control], path: Path,
@@ -48,7 +49,7 @@ def numbered_screenshot(page: Page, controls: Sequence[Control], path: Path,
         if box is not None:
             boxes.append([control.number, box["x"], box["y"], box["width"], box["height"]])
     masks = [page.locator("input[type=password]")]
-    masks += [page.frame_locator(c.frame).locator("input[type=password]")
+    masks += [frame_root(page, c.frame).locator("input[type=password]")
               for c in controls if c.frame]
     masks += [locator_for(page, alt) for target in secret for alt in target.alternatives]
     path.parent.mkdir(parents=True, exist_ok=True)
