@@ -24,7 +24,7 @@ from robot_core.intake import Intake
 from robot_core.run.debug import DebugOptions
 from robot_core.run.dryrun import DryRun, dry_run
 from robot_core.run.session import RunOptions
-from robot_core.script.model import BotScript, Step
+from robot_core.script.model import BotScript, Step, walk
 from robot_core.selectors import Alternative, Target
 
 # Actions that need their target on screen: its absence is a failure of the map.
@@ -72,8 +72,8 @@ class CheckReport:
 
 
 def needed_targets(bot: BotScript) -> set[str]:
-    """Targets the bot's steps act on, or wait for alone."""
-    steps: Iterable[Step] = (*bot.setup, *bot.steps, *bot.verify, *bot.recover)
+    """Targets the bot's steps act on, or wait for alone (inside if/repeat/use too)."""
+    steps: Iterable[Step] = walk((*bot.setup, *bot.steps, *bot.verify, *bot.recover))
     return {name for s in steps if (name := s.target_name())
             and (s.action in NEEDS or s.action == "wait_for")}
 
