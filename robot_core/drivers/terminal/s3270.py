@@ -91,7 +91,7 @@ class S3270:
                     answer = self._answers.get(timeout=timeout_s)
                 except queue.Empty:
                     self._owed += 1
-                    raise S3270Error(f"s3270 did not answer {command.split('(')[0]} in "
+                    raise S3270Error(f"s3270 did not answer {command.split('(', 1)[0]} in "
                                      f"{timeout_s:.1f} s") from None
                 if answer is None:
                     raise S3270Error("s3270 exited")

@@ -10,6 +10,7 @@ never does is ``NoResponse``; a dropped connection is ``SystemUnavailable``.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -122,10 +123,8 @@ class Tn3270Driver:
                 return None
             step = min(remaining, _STEP_S)
             what = "Unlock" if status.keyboard == "L" else "Output"
-            try:
+            with contextlib.suppress(S3270Error):  # the step ran out, or the line dropped
                 self._do(f"Wait({step:.2f},{what})", step + _ACTION_S)
-            except S3270Error:
-                pass  # the step ran out (or the line dropped): look again
 
     def _check_interrupts(self, buffer: Buffer3270) -> None:
         for target, error in self._interrupts:
@@ -145,7 +144,7 @@ class Tn3270Driver:
         found = self._wait(look, timeout_ms / 1000)
         if found is not None:
             return found  # type: ignore[no-any-return]
-        buffer, status = self._read()
+        status = self._read()[1]
         if not status.connected:
             raise SystemUnavailable("the 3270 host closed the connection")
         names = ", ".join(t.name for t in targets)
@@ -249,10 +248,8 @@ class Tn3270Driver:
         return alt
 
     def _reset(self) -> None:
-        try:
+        with contextlib.suppress(S3270Error):  # the next look reports the state
             self._do("Reset")
-        except S3270Error:
-            pass  # the next look reports the state
 
     def select(self, target: Target, value: str | None, label: str | None,
                timeout_ms: int) -> str:
