@@ -11,6 +11,7 @@ never does is ``NoResponse``; a dropped connection is ``SystemUnavailable``.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ from robot_core.errors import (
     ApplicationError,
     BotScriptError,
     BusinessError,
+    ConfigError,
     NoResponse,
     SystemUnavailable,
     TargetNotFound,
@@ -33,7 +35,8 @@ from robot_core.script.tn3270 import Tn3270Spec, parse_tn3270_launch, s3270_acti
 from robot_core.selectors import Target
 
 _STEP_S = 0.25    # one Wait() inside a longer wait: interrupts and timeouts are seen this often
-_ACTION_S = 10.0  # an action that does not wait for the host answers within this
+_ACTION_S = 10.0
+_CP037 = {"cp037", "cp37", "037", "us", "us-intl"}  # the names of s3270's default code page  # an action that does not wait for the host answers within this
 
 
 class Tn3270Driver:
@@ -54,12 +57,16 @@ class Tn3270Driver:
         """Start s3270, connect, and wait for the first screen (``launch.ready`` text)."""
         spec = self.spec
         codepage, host, port = expand(spec.codepage), expand(spec.host), expand(spec.port)
-        self._s3270 = S3270([expand(spec.s3270), "-utf8", "-codepage", codepage,
-                             "-model", spec.model])
+        program = expand(spec.s3270)
+        if shutil.which(program) is None:
+            raise ConfigError(f"the 3270 driver needs s3270 (Debian: apt-get install s3270); "
+                              f"{program!r} is not on PATH")
+        self._s3270 = S3270([program, "-utf8", "-codepage", codepage, "-model", spec.model])
         timeout_s = spec.ready_timeout_ms / 1000
         try:
             self._do("Set(aidWait,false)")    # AID keys return at once; we wait ourselves
             self._do("Set(unlockDelay,false)")  # no 350 ms pause after the host unlocks
+            self._check_codepage(codepage)
             self._do(f"Connect({'L:' if spec.tls else ''}{host}:{port})", timeout_s)
         except S3270Error as exc:
             self.stop()
@@ -68,6 +75,15 @@ class Tn3270Driver:
             self.stop()
             raise SystemUnavailable(f"the host showed no {spec.ready or 'screen'} within "
                                     f"{spec.ready_timeout_ms} ms")
+
+    def _check_codepage(self, wanted: str) -> None:
+        """s3270 falls back to its default on a code page it does not know: say so instead."""
+        known = {name.lower() for line in self._do("Query(CodePages)")[0]
+                 for i, name in enumerate(line.split()) if i != 1}  # the 2nd word: sbcs/dbcs
+        if wanted.lower() not in known:
+            self.stop()
+            raise ConfigError(f"s3270 does not know the host code page {wanted!r} "
+                              "(`s3270 -codepage help` lists them)")
 
     def stop(self) -> None:
         """Hang up and end s3270; safe to call twice."""
