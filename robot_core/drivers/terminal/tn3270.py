@@ -36,7 +36,7 @@ from robot_core.selectors import Target
 
 _STEP_S = 0.25    # one Wait() inside a longer wait: interrupts and timeouts are seen this often
 _ACTION_S = 10.0
-_CP037 = {"cp037", "cp37", "037", "us", "us-intl"}  # the names of s3270's default code page  # an action that does not wait for the host answers within this
+_ACTION_S = 10.0  # an action that does not wait for the host answers within this
 
 
 class Tn3270Driver:
