@@ -35,7 +35,6 @@ from robot_core.script.tn3270 import Tn3270Spec, parse_tn3270_launch, s3270_acti
 from robot_core.selectors import Target
 
 _STEP_S = 0.25    # one Wait() inside a longer wait: interrupts and timeouts are seen this often
-_ACTION_S = 10.0
 _ACTION_S = 10.0  # an action that does not wait for the host answers within this
 
 
