@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -42,11 +43,23 @@ def host(tmp_path: Path) -> Iterator[Callable[..., LegacyTn3270Host]]:
         app.stop()
 
 
-def _robot(args: list[str], home: Path, app: LegacyTn3270Host) -> subprocess.CompletedProcess[str]:
+def _robot(args: list[str], home: Path, app: LegacyTn3270Host,
+           crash: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **app.env(), "ROBOT_HOME": str(home), "ROBOT_PROJECT": str(ROOT),
            "ROBOT_LEASE_S": "30"}
+    if crash:
+        env["ROBOT_CRASH_AT"] = crash
     return subprocess.run([str(ROBOT), *args], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=600, check=False)
+
+
+def _cases(tmp_path: Path, count: int, seed: int) -> tuple[Path, list[dict[str, Any]]]:
+    out, expected = tmp_path / "cases.xlsx", tmp_path / "cases.json"
+    subprocess.run([sys.executable, "-m", "fixtures.cases.generate", "--count", str(count),
+                    "--seed", str(seed), "--invalid", "0", "--out", str(out), "--expected",
+                    str(expected)], check=True, cwd=ROOT, capture_output=True)
+    valid: list[dict[str, Any]] = json.loads(expected.read_text("utf-8"))["valid"]
+    return out, valid
 
 
 def _exactly_once(app: LegacyTn3270Host, valid: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -92,13 +105,28 @@ def test_dropped_lines_and_expired_sessions_land_every_case_once(
         host: Callable[..., LegacyTn3270Host], tmp_path: Path) -> None:
     """A 3270 host that hangs up and expires sign-ons still gets each valid case once."""
     app = host(drop_rate=0.06, session_keys=9, latency_ms=20, seed=5)
-    out, expected = tmp_path / "cases.xlsx", tmp_path / "cases.json"
-    subprocess.run([sys.executable, "-m", "fixtures.cases.generate", "--count", "12", "--seed",
-                    "17", "--invalid", "0", "--out", str(out), "--expected", str(expected)],
-                   check=True, cwd=ROOT, capture_output=True)
-    valid: list[dict[str, Any]] = json.loads(expected.read_text("utf-8"))["valid"]
+    out, valid = _cases(tmp_path, 12, seed=17)
     done = _robot(["run", BOT, "--input", str(out)], tmp_path / "home", app)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     _exactly_once(app, valid)
     audit = "".join(p.read_text("utf-8") for p in (tmp_path / "home").rglob("audit.jsonl"))
     assert "SystemUnavailable" in audit and "SessionExpired" in audit
+
+
+def test_kill_nine_after_the_saving_enter_is_resolved_by_verify(
+        host: Callable[..., LegacyTn3270Host], tmp_path: Path) -> None:
+    """SIGKILL right after the saving Enter, before the queue hears; verify finds the case."""
+    app = host()
+    source, valid = _cases(tmp_path, 4, seed=23)
+    home = tmp_path / "home"
+    first = _robot(["run", BOT, "--input", str(source)], home, app, "step:steps[25] wait_for@2")
+    assert first.returncode == -signal.SIGKILL, first.stderr[-2000:]
+    final = _robot(["work", BOT], home, app)
+    assert final.returncode == 0, final.stdout[-3000:] + final.stderr[-2000:]
+    records = _exactly_once(app, valid)
+    store = SQLiteStore(home / "queue.db")
+    items = store.items(BOT)
+    store.close()
+    assert all(i.state is Status.DONE for i in items)
+    assert any(i.was_uncertain for i in items), "a kill after the saving Enter leaves one"
+    assert {i.outputs["registration_number"] for i in items} == {r["reg_no"] for r in records}
