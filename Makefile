@@ -1,11 +1,11 @@
 # make demo · make test · make bench — each installs what it needs first.
 SHELL := /bin/bash
 PY := .venv/bin/python
-APT_PACKAGES := chromium xvfb xdotool scrot xauth fonts-noto-cjk postgresql
+APT_PACKAGES := chromium xvfb xdotool scrot xauth fonts-noto-cjk postgresql s3270
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export ROBOT_CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo demo-terminal test wheel-check bench lint system venv clean
+.PHONY: demo demo-terminal demo-3270 test wheel-check bench lint system venv clean
 
 system:  ## Debian packages: Chromium for the web driver, Xvfb for desktop, CJK fonts
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -28,6 +28,9 @@ demo: system venv  ## start the fixture registry, enter fixtures/cases/sample.xl
 
 demo-terminal: system venv  ## the same through the registry's green-screen host over SSH
 	$(PY) -m fixtures.demo --terminal
+
+demo-3270: system venv  ## the same through the registry's IBM 3270 host (TN3270, s3270)
+	$(PY) -m fixtures.demo --3270
 
 test: system venv  ## the whole suite: unit, integration (real Chromium), e2e (the CLI, the wheel)
 	$(PY) -m pytest -q --durations=20

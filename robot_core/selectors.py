@@ -62,6 +62,7 @@ from robot_core.script.terminal import (
     check_alternative,
     parse_terminal_launch,
 )
+from robot_core.script.tn3270 import parse_tn3270_launch
 from robot_core.script.yamlsource import PathKey, YamlSource, load_yaml
 
 #: strategy -> what it means; the web driver turns each into a Playwright locator.
@@ -191,7 +192,7 @@ def load_selector_map(path: Path) -> SelectorMap:
         _check_launch(src, launch)
     if driver == "terminal":
         try:
-            parse_terminal_launch(launch)
+            (parse_tn3270_launch if "tn3270" in launch else parse_terminal_launch)(launch)
         except BotScriptError as exc:
             raise src.error(("launch",), exc.message.removeprefix("launch: ")) from None
     return SelectorMap(str(app), driver, src.file, targets, launch, section)

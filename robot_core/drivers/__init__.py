@@ -30,6 +30,10 @@ def make_driver(kind: str, *, headed: bool = False, launch: dict[str, object] | 
         return DesktopDriver(launch=launch or {})
     if kind == "terminal":
         require_terminal()
+        if "tn3270" in (launch or {}):  # IBM 3270 through s3270
+            from robot_core.drivers.terminal.tn3270 import Tn3270Driver  # noqa: PLC0415
+
+            return Tn3270Driver(launch or {})
         from robot_core.drivers.terminal.driver import TerminalDriver  # noqa: PLC0415
 
         return TerminalDriver(launch or {})

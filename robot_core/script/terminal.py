@@ -30,7 +30,8 @@ TERMINAL_STRATEGIES: dict[str, str] = {
 }
 ENCODINGS = ("utf-8", "shift_jis", "cp932", "euc-jp", "euc_jis_2004", "shift_jis_2004")
 LAUNCH_KEYS = frozenset({"command", "cwd", "env", "ssh", "encoding", "rows", "cols", "term",
-                         "ready", "ready_timeout_ms", "keys", "settle_ms", "secret_echo"})
+                         "ready", "ready_timeout_ms", "keys", "settle_ms", "secret_echo",
+                         "tn3270"})  # tn3270: robot_core.script.tn3270
 SSH_KEYS = frozenset({"host", "port", "user", "password", "known_hosts"})
 _INT_LIST = re.compile(r"\s*\d+\s*(,\s*\d+\s*)*")
 _NAMED = {"enter": "\r", "return": "\r", "tab": "\t", "backtab": "\x1b[Z", "shift+tab": "\x1b[Z",

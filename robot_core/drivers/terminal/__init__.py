@@ -1,4 +1,5 @@
-"""The terminal driver: full-screen VT100/VT220 hosts over a pseudo-terminal or SSH.
+"""The terminal driver: full-screen VT100/VT220 hosts over a pseudo-terminal or SSH, and
+IBM 3270 hosts over TN3270 through ``s3270`` (``launch: tn3270:``: see ``tn3270.py``).
 
 The map's ``launch:`` says how to reach the host: ``command:`` (a local program on a
 pseudo-terminal) or ``ssh: {host, port, user, password, known_hosts}``; ``encoding:``
