@@ -48,7 +48,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LegacyWebApp]:
 def _project(tmp_path: Path, **replace: str) -> Path:
     """A copy of the shipped bots and selectors, with lines of the registry map replaced."""
     root = tmp_path / "project"
-    for folder in ("bots", "selectors"):
+    for folder in ("bots", "selectors", "blocks"):  # the shipped bots `use: login`
         shutil.copytree(ROOT / folder, root / folder)
     path = root / "selectors" / "registry_web.yaml"
     text = path.read_text("utf-8")

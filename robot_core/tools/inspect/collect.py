@@ -24,7 +24,7 @@ COLLECT_JS = r"""prefix => {
   const cell = e => {
     const td = e.closest('td');
     const prev = td && td.previousElementSibling;
-    return prev && prev.tagName === 'TD' ? clean(prev.textContent) : '';
+    return prev && ['TD', 'TH'].includes(prev.tagName) ? clean(prev.textContent) : '';
   };
   const before = e => {
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
