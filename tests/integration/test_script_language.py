@@ -12,12 +12,15 @@ from playwright.sync_api import sync_playwright
 
 from fixtures.legacy_web.process import LegacyWebApp
 from robot_core.drivers.web import chromium_path
-from robot_core.drivers.web_locate import register_engines
+from robot_core.drivers.web_locate import locator_for, register_engines
 from robot_core.intake import read_cases
 from robot_core.outcome import Status
 from robot_core.run.session import RunOptions, run_direct
 from robot_core.script.labels import NORMALISE_JS, normalise_label
 from robot_core.script.loader import load_bot
+from robot_core.selectors import Alternative
+from robot_core.tools.inspect.collect import collect
+from robot_core.tools.inspect.propose import propose
 from tests.conftest import EXPECTED, ROOT, SAMPLE
 
 pytestmark = pytest.mark.browser
@@ -124,11 +127,6 @@ def test_beside_reads_a_shown_value_and_inspect_reads_th_labels_in_chromium() ->
     """`beside` finds the next cell itself when it holds no control (a confirmation page's
     value), normalised and exact; inspect proposes `beside` for a <th> label, without its
     trailing colon."""
-    from robot_core.drivers.web_locate import locator_for
-    from robot_core.selectors import Alternative
-    from robot_core.tools.inspect.collect import collect
-    from robot_core.tools.inspect.propose import propose
-
     with sync_playwright() as pw:
         register_engines(pw)
         browser = pw.chromium.launch(executable_path=chromium_path())
@@ -144,5 +142,5 @@ def test_beside_reads_a_shown_value_and_inspect_reads_th_labels_in_chromium() ->
     assert shown == [["山田　太郎"], ["山田　太郎"]]
     assert field == ["INPUT:D-1"]  # a cell with a control still gives the control only
     by_name = {c.name: c for c in controls}
-    assert [a.describe() for a in by_name["f01"].proposals][0] == "beside='受付番号'"
-    assert [a.describe() for a in by_name["f03"].proposals][0] == "beside='犬の名前'"
+    assert by_name["f01"].proposals[0].describe() == "beside='受付番号'"
+    assert by_name["f03"].proposals[0].describe() == "beside='犬の名前'"
