@@ -88,9 +88,7 @@ def propose(page: Page, controls: list[Control]) -> None:
 def target_name(control: Control, taken: set[str]) -> str:
     """A plain target name from the control's name or id (else its kind and number)."""
     info = control.info
-    raw = info["name"] or info["elid"]
-    if control.kind == "radio" and info["value"]:
-        raw = f"{raw}_{info['value']}"
+    raw = info["name"] or info["elid"]  # radios of one name: one target (merge.radio_groups)
     base = re.sub(r"[^A-Za-z0-9_]+", "_", raw).strip("_").lower()
     if not base or not IDENTIFIER.fullmatch(base):
         base = f"{control.kind.replace('-', '_')}{control.number}"
