@@ -33,6 +33,7 @@ map needs no display and the drivers depend on this module, never the reverse::
       mode: session                     # or per_case: started for each case, awaited
       exit_timeout_ms: 10000            # how long a program may take to exit by itself
       settle_ms: 3000                   # after a saving case: does it start closing by itself?
+      select_all: ctrl+a                # keys that select a field's text (plain Tk: Control+/)
 
 ``mode: per_case`` is for programs that save and exit: the driver starts ``command`` for each
 case (its arguments and ``stdin:`` may be templates of the case, ``"{{ case.name }}"``; the

@@ -31,6 +31,12 @@ def new(bot: str, driver: str, app: str, url: str | None) -> None:
     if driver == "web":
         console.print(f"next:  export {env}={escape(url or 'http://…')}; robot inspect "
                       f"\"${env}\" --write selectors/{app}.yaml --screen form", highlight=False)
+        console.print(f"       (a screen behind a login: map the login screen, type it into "
+                      f"setup, then add --bot {bot})", highlight=False)
+    else:  # the map attaches to a running program until it says how to start one
+        console.print(f"next:  give launch.command in selectors/{app}.yaml; start the program "
+                      "on $DISPLAY and run robot inspect --desktop (its centres are the "
+                      "point: alternatives)", highlight=False, soft_wrap=True)
     console.print(f"then:  robot validate {bot} · pytest {made.test.relative_to(project)} · "
                   f"robot run {bot} --input {made.cases.relative_to(project)} --dry-run "
                   f"(see {GUIDE})", highlight=False, soft_wrap=True)

@@ -51,6 +51,10 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
     # the batch, or (--direct) into memory.
     debug = debug_options(flags)
     warn_unsupported(bot.driver, debug)
+    if headed and bot.driver == "web":  # before anything is queued, not when Chromium starts
+        from robot_core.drivers.web_debug import require_display  # noqa: PLC0415 - Playwright
+
+        require_display(headed)
     if workers > 1 and (direct or debug.dry_run or debug.case or debug.pause):
         raise ConfigError("--workers works the queue with several processes: it does not go "
                           "with --direct, --dry-run, --case or --pause-on-failure")

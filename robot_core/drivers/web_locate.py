@@ -40,7 +40,10 @@ BESIDE_ENGINE = """{
       if (norm(c.textContent) !== want) continue;
       let next = c.nextElementSibling;
       while (next && !cell(next)) next = next.nextElementSibling;
-      if (next) out.push(...next.querySelectorAll('%(controls)s'));
+      if (!next) continue;
+      const controls = next.querySelectorAll('%(controls)s');
+      // a cell with no control is itself the target: a value shown on a confirmation page
+      if (controls.length) out.push(...controls); else out.push(next);
     }
     return out;
   },
@@ -122,7 +125,9 @@ def _beside_xpath(label: str, exact: bool) -> str:
     quoted = _xpath_literal(label)
     controls = "self::input[not(@type='hidden')] or self::select or self::textarea"
     cell = f"normalize-space(.)={quoted}" if exact else f"contains(normalize-space(.), {quoted})"
-    return f"xpath=//td[{cell}]/following-sibling::td[1]//*[{controls}]"
+    nxt = f"//*[self::td or self::th][{cell}]/following-sibling::*[self::td or self::th][1]"
+    # the controls in the next cell, or that cell itself when it holds none (a shown value)
+    return f"xpath={nxt}//*[{controls}] | {nxt}[not(.//*[{controls}])]"
 
 
 def _xpath_literal(text: str) -> str:

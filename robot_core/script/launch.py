@@ -20,7 +20,8 @@ from robot_core.home import project_dir
 from robot_core.script.templating import TemplateProblem, compile_template
 
 LAUNCH_KEYS = frozenset({"command", "cwd", "ready", "window", "ready_timeout_ms", "images",
-                         "env", "log", "mode", "stdin", "exit_timeout_ms", "settle_ms"})
+                         "env", "log", "mode", "stdin", "exit_timeout_ms", "settle_ms",
+                         "select_all"})
 LAUNCH_MODES = ("session", "per_case")
 _PLACEHOLDER = re.compile(r"\{(python|project|env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?)\}")
 
@@ -41,6 +42,9 @@ class LaunchSpec:
     stdin: str | None = None
     exit_timeout_ms: int = 10_000
     settle_ms: int = 3_000
+    #: the keys that select a field's whole text before it is replaced or copied back:
+    #: Windows and GTK fields know Ctrl+A; a plain Tk entry on X11 wants Control+/
+    select_all: str = "ctrl+a"
 
     @property
     def attach(self) -> bool:
@@ -88,6 +92,7 @@ def parse_launch(data: Mapping[str, Any]) -> LaunchSpec:
     settle = data.get("settle_ms", 3_000)
     if not isinstance(settle, int) or settle < 0:
         raise BotScriptError("launch: settle_ms must be a whole number of milliseconds, 0 or more")
+    select_all = _select_all(data)
     stdin = data.get("stdin")
     if stdin is not None and (mode != "per_case" or not isinstance(stdin, str)):
         raise BotScriptError("launch: `stdin:` is a text template, for mode: per_case only")
@@ -101,7 +106,17 @@ def parse_launch(data: Mapping[str, Any]) -> LaunchSpec:
                       images=str(data.get("images", "selectors/images")),
                       env={str(k): str(v) for k, v in env.items()},
                       log=str(data["log"]) if data.get("log") else None, mode=str(mode),
-                      stdin=stdin, exit_timeout_ms=exit_timeout, settle_ms=settle)
+                      stdin=stdin, exit_timeout_ms=exit_timeout, settle_ms=settle,
+                      select_all=select_all)
+
+
+def _select_all(data: Mapping[str, Any]) -> str:
+    """``select_all:``, keys pressed together; their names are checked when a run starts."""
+    keys = data.get("select_all", "ctrl+a")
+    if not isinstance(keys, str) or not keys.strip():
+        raise BotScriptError("launch: select_all names keys pressed together (ctrl+a, "
+                             "Control+/)")
+    return keys.strip()
 
 
 def _check_template(text: str, *, per_case: bool) -> None:

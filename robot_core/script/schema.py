@@ -168,7 +168,9 @@ Launch = create_model(
     images=(str | None, None), env=(dict[str, str | int | float] | None, None),
     log=(str | None, None), mode=(str | None, Field(None, pattern="^(session|per_case)$")),
     stdin=(str | None, None), exit_timeout_ms=(int | None, Field(None, gt=0)),
-    settle_ms=(int | None, Field(None, ge=0)))
+    settle_ms=(int | None, Field(None, ge=0)),
+    select_all=(str | None, Field(None, description="keys that select a field's text "
+                                  "(default ctrl+a; a plain Tk entry: Control+/)")))
 assert set(Launch.model_fields) == LAUNCH_KEYS
 TerminalLaunch = create_model(  # type: ignore[call-overload]
     "TerminalLaunch", __config__=ConfigDict(extra="forbid"),

@@ -6,6 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 ROBOT = REPO / ".venv" / "bin" / "robot"
 SAMPLE = REPO / "fixtures" / "cases" / "sample.xlsx"
@@ -49,3 +51,19 @@ def test_exporting_a_batch_that_is_not_there_is_invalid_input(tmp_path: Path) ->
     assert done.returncode == 3, done.stderr
     assert done.stderr.strip() == "error: no batch 99"
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_headed_without_a_display_queues_nothing(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``robot run --headed`` with no DISPLAY is exit 3 with its one line before the case file
+    is queued: no case is left pending for a later ``robot work`` to type."""
+    home = tmp_path / "home"
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    done = robot("run", "resident_registration", "--input", str(SAMPLE), "--headed",
+                 "--case", "U2025-0001", home=home)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.stderr.startswith("error: --headed needs a display")
+    assert "batch" not in done.stdout  # nothing was queued
+    status = robot("queue", "list", home=home)
+    assert "U2025-0001" not in status.stdout, status.stdout

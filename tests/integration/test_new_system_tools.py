@@ -48,7 +48,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LegacyWebApp]:
 def _project(tmp_path: Path, **replace: str) -> Path:
     """A copy of the shipped bots and selectors, with lines of the registry map replaced."""
     root = tmp_path / "project"
-    for folder in ("bots", "selectors"):
+    for folder in ("bots", "selectors", "blocks"):  # the shipped bots `use: login`
         shutil.copytree(ROOT / folder, root / folder)
     path = root / "selectors" / "registry_web.yaml"
     text = path.read_text("utf-8")
@@ -101,7 +101,8 @@ def test_check_reports_fallbacks_ambiguity_and_missing_targets(app: LegacyWebApp
 def test_inspect_lists_controls_behind_the_login_and_writes_a_map(app: LegacyWebApp,
                                                                   tmp_path: Path) -> None:
     """After the bot's login, the entry form's fields (in a frame) get unique alternatives,
-    merged into a copy of the map with its comments; a second write is refused."""
+    merged into a copy of the map with its comments (the sex radios as one target with an
+    option per button, named by the words after each); a second write is refused."""
     bot = load_bot(BOT, ROOT / "selectors")
     shot = tmp_path / "entry.png"
     found = inspect_url(f"{app.url}/entry", bot=bot, home=tmp_path / "home", screenshot=shot)
@@ -120,7 +121,13 @@ def test_inspect_lists_controls_behind_the_login_and_writes_a_map(app: LegacyWeb
     loaded = load_selector_map(target)
     assert loaded.get("entry.txt02").alternatives[0].value == "氏名"
     assert loaded.get("entry.pwd01").secret
-    assert added == len([c for c in found.controls if c.proposals])
+    sex = loaded.get("entry.rdo01")  # the two radios: one target, an option per button
+    assert {name: [a.describe() for a in option.alternatives]
+            for name, option in sex.options.items()} == {
+        "男": ["css='input[name=\"rdo01\"][value=\"1\"]' in iframe[name=\"main\"]"],
+        "女": ["css='input[name=\"rdo01\"][value=\"2\"]' in iframe[name=\"main\"]"]}
+    radios = [c for c in found.controls if c.kind == "radio" and c.proposals]
+    assert added == len([c for c in found.controls if c.proposals]) - len(radios) + 1
     with pytest.raises(ConfigError, match="never replaces"):
         merge(target, "registry_web", "entry", found.controls)
     assert target.read_text("utf-8") == after

@@ -12,12 +12,15 @@ from playwright.sync_api import sync_playwright
 
 from fixtures.legacy_web.process import LegacyWebApp
 from robot_core.drivers.web import chromium_path
-from robot_core.drivers.web_locate import register_engines
+from robot_core.drivers.web_locate import locator_for, register_engines
 from robot_core.intake import read_cases
 from robot_core.outcome import Status
 from robot_core.run.session import RunOptions, run_direct
 from robot_core.script.labels import NORMALISE_JS, normalise_label
 from robot_core.script.loader import load_bot
+from robot_core.selectors import Alternative
+from robot_core.tools.inspect.collect import collect
+from robot_core.tools.inspect.propose import propose
 from tests.conftest import EXPECTED, ROOT, SAMPLE
 
 pytestmark = pytest.mark.browser
@@ -111,3 +114,33 @@ def test_label_and_beside_match_normalised_text_in_chromium() -> None:
     assert found == {selector: [name] for selector, name in MATCHES}
     assert exact == 0
     assert in_page == [normalise_label(t) for t in SAMPLES]  # Python and the page agree
+
+
+CONFIRM_PAGE = """<table>
+<tr><td>飼い主氏名</td><td>山田　太郎</td></tr>
+<tr><td>受付番号：</td><td><input name="f01" value="D-1"></td></tr>
+<tr><th>犬の名前 ：</th><td><input name="f03"></td></tr>
+</table>"""
+
+
+def test_beside_reads_a_shown_value_and_inspect_reads_th_labels_in_chromium() -> None:
+    """`beside` finds the next cell itself when it holds no control (a confirmation page's
+    value), normalised and exact; inspect proposes `beside` for a <th> label, without its
+    trailing colon."""
+    with sync_playwright() as pw:
+        register_engines(pw)
+        browser = pw.chromium.launch(executable_path=chromium_path())
+        page = browser.new_page()
+        page.set_content(CONFIRM_PAGE)
+        shown = [locator_for(page, Alternative("beside", "飼い主氏名", None, exact=exact))
+                 .all_inner_texts() for exact in (None, True)]
+        field = locator_for(page, Alternative("beside", "受付番号", None)).evaluate_all(
+            "els => els.map(e => e.tagName + ':' + e.value)")
+        controls = collect(page)
+        propose(page, controls)
+        browser.close()
+    assert shown == [["山田　太郎"], ["山田　太郎"]]
+    assert field == ["INPUT:D-1"]  # a cell with a control still gives the control only
+    by_name = {c.name: c for c in controls}
+    assert by_name["f01"].proposals[0].describe() == "beside='受付番号'"
+    assert by_name["f03"].proposals[0].describe() == "beside='犬の名前'"

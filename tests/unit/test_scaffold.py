@@ -56,7 +56,8 @@ def test_new_refuses_existing_files_and_bad_names(tmp_path: Path) -> None:
 def test_robot_new_command_names_the_files_and_refuses_twice(tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch,
                                                              ) -> None:
-    """`robot new` prints each file written and the next commands; again, it is exit 3."""
+    """`robot new` prints each file written and the next commands (a desktop bot's: start
+    the program, inspect --desktop); again, it is exit 3."""
     from click.testing import CliRunner  # noqa: PLC0415 - only this test runs the CLI
 
     from robot_core.cli import main  # noqa: PLC0415
@@ -69,8 +70,13 @@ def test_robot_new_command_names_the_files_and_refuses_twice(tmp_path: Path,
                  "fixtures/cases/permits.xlsx", "tests/bots/test_permits.py"):
         assert f"wrote  {name}" in first.output
     assert "robot run permits --input fixtures/cases/permits.xlsx --dry-run" in first.output
+    assert "then add --bot permits" in first.output  # a login first, then what is behind it
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 3 and "never overwrites" in again.output
+    desktop = CliRunner().invoke(main, ["new", "ledger", "--driver", "desktop", "--app", "tk"])
+    assert desktop.exit_code == 0, desktop.output
+    assert "launch.command in selectors/tk.yaml" in desktop.output
+    assert "robot inspect --desktop" in desktop.output
 
 
 def _validate_strict(project: Path) -> subprocess.CompletedProcess[str]:

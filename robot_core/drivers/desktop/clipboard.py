@@ -21,9 +21,11 @@ _RULE = "-" * 10
 class Clipboard:
     """The clipboard of one display, and the keys that fill and copy a field."""
 
-    def __init__(self, display: Display, keyboard: Input) -> None:
+    def __init__(self, display: Display, keyboard: Input,
+                 select_all: tuple[str, ...] = ("ctrl", "a")) -> None:
         self.display = display
         self.keyboard = keyboard
+        self.select_all = select_all  # launch.select_all: not every toolkit knows Ctrl+A
 
     def own(self, text: str) -> int:
         """Put ``text`` on the clipboard (the robot owns it); returns the owner's id."""
@@ -31,12 +33,12 @@ class Clipboard:
         return self.display.clipboard_window
 
     def copy(self, owner: int, *, select_all: bool, wait_s: float = _EMPTY_WAIT_S) -> str:
-        """Ctrl+A (optional), Ctrl+C, and the clipboard once the program has taken it.
+        """Select all (optional), Ctrl+C, and the clipboard once the program has taken it.
 
         Nothing copied (an empty field does not take the clipboard) reads as ''.
         """
         if select_all:
-            self.keyboard.chord(["ctrl", "a"])
+            self.keyboard.chord(self.select_all)
         self.keyboard.chord(["ctrl", "c"])
         if self.display.wait_owner_change(owner, wait_s):
             return self.display.get_clipboard()

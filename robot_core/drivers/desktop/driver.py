@@ -71,7 +71,8 @@ class DesktopDriver:
             self._input = Input(name)
             self._find = Locator(self._display, Templates(images_dir(self.spec)), self.spec.window,
                                  self._interrupts, self._check_alive)
-            self._clip = Clipboard(self._display, self._input)
+            self._clip = Clipboard(self._display, self._input,
+                                   tuple(key_names(self.spec.select_all)))
             self._pins = WindowPins(self._display.client_mask)
         if not self.spec.per_case:  # a per-case program is started by begin_case
             self._launch({})
@@ -249,7 +250,7 @@ class DesktopDriver:
         owner = self.clipboard.own(value)
         self.activate(hit)
         keys = self.keyboard
-        keys.chord(["ctrl", "a"])
+        keys.chord(self.clipboard.select_all)
         keys.chord(["delete"])
         if value:
             keys.chord(["ctrl", "v"])

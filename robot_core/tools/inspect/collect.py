@@ -24,7 +24,7 @@ COLLECT_JS = r"""prefix => {
   const cell = e => {
     const td = e.closest('td');
     const prev = td && td.previousElementSibling;
-    return prev && prev.tagName === 'TD' ? clean(prev.textContent) : '';
+    return prev && ['TD', 'TH'].includes(prev.tagName) ? clean(prev.textContent) : '';
   };
   const before = e => {
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -39,6 +39,13 @@ COLLECT_JS = r"""prefix => {
     }
     return last.slice(-40);
   };
+  const after = e => {  // the words right after a radio or check box: its option's name
+    let n = e.nextSibling;
+    while (n && n.nodeType === Node.TEXT_NODE && !clean(n.nodeValue)) n = n.nextSibling;
+    if (!n) return '';
+    if (n.nodeType === Node.TEXT_NODE) return clean(n.nodeValue).split(' ')[0].slice(0, 20);
+    return n.tagName === 'LABEL' ? clean(n.textContent).slice(0, 20) : '';
+  };
   const out = [];
   const query = 'input:not([type=hidden]), select, textarea, button, a[href], ' +
     '[role=button], [role=link]';
@@ -51,7 +58,8 @@ COLLECT_JS = r"""prefix => {
     out.push({id, tag: e.tagName.toLowerCase(), type: (e.getAttribute('type') || '').toLowerCase(),
       name: e.getAttribute('name') || '', elid: e.id || '', value: e.getAttribute('value') || '',
       label: e.labels && e.labels.length ? clean(e.labels[0].textContent) : '',
-      beside: cell(e), before: before(e), text: clean(e.innerText || e.textContent).slice(0, 60),
+      beside: cell(e), before: before(e), after: after(e),
+      text: clean(e.innerText || e.textContent).slice(0, 60),
       alt: e.getAttribute('alt') || (img ? img.getAttribute('alt') : '') || '',
       placeholder: e.getAttribute('placeholder') || '', aria: e.getAttribute('aria-label') || '',
       href: e.tagName === 'A' ? e.getAttribute('href') || '' : '',

@@ -38,16 +38,45 @@ def render(alt: Alternative, screen_frame: str | None) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def target_lines(controls: Sequence[Control], indent: str, frame: str | None) -> list[str]:
-    """One ``name: [alternatives]`` line per control that has a proposal."""
-    width = max((len(c.name) for c in controls), default=0) + 1
-    lines = []
+def radio_groups(controls: Sequence[Control]) -> list[list[Control]]:
+    """The controls as ``choose`` sees them: the radios of one name together, the rest alone."""
+    groups: list[list[Control]] = []
+    by_name: dict[tuple[str | None, str], list[Control]] = {}
     for c in controls:
+        key = (c.frame, c.info["name"])
+        if c.kind == "radio" and c.info["name"] and c.proposals:
+            if key in by_name:
+                by_name[key].append(c)
+                continue
+            by_name[key] = [c]
+            groups.append(by_name[key])
+        elif c.proposals:
+            groups.append([c])
+    return groups
+
+
+def _option_name(c: Control) -> str:
+    """What a case says to pick this radio: the words after it, else its value."""
+    return c.info.get("after") or c.info.get("label") or c.info["value"] or c.name
+
+
+def target_lines(controls: Sequence[Control], indent: str, frame: str | None) -> list[str]:
+    """One ``name: [alternatives]`` line per control that has a proposal; a radio group is
+    one target with an option per button (``choose``)."""
+    groups = radio_groups(controls)
+    width = max((len(g[0].name) for g in groups), default=0) + 1
+    lines = []
+    for group in groups:
+        c = group[0]
         alts = f"[{', '.join(render(a, frame) for a in c.proposals)}]"
+        if c.kind == "radio" and c.info["name"]:
+            options = ", ".join(f"{_quoted(_option_name(r))}: "
+                                f"[{', '.join(render(a, frame) for a in r.proposals)}]"
+                                for r in group)
+            alts = f"{{options: {{{options}}}}}"
         if c.kind == "password":  # masked in every screenshot, never in the audit trail
             alts = f"{{secret: true, any: {alts}}}"
-        if c.proposals:
-            lines.append(f"{indent}{(c.name + ':').ljust(width)} {alts}")
+        lines.append(f"{indent}{(c.name + ':').ljust(width)} {alts}")
     return lines
 
 
@@ -79,7 +108,7 @@ def merge(path: Path, app: str, screen: str, controls: Sequence[Control]) -> int
             path.write_bytes(old)
         raise ConfigError(f"the merged map would not load ({exc}); it was left as it was") \
             from exc
-    return len(chosen)
+    return len(radio_groups(chosen))
 
 
 def _new_map(app: str, screen: str, frame: str | None, controls: Sequence[Control]) -> str:
@@ -112,7 +141,7 @@ def _insert(path: Path, text: str, screen: str, frame: str | None,
             targets[1].flow_style:
         raise ConfigError(f"{path}: screen {screen!r} has no block-style `targets:`")
     have = {str(k.value) for k, _ in targets[1].value}
-    clash = sorted(have & {c.name for c in controls})
+    clash = sorted(have & {g[0].name for g in radio_groups(controls)})
     if clash:
         raise ConfigError(f"{path}: screen {screen} has target(s) {', '.join(clash)} "
                           "already: robot inspect never replaces a target; write to another "

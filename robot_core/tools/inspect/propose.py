@@ -21,6 +21,7 @@ from robot_core.tools.inspect.collect import Control
 
 _IDS_JS = "els => els.map(e => e.getAttribute('data-robot-inspect'))"
 _CSS_SAFE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_TRAILING = re.compile(r"[\s\u3000]*[:：]+[\s\u3000]*$")
 _FIELDS = {"text", "password", "email", "number", "tel", "date", "search", "url", "select",
            "textarea", "checkbox", "radio"}
 
@@ -30,9 +31,9 @@ def candidates(control: Control) -> list[Alternative]:
     info, frame, kind = control.info, control.frame, control.kind
     out: list[Alternative] = []
     if info["label"]:
-        out.append(Alternative("label", info["label"], frame))
+        out.append(Alternative("label", readable(info["label"]), frame))
     if info["beside"] and kind in _FIELDS:
-        out.append(Alternative("beside", info["beside"], frame))
+        out.append(Alternative("beside", readable(info["beside"]), frame))
     name = info["aria"] or info["text"] or (info["value"] if kind in {"submit", "button"}
                                             else "")
     if kind in {"submit", "button", "reset"} and name:
@@ -45,6 +46,12 @@ def candidates(control: Control) -> list[Alternative]:
         out.append(Alternative("placeholder", info["placeholder"], frame))
     out += _css(control)
     return out
+
+
+def readable(text: str) -> str:
+    """``受付番号 ：`` → ``受付番号``: the words without the trailing colon, as a map writes
+    them (label/beside compare normalised text, so the colon only adds noise)."""
+    return _TRAILING.sub("", text).strip() or text
 
 
 def _css(control: Control) -> list[Alternative]:
@@ -81,9 +88,7 @@ def propose(page: Page, controls: list[Control]) -> None:
 def target_name(control: Control, taken: set[str]) -> str:
     """A plain target name from the control's name or id (else its kind and number)."""
     info = control.info
-    raw = info["name"] or info["elid"]
-    if control.kind == "radio" and info["value"]:
-        raw = f"{raw}_{info['value']}"
+    raw = info["name"] or info["elid"]  # radios of one name: one target (merge.radio_groups)
     base = re.sub(r"[^A-Za-z0-9_]+", "_", raw).strip("_").lower()
     if not base or not IDENTIFIER.fullmatch(base):
         base = f"{control.kind.replace('-', '_')}{control.number}"
