@@ -265,6 +265,11 @@ class BusinessErrorArgs(TargetArgs):
     TEMPLATES = ("reason",)
 
 
+class FailArgs(Args):
+    reason: str
+    TEMPLATES = ("reason",)
+
+
 class ScreenshotArgs(Args):
     name: str = "evidence"
 
@@ -314,6 +319,10 @@ _spec("expect", ExpectArgs,
 _spec("business_error_if", BusinessErrorArgs,
       "If the target shows (a red validation message), the case is a business failure.",
       shorthand="target", repeatable=False)
+_spec("fail", FailArgs,
+      "End the case as a business failure with this reason (inside an if: what the "
+      "screen showed is wrong for the data).", shorthand="reason", repeatable=False,
+      blocks=frozenset({"steps"}))
 _spec("found_when", TargetArgs,
       "In ``verify``: the case is already in the system when this target shows.",
       shorthand="target", blocks=frozenset({"verify"}))

@@ -268,3 +268,31 @@ def test_a_fixed_sleep_is_bounded() -> None:
 
     with pytest.raises(ValueError, match="less than or equal to 10000"):
         SleepArgs(ms=20_000)
+
+
+def test_fail_ends_the_case_as_a_business_failure_with_its_reason(tmp_path: Path,
+                                                                  sessions: Sessions) -> None:
+    """`fail:` inside an if ends the case as business_failed with the rendered reason, on the
+    first attempt, before the saving click: nothing saved, nothing retried."""
+    steps = STEPS.replace("- screenshot: no_name\n",
+                          "- fail: \"氏名がありません ({{ case.case_id }})\"\n")
+    assert "- fail:" in steps
+    bot = _load(tmp_path, steps)
+    app = Registry()
+    run = sessions.runner(bot, FakeDriver(app))
+    run.open()
+    row = case()
+    row.values["name"] = ""
+    row.values["rows"] = 0
+    result = run.run_case(row)
+    assert (result.status, result.attempts) == (Status.BUSINESS_FAILED, 1), result.error
+    assert result.error == f"氏名がありません ({row.key})"
+    assert saved_keys(app) == []
+
+
+def test_fail_is_refused_outside_the_steps(tmp_path: Path) -> None:
+    """`fail:` belongs to a case's steps: in setup it is refused at load with its line."""
+    steps = STEPS.replace("- wait_for: menu.home\n", "- wait_for: menu.home\n  - fail: x\n", 1)
+    assert "- fail: x" in steps
+    message = _error(tmp_path, steps)
+    assert "fail can only be used in steps" in message and ":" in message.split(" ")[0]

@@ -177,6 +177,12 @@ def business_error_if(ctx: StepContext, step: Step) -> None:
     raise BusinessError(ctx.render(step, "reason", text=text) or f"{args.target} shown")
 
 
+@implements("fail")
+def fail(ctx: StepContext, step: Step) -> None:
+    """End the case as a business failure with the step's reason."""
+    raise BusinessError(ctx.render(step, "reason") or "the bot ended the case")
+
+
 @implements("found_when")
 def found_when(ctx: StepContext, step: Step) -> None:
     """In ``verify``: the case is already in the system when this target shows."""
