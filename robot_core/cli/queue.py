@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -15,7 +16,7 @@ from robot_core.cli.render import ProgressReport
 from robot_core.errors import QueueRefused
 from robot_core.evidence.export import export_batch
 from robot_core.home import robot_home
-from robot_core.outcome import CaseResult, Status
+from robot_core.outcome import CaseResult, Status, shown
 from robot_core.queue import Store, open_store
 from robot_core.run.pool import (
     AS_WORKER,
@@ -139,14 +140,17 @@ def _status(bot_name: str | None) -> None:
         batches = sorted(store.batches(bot_name), key=lambda b: b.id)
     finally:
         store.close()
-    # conflict: rows of that file that changed a case already entered (not typed again)
-    table = Table("bot", "batch", "file", "new", "already queued", *[s.value for s in Status],
-                  "conflict", title="queue")
+    # The usual states, and any other some batch has; conflict (rows of that file that
+    # changed a case already entered, not typed again) only when there is one.
+    states = shown(Counter(s for per in counts.values() for s, n in per.items() if n))
+    conflicts = any(batch.conflicts for batch in batches)
+    table = Table("bot", "batch", "file", "new", "already queued", *[s.value for s in states],
+                  *(["conflict"] if conflicts else []), title="queue")
     for batch in batches:
         by_state = counts.get((batch.bot, batch.id), {})
         table.add_row(batch.bot, str(batch.id), Path(batch.source).name, str(batch.new),
-                      str(batch.duplicates), *[str(by_state.get(s, 0) or "") for s in Status],
-                      str(batch.conflicts or ""))
+                      str(batch.duplicates), *[str(by_state.get(s, 0) or "") for s in states],
+                      *([str(batch.conflicts or "")] if conflicts else []))
     console.print(table)
     total = sum(n for per in counts.values() for n in per.values())
     console.print(f"{total} case(s) queued, each counted once", highlight=False)

@@ -37,9 +37,10 @@ def test_a_reingest_shows_0_new_and_cases_are_counted_once(tmp_path: Path) -> No
         store.close()
     done = robot(home, "queue", "status")
     assert done.returncode == 0, done.stderr
+    # bot, batch, file, new, already queued, then done, business_failed, failed, pending
     rows = {int(m[0]): [c.strip() for c in m[1:]] for m in re.findall(
         r"│ \S+ +│ (\d+) +│ (\S+) +│ (\d+) +│ (\d+) +│ (\d*) +│ +│ +│ (\d*) +│", done.stdout)}
-    assert rows == {1: ["export.xlsx", "50", "0", "49", "1"],
+    assert rows == {1: ["export.xlsx", "50", "0", "1", "49"],
                     2: ["export.xlsx", "0", "50", "", ""],
-                    3: ["more.xlsx", "5", "5", "5", ""]}, done.stdout
+                    3: ["more.xlsx", "5", "5", "", "5"]}, done.stdout
     assert "55 case(s) queued, each counted once" in done.stdout
