@@ -162,9 +162,9 @@ def source_fingerprint() -> dict[str, str]:
 
 # -- running --------------------------------------------------------------------------------------
 def command(contender: str, url: str, xlsx: Path, limit: int | None) -> list[str]:
-    """The contender's command line."""
+    """The contender's command line (``robot@<tree>`` runs robot from another source tree)."""
     extra = ["--limit", str(limit)] if limit else []
-    if contender == "robot":
+    if contender == "robot" or contender.startswith("robot@"):
         robot = Path(sys.executable).parent / "robot"
         return [str(robot), "run", BOT, "--input", str(xlsx), *extra]
     if contender == "handwritten":
@@ -174,8 +174,14 @@ def command(contender: str, url: str, xlsx: Path, limit: int | None) -> list[str
 
 
 def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, label: str,
-            *, limit: int | None = None, rss_cap_mb: float = 0.0) -> RunResult:
-    """Run ``contender`` over ``cases`` against a fresh registry; measure and verify."""
+            *, limit: int | None = None, rss_cap_mb: float = 0.0,
+            app_switches: dict[str, Any] | None = None) -> RunResult:
+    """Run ``contender`` over ``cases`` against a fresh registry; measure and verify.
+
+    ``robot@/some/tree`` runs robot with that tree's robot_core, bots and selectors (an A/B
+    of two versions in one run); ``app_switches`` are the fixture's fault switches.
+    """
+    tree = Path(contender.split("@", 1)[1]) if "@" in contender else ROOT
     expected = cases.expected[:limit] if limit else cases.expected
     result = RunResult(label, contender, latency_ms, len(expected))
     folder = workdir / label
@@ -185,17 +191,19 @@ def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, lab
     home = folder / "home"
     log = folder / "output.log"
     result.log_file = str(log)
-    with LegacyWebApp(db, latency_ms=latency_ms) as app:
+    with LegacyWebApp(db, latency_ms=latency_ms, **(app_switches or {})) as app:
         env = {**os.environ, "REGISTRY_URL": app.url, "REGISTRY_USER": USER,
                "REGISTRY_PASSWORD": PASSWORD, "ROBOT_HOME": str(home),
                "PYTHONUNBUFFERED": "1", "ROBOT_CHROMIUM": os.environ.get(
                    "ROBOT_CHROMIUM", "/usr/bin/chromium")}
         env.pop("COLUMNS", None)
+        if tree != ROOT:
+            env["PYTHONPATH"] = str(tree)
         result.load_before = os.getloadavg()
         result.source = source_fingerprint()
         progress: list[tuple[float, str, str]] = []
         started = time.monotonic()
-        proc = subprocess.Popen(command(contender, app.url, cases.xlsx, limit), cwd=ROOT,
+        proc = subprocess.Popen(command(contender, app.url, cases.xlsx, limit), cwd=tree,
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, encoding="utf-8", errors="replace")
         guard = _MemoryGuard(proc, rss_cap_mb)
@@ -212,7 +220,7 @@ def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, lab
         _progress_figures(result, progress, sampler, started)
         _verify(result, app.dump(), expected, progress)
     result.series_file = str(_save_series(folder, sampler, progress, started))
-    if contender == "robot":
+    if contender.startswith("robot"):
         result.steps = audit_breakdown(home)
     return result
 

@@ -21,7 +21,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from robot_core.drivers.web_busy import LOOK_S, BusyGuard
-from robot_core.drivers.web_chromium import CHROMIUM_ARGS, chromium_path
+from robot_core.drivers.web_chromium import chromium_path, launch_args
 from robot_core.drivers.web_debug import Tracing, require_display
 from robot_core.drivers.web_locate import READ_JS, locator_for, register_engines
 from robot_core.drivers.web_shots import mark_secrets, masked_screenshot, render_html
@@ -33,6 +33,7 @@ from robot_core.errors import (
     TargetNotFound,
     TransientError,
 )
+from robot_core.script.app_section import DEFAULT_BLOCK
 from robot_core.selectors import Alternative, Target
 
 _POLL_S = 0.05
@@ -48,8 +49,10 @@ class WebDriver:
     """``Driver`` for legacy web screens."""
 
     def __init__(self, *, headed: bool = False, viewport: tuple[int, int] = (1280, 900),
-                 slow_mo_ms: int = 0, response_timeout_ms: int | None = None) -> None:
+                 slow_mo_ms: int = 0, response_timeout_ms: int | None = None,
+                 block: Sequence[str] | None = None) -> None:
         self.headed = headed
+        self.block = tuple(DEFAULT_BLOCK if block is None else block)
         self.slow_mo_ms = slow_mo_ms
         self.tracing = Tracing()
         # The app's own slowest answer (``app: {response_timeout_ms: …}``): a page request
@@ -76,7 +79,8 @@ class WebDriver:
         register_engines(self._pw)
         try:
             self._browser = self._pw.chromium.launch(
-                executable_path=chromium_path(), headless=not self.headed, args=CHROMIUM_ARGS,
+                executable_path=chromium_path(), headless=not self.headed,
+                args=launch_args(self.block),
                 slow_mo=self.slow_mo_ms)
         except PlaywrightError as exc:
             self._pw.stop()
