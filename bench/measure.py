@@ -86,6 +86,8 @@ class RunResult:
     first_done_s: float | None = None  # since spawn: start-up (Python, Chromium, log-in, 1st case)
     last_done_s: float | None = None
     peak_rss_mb: float = 0.0
+    peak_pss_mb: float = 0.0
+    first_action_s: float | None = None  # since spawn: the first browser action began
     peak_procs: int = 0
     procs_seen: int = 0
     cpu_s: float = 0.0  # CPU seconds of the whole tree (steadier than wall time under load)
@@ -131,7 +133,7 @@ class RunResult:
                     steady_cases_per_min=_round(self.steady_cases_per_min, 2),
                     ms_per_case=_round(self.ms_per_case, 1))
         data["cpu_ms_per_case"] = _round(self.cpu_ms_per_case, 1)
-        for key in ("wall_s", "cpu_s", "first_done_s", "last_done_s", "peak_rss_mb",
+        for key in ("wall_s", "cpu_s", "first_done_s", "last_done_s", "peak_rss_mb", "peak_pss_mb",
                     "rss_after_first_mb", "growth_mb_per_100", "ms_per_case_first_tenth",
                     "ms_per_case_last_tenth"):
             data[key] = _round(data[key], 2)
@@ -202,7 +204,7 @@ def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, lab
         result.load_before = os.getloadavg()
         result.source = source_fingerprint()
         progress: list[tuple[float, str, str]] = []
-        started = time.monotonic()
+        started, spawned = time.monotonic(), datetime.now(UTC)
         proc = subprocess.Popen(command(contender, app.url, cases.xlsx, limit), cwd=tree,
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, encoding="utf-8", errors="replace")
@@ -222,6 +224,7 @@ def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, lab
     result.series_file = str(_save_series(folder, sampler, progress, started))
     if contender.startswith("robot"):
         result.steps = audit_breakdown(home)
+        result.first_action_s = first_action(home, spawned)
     return result
 
 
@@ -264,6 +267,7 @@ def _progress_figures(result: RunResult, progress: list[tuple[float, str, str]],
     result.done = len(done)
     result.failed = len(progress) - len(done)
     result.peak_rss_mb = sampler.peak_mb
+    result.peak_pss_mb = sampler.peak_pss_mb
     result.peak_procs = sampler.peak_procs
     result.procs_seen = sampler.procs_seen
     result.cpu_s = sampler.cpu_s
@@ -363,6 +367,19 @@ def _save_series(folder: Path, sampler: TreeSampler, progress: list[tuple[float,
                 index += 1
             out.write(f"{t:.2f},{s.rss_mb:.1f},{s.procs},{index}\n")
     return path
+
+
+def first_action(home: Path, spawned: datetime) -> float | None:
+    """Seconds from spawning ``robot run`` to the start of its first browser action."""
+    for trail in sorted(home.glob("runs/*/audit.jsonl")):
+        with trail.open(encoding="utf-8") as lines:
+            for line in lines:
+                event = json.loads(line)
+                if event.get("event") == "step":
+                    began = datetime.fromisoformat(event["ts"]).timestamp() \
+                        - event["duration_ms"] / 1000
+                    return round(began - spawned.timestamp(), 2)
+    return None
 
 
 # -- where the robot's time goes ------------------------------------------------------------------
