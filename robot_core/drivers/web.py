@@ -65,6 +65,7 @@ class WebDriver:
         self._watch: NavigationWatch | None = None
         self._busy: BusyGuard | None = None
         self._interrupts: list[tuple[Target, type[ApplicationError]]] = []
+        self._answered: dict[int, bool] = {}  # target id: visible, as the last wait saw it
 
     def set_interrupts(self, interrupts: Sequence[tuple[Target, type[ApplicationError]]]) -> None:
         """Targets that end any wait at once with their error (a login page, a 503 page)."""
@@ -158,6 +159,7 @@ class WebDriver:
 
         A server that takes the request and never answers raises ``NoResponse``.
         """
+        self._answered = {}
         try:
             # "load" waits for frames too, so an error page inside a frame is seen here.
             if self.response_timeout_s is None:
@@ -227,6 +229,7 @@ class WebDriver:
 
     def press(self, target: Target | None, key: str, timeout_ms: int) -> None:
         """Press ``key`` on the target, or on the page."""
+        self._answered = {}
         if target is None:
             with self._bound(timeout_ms / 1000, f"pressing {key}"):
                 self._act(None, lambda: self.page.keyboard.press(key))
@@ -258,7 +261,10 @@ class WebDriver:
             return str(self._act(None, self.page.title))
 
     def is_visible(self, target: Target) -> bool:
-        """Whether any alternative is on screen now."""
+        """Whether any alternative is on screen now (or as the wait just before saw it)."""
+        answered = self._answered.pop(id(target), None)
+        if answered is not None:
+            return answered
         return self._first_visible(target) is not None
 
     def wait_any(self, targets: Sequence[Target], timeout_ms: int) -> Target:
@@ -272,6 +278,9 @@ class WebDriver:
         seen = self._look(targets, timeout_ms, None)
         if seen is not None:
             found: Target = targets[seen["t"]]
+            # What the same look saw of the others answers an ``is_visible`` right after.
+            self._answered = {id(t): a >= 0 for t, a in zip(targets, seen["others"], strict=False)
+                              if a is not None and t is not found}
             return found
         target, _, _ = self._await(targets, timeout_ms, wait_first=True,
                                    missing=lambda: f"none of {names} appeared within "
@@ -280,6 +289,7 @@ class WebDriver:
 
     def wait_gone(self, target: Target, timeout_ms: int) -> None:
         """Poll until no alternative of ``target`` is visible; an unanswered page: NoResponse."""
+        self._answered = {}
         deadline = time.monotonic() + timeout_ms / 1000
         while self._first_visible(target) is not None:
             if time.monotonic() >= deadline:
@@ -345,6 +355,7 @@ class WebDriver:
 
     def _look(self, targets: Sequence[Target], timeout_ms: int, op: dict[str, Any] | None,
               ) -> dict[str, Any] | None:
+        self._answered = {}
         return look(self, targets, timeout_ms, op)
 
     def _resolve(self, target: Target, timeout_ms: int) -> tuple[Locator, Alternative]:

@@ -150,13 +150,23 @@ LOOK_JS = """async ({groups, interrupts, op, sliceMs}) => {
     }
     return {};
   };
+  // what a wait for several targets also saw: each other target's first alternative on
+  // screen (-1: none; null: the page cannot tell), so a check right after costs nothing
+  const others = found => groups.length < 2 ? [] : groups.map((group, t) => {
+    if (t === found) return null;
+    for (let a = 0; a < group.length; a++) {
+      if (!group[a]) return null;
+      if (shown(group[a])) return a;
+    }
+    return -1;
+  });
   const look = () => {
     for (let t = 0; t < groups.length; t++) {
       for (let a = 0; a < groups[t].length; a++) {
         const s = groups[t][a];
         if (!s) return UNKNOWN;
         const e = shown(s);
-        if (e) return {t, a, ...act(e)};
+        if (e) return {t, a, ...act(e), others: others(t)};
       }
     }
     for (let i = 0; i < interrupts.length; i++)
