@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_handwritten:
         contenders.append("handwritten")
     runs: dict[str, list[RunResult]] = {c: [] for c in contenders}
+    load_before = os.getloadavg()[0]
     for rnd in range(args.rounds):
         order = contenders if rnd % 2 == 0 else contenders[::-1]
         for index, contender in enumerate(order):
@@ -44,22 +45,23 @@ def main(argv: list[str] | None = None) -> int:
             runs[contender].append(result)
             print(f"  {_name(contender)}: wall {result.wall_s:.1f} s, CPU "
                   f"{result.cpu_ms_per_case:.0f} ms/case, steady {result.ms_per_case or 0:.0f} "
-                  f"ms/case, peak tree RSS {result.peak_rss_mb:.0f} MB", flush=True)
+                  f"ms/case, peak tree PSS {result.peak_pss_mb:.0f} MB", flush=True)
     base = runs.get("handwritten")
-    print(f"\n{args.cases} cases, latency {args.latency} ms, {args.rounds} rounds, "
-          f"load {os.getloadavg()[0]:.1f}")
-    print(f"{'contender':<28} {'CPU ms/case':>11} {'steady ms/case':>14} {'CPU ÷ hand':>10} "
-          f"{'steady ÷ hand':>13}")
+    print(f"\n{args.cases} cases, latency {args.latency} ms, {args.rounds} rounds, load "
+          f"{load_before:.1f} → {os.getloadavg()[0]:.1f}")
+    print(f"{'contender':<28} {'CPU ms/case':>11} {'steady ms/case':>14} {'PSS MB':>7} "
+          f"{'CPU ÷ hand':>10} {'steady ÷ hand':>13}")
     for contender, results in runs.items():
         cpu = statistics.median(r.cpu_ms_per_case or 0 for r in results)
         steady = statistics.median(r.ms_per_case or 0 for r in results)
+        pss = statistics.median(r.peak_pss_mb for r in results)
         if base:
             hand_cpu = statistics.median(r.cpu_ms_per_case or 0 for r in base)
             hand_steady = statistics.median(r.ms_per_case or 0 for r in base)
             ratios = f"{cpu / hand_cpu:>9.2f}x {steady / hand_steady:>12.2f}x"
         else:
             ratios = ""
-        print(f"{_name(contender):<28} {cpu:>11.0f} {steady:>14.0f} {ratios}")
+        print(f"{_name(contender):<28} {cpu:>11.0f} {steady:>14.0f} {pss:>7.0f} {ratios}")
     return 0
 
 

@@ -6,7 +6,9 @@ recycle to keep memory flat.
 
 A frozen server (``NoResponse``) and a refused connection (``SystemUnavailable``) are told
 apart from a target that is not on screen by ``web_watch``; calls Playwright gives no timeout
-of their own are bounded by ``web_busy``.
+of their own are bounded by ``web_busy``. A step finds its target, and does a fill, select,
+tick or read, in one evaluation that waits in the page (``web_look``); what the page cannot
+evaluate is resolved the Playwright way (``web_resolve``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from robot_core.drivers.web_busy import LOOK_S, BusyGuard
 from robot_core.drivers.web_chromium import chromium_path, launch_args
 from robot_core.drivers.web_debug import Tracing, require_display
 from robot_core.drivers.web_locate import READ_JS, locator_for, register_engines
-from robot_core.drivers.web_look import SLICE_MS, look
+from robot_core.drivers.web_look import look
+from robot_core.drivers.web_resolve import await_targets
 from robot_core.drivers.web_shots import mark_secrets, masked_screenshot, render_html
 from robot_core.drivers.web_watch import NavigationWatch, net_error, playwright_error
 from robot_core.errors import (
@@ -366,49 +369,7 @@ class WebDriver:
 
     def _await(self, targets: Sequence[Target], timeout_ms: int, *, wait_first: bool,
                missing: Callable[[], str]) -> tuple[Target, Locator, Alternative]:
-        """The first target on screen (in order), its locator and the alternative that matched.
-
-        Between looks the browser itself waits, up to ``SLICE_MS``, for any alternative of
-        the targets or of an interrupt in the first target's frame to become visible, so a
-        screen that appears is seen at once rather than at the next poll. Interrupts in other
-        frames are looked at between slices.
-        """
-        deadline = time.monotonic() + timeout_ms / 1000
-        if wait_first:
-            self._until_visible(targets, min(timeout_ms, SLICE_MS))
-        while True:
-            for target in targets:
-                found = self._first_visible(target)
-                if found is not None:
-                    return target, *found
-            self.watch.raise_if_error_page(self.page)
-            self._check_interrupts()
-            if self.response_timeout_s is not None:
-                self.watch.raise_if_stalled(f"waiting for {targets[0].name}",
-                                            self.response_timeout_s)
-            remaining_ms = int((deadline - time.monotonic()) * 1000)
-            if remaining_ms <= 0:
-                # Nothing shows because the server has not answered: say so, not "not found".
-                self._raise_if_frozen(f"waiting for {targets[0].name}")
-                raise TargetNotFound(missing())
-            self._until_visible(targets, min(remaining_ms, SLICE_MS))
-
-    def _until_visible(self, targets: Sequence[Target], timeout_ms: int) -> None:
-        """Let the browser wait (event-driven) until something watched may be on screen."""
-        alternatives = [alt for target in targets for alt in target.alternatives]
-        if not alternatives:
-            return
-        frame = alternatives[0].frame
-        watched = [alt for alt in (*alternatives, *self._interrupt_alternatives())
-                   if alt.frame == frame]
-        started = time.monotonic()
-        try:
-            self._any_visible(watched)[0].wait_for(state="attached", timeout=max(timeout_ms, 1))
-        except PlaywrightTimeout:
-            return
-        except PlaywrightError:
-            # A frame mid-navigation can end a wait early: never spin on that.
-            time.sleep(max(0.0, _POLL_S - (time.monotonic() - started)))
+        return await_targets(self, targets, timeout_ms, wait_first=wait_first, missing=missing)
 
     def _act(self, target: Target | None, action: Any) -> Any:
         name = target.name if target else "page"
