@@ -23,7 +23,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from robot_core.drivers.web_busy import LOOK_S, BusyGuard
-from robot_core.drivers.web_chromium import chromium_path, launch_args
+from robot_core.drivers.web_chromium import chromium_path, launch_args, lean_node
 from robot_core.drivers.web_debug import Tracing, require_display
 from robot_core.drivers.web_locate import READ_JS, locator_for, register_engines
 from robot_core.drivers.web_look import look
@@ -78,7 +78,8 @@ class WebDriver:
     def start(self) -> None:
         """Launch Chromium and open a page."""
         require_display(self.headed)
-        self._pw = sync_playwright().start()
+        with lean_node():
+            self._pw = sync_playwright().start()
         register_engines(self._pw)
         try:
             self._browser = self._pw.chromium.launch(

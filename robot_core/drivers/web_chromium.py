@@ -14,6 +14,9 @@ phoning home); the hand-written contender of ``make bench`` uses exactly these.
   clicks on image links still work; the app's server is spared one request per image per
   page), remote fonts not fetched, media not autoplayed (so no stream is fetched).
 
+Playwright's own driver (a Node process, a tenth of the tree) runs with a young generation of
+2 MB (``NODE_OPTIONS=--max-semi-space-size=2``): 30 to 50 MB less, no CPU cost measured.
+
 Background throttling is off without asking: Playwright itself passes
 ``--disable-renderer-backgrounding`` and ``--disable-background-timer-throttling``.
 """
@@ -21,7 +24,8 @@ Background throttling is off without asking: Playwright itself passes
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM_ARGS = [
@@ -40,6 +44,24 @@ BLOCK_ARGS = {
 def launch_args(block: Iterable[str] = ()) -> list[str]:
     """The switches of robot's Chromium for an app that blocks ``block``."""
     return [*CHROMIUM_ARGS, *LEAN_ARGS, *(BLOCK_ARGS[kind] for kind in block)]
+
+
+NODE_OPTIONS = "--max-semi-space-size=2"
+
+
+@contextmanager
+def lean_node() -> Iterator[None]:
+    """Start Playwright's Node driver inside this block: it inherits ``NODE_OPTIONS``
+    (appended to the user's own), which nothing else started later does."""
+    saved = os.environ.get("NODE_OPTIONS")
+    os.environ["NODE_OPTIONS"] = f"{saved} {NODE_OPTIONS}" if saved else NODE_OPTIONS
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("NODE_OPTIONS", None)
+        else:
+            os.environ["NODE_OPTIONS"] = saved
 
 
 def chromium_path() -> str | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+import psutil
 import pytest
 
 from robot_core.drivers.web import WebDriver
@@ -42,3 +44,20 @@ def test_blocked_images_are_not_loaded_yet_image_buttons_work(registry: Any) -> 
         finally:
             driver.stop()
     assert widths[0] == 0 and widths[1] > 0
+
+
+def test_the_browser_tree_is_lean() -> None:
+    """No zygote and no GPU process under robot's Chromium, and Playwright's Node driver runs
+    with the small young generation (while this process's own environment is untouched)."""
+    driver = WebDriver()
+    driver.start()
+    try:
+        tree = psutil.Process().children(recursive=True)
+        types = {a for p in tree for a in p.cmdline() if a.startswith("--type=")}
+        node = next(p for p in tree if "node" in p.name())
+        assert "--type=renderer" in types
+        assert not types & {"--type=zygote", "--type=gpu-process"}
+        assert "--max-semi-space-size=2" in node.environ().get("NODE_OPTIONS", "")
+        assert "max-semi-space" not in os.environ.get("NODE_OPTIONS", "")
+    finally:
+        driver.stop()
