@@ -80,8 +80,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers-latency", type=int, default=500)
     parser.add_argument("--faults", choices=("yes", "no"), default="yes")
     args = parser.parse_args(argv)
-    if args.quick:
-        args.scale, args.latencies, args.warmup = 0.1, "0", 1
+    if args.quick:  # what is given on the command line besides --quick stays
+        args.scale = 0.1 if "--scale" not in (argv or sys.argv) else args.scale
+        args.latencies = "0" if "--latencies" not in (argv or sys.argv) else args.latencies
+        args.warmup = 1 if "--warmup" not in (argv or sys.argv) else args.warmup
     if args.scale != 1:
         args.cases = max(2, round(args.cases * args.scale))
         args.long = round(args.long * args.scale)
