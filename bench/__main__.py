@@ -1,24 +1,23 @@
 """``python -m bench`` (``make bench``): robot against a hand-written Playwright script.
 
-Side by side, in one run, on the same generated all-valid cases, each against a fresh
-fixture registry:
+Side by side, in one run, on the same generated all-valid cases, each run against a fresh
+fixture registry (fixtures/legacy_web) and checked in its database (every case once, with
+exactly the generated values; a run that entered wrong data voids the bench, exit 1):
 
-1. for every fixture latency (``--latencies``, default 0 and 50 ms): ``robot run`` and the
-   hand-written script (``bench/handwritten.py``) on ``--cases`` cases: wall time, cases per
-   minute, peak RSS of the whole process tree; the ratio robot / hand-written;
-2. the long night (``--long``, default 2,000 cases, latency 0): robot's peak tree RSS next to
-   its peak at ``--cases``, and the hand-written script's too, with RSS growth per 100 cases.
+1. for every latency (``--latencies``, 0 and 50 ms): robot and the hand-written script
+   (bench/handwritten.py) on ``--cases`` (200), alternating who goes first: wall, CPU of the
+   whole process tree, peak tree PSS;
+2. the long night: both on ``--long`` (2,000) cases: PSS at 200 against 2,000;
+3. workers: ``robot work --workers 1/2/4`` at 500 ms latency (bench/workers_bench.py);
+4. faults: robot with 10% 503s, 5% hangs and the session expiring every 20 requests,
+   against robot on the same cases clean, run next to it;
+5. start-up: ``robot --help``, ``robot validate``, time to the first browser action;
+6. intake at scale (``--intake-sizes``; off unless asked for): bench/intake_bench.py.
 
-Every run is checked against the registry's dump: all cases exactly once with exactly the
-generated values. A run that entered wrong data voids the bench (exit 1).
-
-3. intake at scale (``--intake-sizes``, default 10,000 and 100,000 rows; ``0`` skips it):
-   .xlsx and CSV through queueing and the results workbook, beside openpyxl's own
-   read-only iteration of the same file (``bench/intake_bench.py``, ``--scale``).
-
-Prints a table and writes ``bench/out/results.json`` (time series and logs beside it).
-``--quick``: 20 cases, latency 0, no long night, no intake at scale: a smoke test of the
-bench itself.
+Prints one table (robot, the baseline, the ratio and the issue's target) and writes
+``bench/out/results.json`` (every run, time series and logs beside it). ``--scale 0.1`` (or
+``BENCH_SCALE=0.1``) scales every count down, ``--quick`` is ``--scale 0.1`` with one
+latency: a smoke test of the bench itself on a shared machine.
 """
 
 from __future__ import annotations
@@ -39,12 +38,16 @@ from typing import Any
 import psutil
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from bench.measure import ROOT, RunResult, case_file, run_one
+from bench.startup import startup
+from bench.summary import summary
 
 OUT = ROOT / "bench" / "out"
-TARGET_RATIO = 1.15
+TARGET_RATIO = 0.9
+STARTED = time.monotonic()
+#: The issue's faults: 10% 503s, 5% hangs, the session expiring every 20 requests.
+FAULTS = {"fail_rate": 0.1, "hang_rate": 0.05, "session_requests": 20, "seed": 1}
 console = Console(width=None if sys.stdout.isatty() else 200)
 note = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
@@ -69,12 +72,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rss-cap-mb", type=float, default=round(total_mb * 0.5),
                         help="stop a run gracefully above this tree RSS (half the RAM)")
     parser.add_argument("--out", type=Path, default=OUT, help="output folder (bench/out)")
-    parser.add_argument("--intake-sizes", default="10000,100000",
-                        help="rows of the intake-at-scale files (10000,100000); 0 skips it")
+    parser.add_argument("--intake-sizes", default="0",
+                        help="rows of the intake-at-scale files, e.g. 10000,100000 (0: skip)")
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")),
+                        help="multiply every case count by this (BENCH_SCALE; 1)")
+    parser.add_argument("--workers", default="1,2,4", help="worker counts (1,2,4); 0 skips")
+    parser.add_argument("--workers-latency", type=int, default=500)
+    parser.add_argument("--faults", choices=("yes", "no"), default="yes")
     args = parser.parse_args(argv)
-    if args.quick:
-        args.cases, args.long, args.latencies, args.warmup = 20, 0, "0", 1
-        args.intake_sizes = "0"
+    if args.quick:  # what is given on the command line besides --quick stays
+        args.scale = 0.1 if "--scale" not in (argv or sys.argv) else args.scale
+        args.latencies = "0" if "--latencies" not in (argv or sys.argv) else args.latencies
+        args.warmup = 1 if "--warmup" not in (argv or sys.argv) else args.warmup
+    if args.scale != 1:
+        args.cases = max(2, round(args.cases * args.scale))
+        args.long = round(args.long * args.scale)
+    args.worker_list = [n for n in (int(x) for x in args.workers.split(",") if x.strip()) if n]
     args.intake_list = [n for n in (int(x) for x in str(args.intake_sizes).split(",")
                                     if x.strip()) if n > 0]
     args.latency_list = [int(x) for x in str(args.latencies).split(",") if x.strip()]
@@ -89,24 +102,26 @@ def main(argv: list[str] | None = None) -> int:
     work = out / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    started = time.monotonic()
+    started = STARTED
     report: dict[str, Any] = {"meta": meta(args), "runs": [], "ratios": [], "long": None,
                               "void": False}
     runs: list[RunResult] = []
 
     def measure(contender: str, cases: Any, latency: int, label: str,
-                limit: int | None = None) -> RunResult:
+                limit: int | None = None, app_switches: dict[str, Any] | None = None,
+                ) -> RunResult:
         note.print(f"[dim]{_clock(started)}[/dim] {label}: {contender}, "
                    f"{limit or len(cases.expected)} cases, latency {latency} ms ...",
                    highlight=False)
         result = run_one(contender, cases, latency, work, label, limit=limit,
-                         rss_cap_mb=args.rss_cap_mb)
+                         rss_cap_mb=args.rss_cap_mb, app_switches=app_switches)
         note.print(f"[dim]{_clock(started)}[/dim]   {result.wall_s:.1f} s, "
-                   f"{result.cases_per_min:.1f} cases/min, CPU {result.cpu_s:.0f} s, peak tree RSS "
-                   f"{result.peak_rss_mb:.0f} MB, landed {result.landed}"
+                   f"{result.cases_per_min:.1f} cases/min, CPU {result.cpu_s:.0f} s, peak tree PSS "
+                   f"{result.peak_pss_mb:.0f} MB, landed {result.landed}"
                    + (f", [yellow]stopped: {result.capped}[/yellow]" if result.capped else ""),
                    highlight=False)
-        runs.append(result)
+        if not app_switches:
+            runs.append(result)
         report["runs"].append(result.to_json())
         if not result.landed_ok:
             report["void"] = True
@@ -142,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
             measure(contender, long_cases, 0, f"{contender}-L0-n{args.long}")
         report["long"] = long_night(runs, args.cases, args.long)
 
+    the_rest(args, report, runs, measure, cases, work)
+
     intake_table = None
     if args.intake_list:
         from bench.intake_bench import scale  # noqa: PLC0415 - only when asked for
@@ -153,11 +170,31 @@ def main(argv: list[str] | None = None) -> int:
 
     report["meta"]["bench_seconds"] = round(time.monotonic() - started, 1)
     write(out, report, runs)
-    render(runs, report, args)
+    console.print(summary(report, args))
     if intake_table is not None:
         console.print(intake_table)
     console.print(f"results: {out / 'results.json'}", highlight=False)
     return 0
+
+
+def the_rest(args: argparse.Namespace, report: dict[str, Any], runs: list[RunResult],
+             measure: Any, cases: Any, work: Path) -> None:
+    """Faults ÷ clean, workers and start-up, into ``report``."""
+    if args.faults == "yes":
+        for contender, switches in (("faults", FAULTS), ("clean", {})):
+            result = measure("robot", cases, 0, f"robot-{contender}-n{args.cases}",
+                             app_switches=switches)
+            report[f"robot_{contender}"] = result.to_json()
+    if args.worker_list:
+        from bench.workers_bench import rows  # noqa: PLC0415 - only when asked for
+
+        note.print(f"[dim]{_clock(STARTED)}[/dim] workers {args.worker_list} at "
+                   f"{args.workers_latency} ms, {args.cases} cases ...", highlight=False)
+        report["workers"] = rows(args.worker_list, case_file(args.cases, 11, args.out / "cases"),
+                                 args.workers_latency, work / "workers")
+    report["startup"] = startup()
+    robot_l0 = next((r for r in runs if r.contender == "robot" and r.first_action_s), None)
+    report["startup"]["first_action_s"] = robot_l0.first_action_s if robot_l0 else None
 
 
 # -- figures --------------------------------------------------------------------------------------
@@ -200,6 +237,10 @@ def ratios(runs: list[RunResult], latencies: list[int]) -> list[dict[str, Any]]:
             "cpu_ratio": round(cpu, 3) if cpu else None,
             "robot_peak_rss_mb": round(max(r.peak_rss_mb for r in robot), 1),
             "handwritten_peak_rss_mb": round(max(r.peak_rss_mb for r in hand), 1),
+            "robot_peak_pss_mb": round(max(r.peak_pss_mb for r in robot), 1),
+            "handwritten_peak_pss_mb": round(max(r.peak_pss_mb for r in hand), 1),
+            "robot_cpu_s": round(_median([r.cpu_s for r in robot]), 1),
+            "handwritten_cpu_s": round(_median([r.cpu_s for r in hand]), 1),
             "target": TARGET_RATIO,
             "meets_target": wall_r / wall_h <= TARGET_RATIO,
         })
@@ -218,6 +259,8 @@ def long_night(runs: list[RunResult], short: int, long: int) -> dict[str, Any]:
             continue
         entry: dict[str, Any] = {
             "peak_rss_mb_short": round(at_short.peak_rss_mb, 1) if at_short else None,
+            "peak_pss_mb_short": round(at_short.peak_pss_mb, 1) if at_short else None,
+            "peak_pss_mb_long": round(at_long.peak_pss_mb, 1),
             "peak_rss_mb_long": round(at_long.peak_rss_mb, 1),
             "cases_done_long": at_long.done,
             "growth_mb_per_100_fit_short": _r(at_short.growth_mb_per_100 if at_short else None),
@@ -275,6 +318,9 @@ def meta(args: argparse.Namespace) -> dict[str, Any]:
         "sample_interval_s": 0.2,
         "rss": "sum of RSS over the process and all its recursive children (shared pages "
                "counted once per process)",
+        "pss": "sum of PSS over the same tree (shared pages split between sharers), every "
+               "5th sample",
+        "scale": args.scale,
     }
 
 
@@ -291,112 +337,6 @@ def write(out: Path, report: dict[str, Any], runs: list[RunResult]) -> None:
     report["runs"] = [r.to_json() for r in runs] or report["runs"]
     (out / "results.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n",
                                       encoding="utf-8")
-
-
-# -- the table ------------------------------------------------------------------------------------
-def _f(value: float | None, fmt: str = ".1f") -> str:
-    return "–" if value is None else format(value, fmt)
-
-
-def render(runs: list[RunResult], report: dict[str, Any], args: argparse.Namespace) -> None:
-    m = report["meta"]
-    console.print(f"\n[bold]robot vs hand-written Playwright[/bold] · {m['cpus']} CPUs · "
-                  f"{m['chromium']} · seed {args.seed} · load at start "
-                  f"{m['load_at_start'][0]:.2f}", highlight=False)
-    table = Table(title="runs (each against a fresh fixture registry)", title_justify="left")
-    for column in ("run", "latency", "cases", "wall s", "cases/min", "steady c/min",
-                   "ms/case", "CPU ms/case", "peak tree RSS MB", "procs", "RSS MB/100 cases",
-                   "load", "landed once"):
-        table.add_column(column, justify="left" if column == "run" else "right")
-    for r in runs:
-        landed = f"[green]{r.landed}/{r.cases} ✓[/green]" if r.landed_ok else \
-            f"[red]{r.landed}/{r.cases} ✗[/red]"
-        if r.capped:
-            landed += " [yellow](stopped)[/yellow]"
-        table.add_row(escape(r.label), f"{r.latency_ms} ms", str(r.done), f"{r.wall_s:.1f}",
-                      f"{r.cases_per_min:.1f}", _f(r.steady_cases_per_min),
-                      _f(r.ms_per_case, ".0f"), _f(r.cpu_ms_per_case, ".0f"),
-                      f"{r.peak_rss_mb:.0f}", str(r.peak_procs),
-                      _f(r.growth_mb_per_100, "+.1f"),
-                      f"{(r.load_before[0] + r.load_after[0]) / 2:.1f}", landed)
-    console.print(table)
-    versions = {r.source.get("sha256", "?") for r in runs if r.contender == "robot"}
-    if len(versions) > 1:
-        console.print("[yellow]warning: robot_core (or the bot/selectors) changed on disk during "
-                      "the bench; robot runs used different code:[/yellow] " + ", ".join(
-                          f"{escape(r.label)}={r.source.get('sha256')}" for r in runs
-                          if r.contender == "robot"), highlight=False)
-    render_ratios(report)
-    render_long(report)
-    render_steps(runs)
-
-
-def render_ratios(report: dict[str, Any]) -> None:
-    if report["ratios"]:
-        ratio = Table(title=f"robot / hand-written (target ≤ {TARGET_RATIO:.2f}x wall time)",
-                      title_justify="left")
-        for column in ("latency", "cases", "robot wall s", "hand wall s", "wall ratio",
-                       "robot ms/case", "hand ms/case", "steady ratio", "CPU ratio",
-                       "robot RSS MB", "hand RSS MB", "target"):
-            ratio.add_column(column, justify="right")
-        for row in report["ratios"]:
-            ok = "[green]met[/green]" if row["meets_target"] else "[red]missed[/red]"
-            ratio.add_row(f"{row['latency_ms']} ms", str(row["cases"]),
-                          f"{row['robot_wall_s']:.1f}", f"{row['handwritten_wall_s']:.1f}",
-                          f"{row['wall_ratio']:.2f}x", _f(row["robot_ms_per_case"], ".0f"),
-                          _f(row["handwritten_ms_per_case"], ".0f"),
-                          _f(row["steady_ratio"], ".2f") + ("x" if row["steady_ratio"] else ""),
-                          _f(row["cpu_ratio"], ".2f") + ("x" if row["cpu_ratio"] else ""),
-                          f"{row['robot_peak_rss_mb']:.0f}",
-                          f"{row['handwritten_peak_rss_mb']:.0f}", ok)
-        console.print(ratio)
-
-
-def render_long(report: dict[str, Any]) -> None:
-    if report["long"]:
-        lg = report["long"]
-        night = Table(title=f"long night (latency 0): peak tree RSS at {lg['short_cases']} "
-                            f"and {lg['long_cases']} cases", title_justify="left")
-        for column in ("contender", "wall s", "CPU ms/case", f"peak @{lg['short_cases']} MB",
-                       f"peak @{lg['long_cases']} MB", "cases done",
-                       f"MB/100 fit @{lg['short_cases']}", f"MB/100 fit @{lg['long_cases']}",
-                       "MB/100 between runs", "ms/case first→last 10%"):
-            night.add_column(column, justify="left" if column == "contender" else "right")
-        for name, e in lg["contenders"].items():
-            night.add_row(name + (" (stopped)" if e["capped"] else ""),
-                          f"{e['wall_s_long']:.0f}", _f(e["cpu_ms_per_case_long"], ".0f"),
-                          _f(e["peak_rss_mb_short"], ".0f"), f"{e['peak_rss_mb_long']:.0f}",
-                          str(e["cases_done_long"]),
-                          _f(e["growth_mb_per_100_fit_short"], "+.1f"),
-                          _f(e["growth_mb_per_100_fit_long"], "+.1f"),
-                          _f(e.get("growth_mb_per_100_between_runs"), "+.1f"),
-                          f"{_f(e['ms_per_case_first_tenth_long'], '.0f')} → "
-                          f"{_f(e['ms_per_case_last_tenth_long'], '.0f')}")
-        console.print(night)
-        if "wall_ratio_long" in lg:
-            console.print(f"long night wall ratio robot / hand-written: "
-                          f"{lg['wall_ratio_long']:.2f}x", highlight=False)
-
-
-def render_steps(runs: list[RunResult]) -> None:
-    for r in runs:
-        if r.contender != "robot" or not r.steps:
-            continue
-        s = r.steps
-        steps = Table(title=f"where robot's time goes ({r.label}, audit.jsonl)",
-                      title_justify="left", caption=f"{s['cases']} cases · {s['recycles']} "
-                      "recycles · mean ms per case", caption_justify="left")
-        steps.add_column("step", justify="left")
-        steps.add_column("ms/case", justify="right")
-        for label, ms in list(s["per_step_ms"].items())[:8]:
-            steps.add_row(escape(label), f"{ms:.1f}")
-        rest = sum(list(s["per_step_ms"].values())[8:])
-        steps.add_row(f"{len(s['per_step_ms']) - 8} other steps", f"{rest:.1f}")
-        steps.add_row("between steps (runner, audit, recycle)",
-                      f"{s['mean_between_steps_ms']:.1f}")
-        steps.add_row("[bold]case total[/bold]", f"[bold]{s['mean_case_ms']:.1f}[/bold]")
-        console.print(steps)
-        break  # the first (latency 0) run is representative; all are in results.json
 
 
 if __name__ == "__main__":

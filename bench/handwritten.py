@@ -29,7 +29,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
 
 from robot_core import transforms
-from robot_core.drivers.web import CHROMIUM_ARGS, chromium_path
+from robot_core.drivers.web_chromium import CHROMIUM_ARGS, chromium_path
 from robot_core.intake import CaseRow, read_cases
 from robot_core.script.model import InputSpec
 

@@ -86,6 +86,8 @@ class RunResult:
     first_done_s: float | None = None  # since spawn: start-up (Python, Chromium, log-in, 1st case)
     last_done_s: float | None = None
     peak_rss_mb: float = 0.0
+    peak_pss_mb: float = 0.0
+    first_action_s: float | None = None  # since spawn: the first browser action began
     peak_procs: int = 0
     procs_seen: int = 0
     cpu_s: float = 0.0  # CPU seconds of the whole tree (steadier than wall time under load)
@@ -131,7 +133,7 @@ class RunResult:
                     steady_cases_per_min=_round(self.steady_cases_per_min, 2),
                     ms_per_case=_round(self.ms_per_case, 1))
         data["cpu_ms_per_case"] = _round(self.cpu_ms_per_case, 1)
-        for key in ("wall_s", "cpu_s", "first_done_s", "last_done_s", "peak_rss_mb",
+        for key in ("wall_s", "cpu_s", "first_done_s", "last_done_s", "peak_rss_mb", "peak_pss_mb",
                     "rss_after_first_mb", "growth_mb_per_100", "ms_per_case_first_tenth",
                     "ms_per_case_last_tenth"):
             data[key] = _round(data[key], 2)
@@ -162,9 +164,9 @@ def source_fingerprint() -> dict[str, str]:
 
 # -- running --------------------------------------------------------------------------------------
 def command(contender: str, url: str, xlsx: Path, limit: int | None) -> list[str]:
-    """The contender's command line."""
+    """The contender's command line (``robot@<tree>`` runs robot from another source tree)."""
     extra = ["--limit", str(limit)] if limit else []
-    if contender == "robot":
+    if contender == "robot" or contender.startswith("robot@"):
         robot = Path(sys.executable).parent / "robot"
         return [str(robot), "run", BOT, "--input", str(xlsx), *extra]
     if contender == "handwritten":
@@ -174,8 +176,14 @@ def command(contender: str, url: str, xlsx: Path, limit: int | None) -> list[str
 
 
 def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, label: str,
-            *, limit: int | None = None, rss_cap_mb: float = 0.0) -> RunResult:
-    """Run ``contender`` over ``cases`` against a fresh registry; measure and verify."""
+            *, limit: int | None = None, rss_cap_mb: float = 0.0,
+            app_switches: dict[str, Any] | None = None) -> RunResult:
+    """Run ``contender`` over ``cases`` against a fresh registry; measure and verify.
+
+    ``robot@/some/tree`` runs robot with that tree's robot_core, bots and selectors (an A/B
+    of two versions in one run); ``app_switches`` are the fixture's fault switches.
+    """
+    tree = Path(contender.split("@", 1)[1]) if "@" in contender else ROOT
     expected = cases.expected[:limit] if limit else cases.expected
     result = RunResult(label, contender, latency_ms, len(expected))
     folder = workdir / label
@@ -185,17 +193,19 @@ def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, lab
     home = folder / "home"
     log = folder / "output.log"
     result.log_file = str(log)
-    with LegacyWebApp(db, latency_ms=latency_ms) as app:
+    with LegacyWebApp(db, latency_ms=latency_ms, **(app_switches or {})) as app:
         env = {**os.environ, "REGISTRY_URL": app.url, "REGISTRY_USER": USER,
                "REGISTRY_PASSWORD": PASSWORD, "ROBOT_HOME": str(home),
                "PYTHONUNBUFFERED": "1", "ROBOT_CHROMIUM": os.environ.get(
                    "ROBOT_CHROMIUM", "/usr/bin/chromium")}
         env.pop("COLUMNS", None)
+        if tree != ROOT:
+            env["PYTHONPATH"] = str(tree)
         result.load_before = os.getloadavg()
         result.source = source_fingerprint()
         progress: list[tuple[float, str, str]] = []
-        started = time.monotonic()
-        proc = subprocess.Popen(command(contender, app.url, cases.xlsx, limit), cwd=ROOT,
+        started, spawned = time.monotonic(), datetime.now(UTC)
+        proc = subprocess.Popen(command(contender, app.url, cases.xlsx, limit), cwd=tree,
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, encoding="utf-8", errors="replace")
         guard = _MemoryGuard(proc, rss_cap_mb)
@@ -212,8 +222,9 @@ def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, lab
         _progress_figures(result, progress, sampler, started)
         _verify(result, app.dump(), expected, progress)
     result.series_file = str(_save_series(folder, sampler, progress, started))
-    if contender == "robot":
+    if contender.startswith("robot"):
         result.steps = audit_breakdown(home)
+        result.first_action_s = first_action(home, spawned)
     return result
 
 
@@ -256,6 +267,7 @@ def _progress_figures(result: RunResult, progress: list[tuple[float, str, str]],
     result.done = len(done)
     result.failed = len(progress) - len(done)
     result.peak_rss_mb = sampler.peak_mb
+    result.peak_pss_mb = sampler.peak_pss_mb
     result.peak_procs = sampler.peak_procs
     result.procs_seen = sampler.procs_seen
     result.cpu_s = sampler.cpu_s
@@ -355,6 +367,19 @@ def _save_series(folder: Path, sampler: TreeSampler, progress: list[tuple[float,
                 index += 1
             out.write(f"{t:.2f},{s.rss_mb:.1f},{s.procs},{index}\n")
     return path
+
+
+def first_action(home: Path, spawned: datetime) -> float | None:
+    """Seconds from spawning ``robot run`` to the start of its first browser action."""
+    for trail in sorted(home.glob("runs/*/audit.jsonl")):
+        with trail.open(encoding="utf-8") as lines:
+            for line in lines:
+                event = json.loads(line)
+                if event.get("event") == "step":
+                    began = datetime.fromisoformat(event["ts"]).timestamp() \
+                        - event["duration_ms"] / 1000
+                    return round(began - spawned.timestamp(), 2)
+    return None
 
 
 # -- where the robot's time goes ------------------------------------------------------------------

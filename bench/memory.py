@@ -30,6 +30,23 @@ from dataclasses import dataclass
 import psutil
 
 MB = 1024 * 1024
+PSS_EVERY = 5  # PSS reads /proc/PID/smaps_rollup: dearer than RSS, so every 5th sample
+
+
+def tree_pss(root: psutil.Process) -> float:
+    """Summed PSS (MB) of ``root`` and its descendants: shared pages split between sharers,
+    so the sum is what the tree really costs the machine (RSS counts them once per process)."""
+    try:
+        members = [root, *root.children(recursive=True)]
+    except _GONE:
+        return 0.0
+    total = 0
+    for proc in members:
+        try:
+            total += proc.memory_full_info().pss
+        except (*_GONE, AttributeError):
+            continue
+    return total / MB
 
 
 @dataclass(frozen=True)
@@ -39,6 +56,7 @@ class Sample:
     t: float
     rss_mb: float
     procs: int
+    pss_mb: float | None = None  # proportional set size (every PSS_EVERY-th sample)
 
 
 _GONE = (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess)
@@ -115,10 +133,13 @@ class TreeSampler:
         except psutil.NoSuchProcess:
             return
         next_at = time.monotonic()
+        count = 0
         while not self._stop.is_set():
             rss, procs = tree_rss(root, self._cpu)
             if procs:
-                sample = Sample(time.monotonic() - self._started, rss / MB, procs)
+                pss = tree_pss(root) if count % PSS_EVERY == 0 else None
+                count += 1
+                sample = Sample(time.monotonic() - self._started, rss / MB, procs, pss)
                 self.series.append(sample)
                 if self.on_sample is not None:
                     self.on_sample(sample)
@@ -132,6 +153,11 @@ class TreeSampler:
     def peak_mb(self) -> float:
         """The largest summed RSS seen (0 before the first sample)."""
         return max((s.rss_mb for s in self.series), default=0.0)
+
+    @property
+    def peak_pss_mb(self) -> float:
+        """The largest summed PSS seen (0 before the first PSS sample)."""
+        return max((s.pss_mb for s in self.series if s.pss_mb is not None), default=0.0)
 
     @property
     def cpu_s(self) -> float:

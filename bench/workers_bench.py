@@ -1,7 +1,9 @@
 """Workers bench: ``robot work --workers N`` for N = 1, 2, 4 at 500 ms app latency.
 
-Each row: a fresh ROBOT_HOME, the same generated cases queued, one ``robot work`` run timed,
-every case checked in the fixture registry's own database (each case once).
+Each row: a fresh ROBOT_HOME, the same generated cases queued, one ``robot work`` run timed
+(wall, and CPU of the whole tree), every case checked in the fixture registry's own database
+(each case once, with exactly the generated values). ``python -m bench`` folds it into its
+table; alone:
 
     python -m bench.workers_bench --cases 200            # the issue's bench (long)
     python -m bench.workers_bench --cases 4 --workers 1 2  # a quick look
@@ -15,46 +17,73 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
+from typing import Any
 
-from fixtures.cases.generate import generate
+from bench.measure import BOT, PASSWORD, ROOT, USER, CaseFile, RunResult, _verify, case_file
+from bench.memory import TreeSampler
 from fixtures.legacy_web.process import LegacyWebApp
-from robot_core.queue.sqlite import SQLiteStore
-from robot_core.run.ingest import enqueue_file
-from robot_core.script.loader import load_bot
-from robot_core.vault import Vault
 
-ROOT = Path(__file__).resolve().parents[1]
 ROBOT = Path(sys.executable).parent / "robot"
-BOT = "resident_registration"
 
 
-def one(workers: int, cases: Path, count: int, latency_ms: int, folder: Path) -> dict[str, float]:
+def one(workers: int, cases: CaseFile, latency_ms: int, folder: Path) -> dict[str, Any]:
     """Queue ``cases`` in a fresh home and time ``robot work --workers N`` on a fresh app."""
     home = folder / f"home-{workers}"
-    home.mkdir(parents=True)
+    home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "ROBOT_HOME": str(home), "ROBOT_PROJECT": str(ROOT),
-           "REGISTRY_USER": "clerk", "REGISTRY_PASSWORD": "clerk-pass"}
-    os.environ["ROBOT_HOME"] = str(home)
-    bot = load_bot(ROOT / "bots" / f"{BOT}.yaml", ROOT / "selectors")
-    store = SQLiteStore(home / "queue.db")
-    try:
-        enqueue_file(store, bot, cases, vault=Vault(home))
-    finally:
-        store.close()
+           "REGISTRY_USER": USER, "REGISTRY_PASSWORD": PASSWORD}
+    _enqueue(home, cases.xlsx)
+    (folder / f"registry-{workers}.db").unlink(missing_ok=True)
     with LegacyWebApp(folder / f"registry-{workers}.db", latency_ms=latency_ms) as app:
         started = time.monotonic()
-        ran = subprocess.run([str(ROBOT), "work", BOT, "--workers", str(workers)],
-                             env={**env, "REGISTRY_URL": app.url}, cwd=ROOT,
-                             capture_output=True, text=True, check=False)
+        proc = subprocess.Popen([str(ROBOT), "work", BOT, "--workers", str(workers)],
+                                env={**env, "REGISTRY_URL": app.url}, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        with TreeSampler(proc.pid, 0.5) as sampler:
+            _, err = proc.communicate()
         wall = time.monotonic() - started
-        landed = Counter(r["case_id"] for r in app.dump())
-    if ran.returncode != 0:
-        raise SystemExit(f"robot work --workers {workers} failed: {ran.stderr[-2000:]}")
-    once = len(landed) == count and set(landed.values()) == {1}
-    return {"workers": workers, "wall_s": wall, "per_case_ms": wall * 1000 / count,
-            "verified": float(once)}
+        check = RunResult(f"workers-{workers}", "robot", latency_ms, len(cases.expected),
+                          exit_code=proc.returncode)
+        _verify(check, app.dump(), cases.expected, [])
+    if not check.landed_ok:
+        raise SystemExit(f"robot work --workers {workers}: {check.problems}; {err[-2000:]}")
+    return {"workers": workers, "cases": len(cases.expected), "wall_s": round(wall, 2),
+            "per_case_ms": round(wall * 1000 / len(cases.expected), 1),
+            "cpu_s": round(sampler.cpu_s, 1), "peak_pss_mb": round(sampler.peak_pss_mb),
+            "verified": True}
+
+
+def _enqueue(home: Path, xlsx: Path) -> None:
+    """Queue the case file in ``home``, as ``robot run`` would before working it."""
+    from robot_core.queue.sqlite import SQLiteStore  # noqa: PLC0415 - robot's own, on demand
+    from robot_core.run.ingest import enqueue_file  # noqa: PLC0415
+    from robot_core.script.loader import load_bot  # noqa: PLC0415
+    from robot_core.vault import Vault  # noqa: PLC0415
+
+    saved = os.environ.get("ROBOT_HOME")
+    os.environ["ROBOT_HOME"] = str(home)
+    try:
+        bot = load_bot(ROOT / "bots" / f"{BOT}.yaml", ROOT / "selectors")
+        store = SQLiteStore(home / "queue.db")
+        try:
+            enqueue_file(store, bot, xlsx, vault=Vault(home))
+        finally:
+            store.close()
+    finally:
+        if saved is None:
+            os.environ.pop("ROBOT_HOME", None)
+        else:
+            os.environ["ROBOT_HOME"] = saved
+
+
+def rows(counts: list[int], cases: CaseFile, latency_ms: int, folder: Path,
+         ) -> list[dict[str, Any]]:
+    """One row per worker count, with its speed-up over the first."""
+    out = [one(n, cases, latency_ms, folder) for n in counts]
+    for row in out:
+        row["speedup"] = round(out[0]["wall_s"] / row["wall_s"], 2)
+    return out
 
 
 def main() -> None:
@@ -66,15 +95,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="workers-bench-") as tmp:
         folder = Path(tmp)
-        cases = folder / "cases.xlsx"
-        generate(args.cases, 11, cases)
-        rows = [one(n, cases, args.cases, args.latency_ms, folder) for n in args.workers]
-    base = rows[0]["wall_s"]
+        cases = case_file(args.cases, 11, folder / "cases")
+        table = rows(args.workers, cases, args.latency_ms, folder)
     print(f"{args.cases} cases at {args.latency_ms} ms app latency")
     print(f"{'workers':>7} {'wall s':>8} {'ms/case':>8} {'speed-up':>8} {'each once':>9}")
-    for row in rows:
-        print(f"{row['workers']:>7.0f} {row['wall_s']:>8.1f} {row['per_case_ms']:>8.0f} "
-              f"{base / row['wall_s']:>7.2f}x {'yes' if row['verified'] else 'NO':>9}")
+    for row in table:
+        print(f"{row['workers']:>7} {row['wall_s']:>8.1f} {row['per_case_ms']:>8.0f} "
+              f"{row['speedup']:>7.2f}x {'yes':>9}")
 
 
 if __name__ == "__main__":

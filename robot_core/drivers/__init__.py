@@ -16,13 +16,14 @@ __all__ = ["Driver", "make_driver"]
 
 
 def make_driver(kind: str, *, headed: bool = False, launch: dict[str, object] | None = None,
-                slow_mo_ms: int = 0, response_timeout_ms: int | None = None) -> Driver:
+                slow_mo_ms: int = 0, response_timeout_ms: int | None = None,
+                block: tuple[str, ...] | None = None) -> Driver:
     """A driver for ``kind`` (``web``, ``desktop``, ``terminal``); backends load on demand."""
     if kind == "web":
         from robot_core.drivers.web import WebDriver  # noqa: PLC0415 - Playwright loads lazily
 
         return WebDriver(headed=headed, slow_mo_ms=slow_mo_ms,
-                         response_timeout_ms=response_timeout_ms)
+                         response_timeout_ms=response_timeout_ms, block=block)
     if kind == "desktop":
         require_desktop()  # before the import: one line naming the extra, not a traceback
         from robot_core.drivers.desktop import DesktopDriver  # noqa: PLC0415 - needs a display

@@ -6,7 +6,9 @@ recycle to keep memory flat.
 
 A frozen server (``NoResponse``) and a refused connection (``SystemUnavailable``) are told
 apart from a target that is not on screen by ``web_watch``; calls Playwright gives no timeout
-of their own are bounded by ``web_busy``.
+of their own are bounded by ``web_busy``. A step finds its target, and does a fill, select,
+tick or read, in one evaluation that waits in the page (``web_look``); what the page cannot
+evaluate is resolved the Playwright way (``web_resolve``).
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from robot_core.drivers.web_busy import LOOK_S, BusyGuard
-from robot_core.drivers.web_chromium import CHROMIUM_ARGS, chromium_path
+from robot_core.drivers.web_chromium import chromium_path, launch_args, lean_node
 from robot_core.drivers.web_debug import Tracing, require_display
 from robot_core.drivers.web_locate import READ_JS, locator_for, register_engines
+from robot_core.drivers.web_look import look
+from robot_core.drivers.web_resolve import await_targets
 from robot_core.drivers.web_shots import mark_secrets, masked_screenshot, render_html
 from robot_core.drivers.web_watch import NavigationWatch, net_error, playwright_error
 from robot_core.errors import (
@@ -33,11 +37,10 @@ from robot_core.errors import (
     TargetNotFound,
     TransientError,
 )
+from robot_core.script.app_section import DEFAULT_BLOCK
 from robot_core.selectors import Alternative, Target
 
 _POLL_S = 0.05
-_SLICE_MS = 500
-_FAST_PATH_MS = 150
 # The bound of every Playwright call that is given no timeout of its own: none waits forever.
 _DEFAULT_MS = 30_000
 # After a timeout, a page that cannot evaluate ``0`` within this is busy, not missing a target.
@@ -48,8 +51,10 @@ class WebDriver:
     """``Driver`` for legacy web screens."""
 
     def __init__(self, *, headed: bool = False, viewport: tuple[int, int] = (1280, 900),
-                 slow_mo_ms: int = 0, response_timeout_ms: int | None = None) -> None:
+                 slow_mo_ms: int = 0, response_timeout_ms: int | None = None,
+                 block: Sequence[str] | None = None) -> None:
         self.headed = headed
+        self.block = tuple(DEFAULT_BLOCK if block is None else block)
         self.slow_mo_ms = slow_mo_ms
         self.tracing = Tracing()
         # The app's own slowest answer (``app: {response_timeout_ms: …}``): a page request
@@ -63,6 +68,7 @@ class WebDriver:
         self._watch: NavigationWatch | None = None
         self._busy: BusyGuard | None = None
         self._interrupts: list[tuple[Target, type[ApplicationError]]] = []
+        self._answered: dict[int, bool] = {}  # target id: visible, as the last wait saw it
 
     def set_interrupts(self, interrupts: Sequence[tuple[Target, type[ApplicationError]]]) -> None:
         """Targets that end any wait at once with their error (a login page, a 503 page)."""
@@ -72,11 +78,13 @@ class WebDriver:
     def start(self) -> None:
         """Launch Chromium and open a page."""
         require_display(self.headed)
-        self._pw = sync_playwright().start()
+        with lean_node():
+            self._pw = sync_playwright().start()
         register_engines(self._pw)
         try:
             self._browser = self._pw.chromium.launch(
-                executable_path=chromium_path(), headless=not self.headed, args=CHROMIUM_ARGS,
+                executable_path=chromium_path(), headless=not self.headed,
+                args=launch_args(self.block),
                 slow_mo=self.slow_mo_ms)
         except PlaywrightError as exc:
             self._pw.stop()
@@ -155,6 +163,7 @@ class WebDriver:
 
         A server that takes the request and never answers raises ``NoResponse``.
         """
+        self._answered = {}
         try:
             # "load" waits for frames too, so an error page inside a frame is seen here.
             if self.response_timeout_s is None:
@@ -179,74 +188,71 @@ class WebDriver:
         # only when its target is missing, which saves a round trip per frame on every page.
 
     def click(self, target: Target, timeout_ms: int) -> str:
-        """Click the first alternative on screen."""
-        locator, alt = self._resolve(target, timeout_ms)
+        """Click the first alternative on screen (a click is never sent twice)."""
+        locator, alt, _ = self._find(target, timeout_ms, None)
         self._act(target, lambda: locator.click(timeout=timeout_ms))
         return alt.describe()
 
     def fill(self, target: Target, value: str, timeout_ms: int) -> str:
         """Type ``value`` into the field, replacing what is there."""
-        return self._idempotent(target, timeout_ms,
-                                lambda loc, ms: loc.fill(value, timeout=ms))
+        return self._do(target, timeout_ms, {"fill": value},
+                        lambda loc, ms: loc.fill(value, timeout=ms))
 
     def select(self, target: Target, value: str | None, label: str | None,
                timeout_ms: int) -> str:
         """Pick an option by value or by label."""
         if label is not None:
-            return self._idempotent(target, timeout_ms,
-                                    lambda loc, ms: loc.select_option(label=label, timeout=ms))
-        return self._idempotent(target, timeout_ms,
-                                lambda loc, ms: loc.select_option(value=value, timeout=ms))
+            return self._do(target, timeout_ms, {"select": label, "byLabel": True},
+                            lambda loc, ms: loc.select_option(label=label, timeout=ms))
+        return self._do(target, timeout_ms, {"select": value},
+                        lambda loc, ms: loc.select_option(value=value, timeout=ms))
 
     def set_checked(self, target: Target, checked: bool, timeout_ms: int) -> str:
         """Tick or untick."""
-        return self._idempotent(target, timeout_ms,
-                                lambda loc, ms: loc.set_checked(checked, timeout=ms))
+        return self._do(target, timeout_ms, {"check": checked},
+                        lambda loc, ms: loc.set_checked(checked, timeout=ms))
 
-    def _idempotent(self, target: Target, timeout_ms: int,
-                    action: Callable[[Locator, int], object]) -> str:
-        """Act on the first alternative straight away; on a miss, resolve in order."""
-        _, alt = self._first_try(target, timeout_ms, action)
+    def _do(self, target: Target, timeout_ms: int, op: dict[str, Any],
+            action: Callable[[Locator, int], object]) -> str:
+        """``op`` done by the look itself when it can (and read back); else ``action``."""
+        locator, alt, seen = self._find(target, timeout_ms, op)
+        if not seen.get("done"):
+            self._act(target, lambda: action(locator, timeout_ms))
         return alt.describe()
 
-    def _first_try(self, target: Target, timeout_ms: int,
-                   action: Callable[[Locator, int], object]) -> tuple[object, Alternative]:
-        """``action`` on the first alternative's visible match at once; on a miss, resolve.
-
-        Most of the time the first alternative is there, and one round trip instead of a
-        visibility check plus the action is a tenth of a case's time. Only actions that can
-        be repeated harmlessly take this path: a click never does (a click that timed out
-        after it went through must not be sent twice).
-        """
-        if target.alternatives:
-            first = target.alternatives[0]
-            try:
-                return action(self._locator(first).filter(visible=True).first,
-                              _FAST_PATH_MS), first
-            except PlaywrightError:
-                pass  # not there (yet), or another alternative is meant: go slowly
-        locator, alt = self._resolve(target, timeout_ms)
-        return self._act(target, lambda: action(locator, timeout_ms)), alt
+    def _find(self, target: Target, timeout_ms: int, op: dict[str, Any] | None,
+              ) -> tuple[Locator, Alternative, dict[str, Any]]:
+        """The target's first alternative on screen, from one look (web_look.py) when the
+        page can evaluate it, else resolved the Playwright way; and what the look did."""
+        seen = self._look([target], timeout_ms, op)
+        if seen is None:
+            locator, alt = self._resolve(target, timeout_ms)
+            return locator, alt, {}
+        alt = target.alternatives[seen["a"]]
+        return self._locator(alt).filter(visible=True).first, alt, seen
 
     def press(self, target: Target | None, key: str, timeout_ms: int) -> None:
         """Press ``key`` on the target, or on the page."""
+        self._answered = {}
         if target is None:
             with self._bound(timeout_ms / 1000, f"pressing {key}"):
                 self._act(None, lambda: self.page.keyboard.press(key))
             return
-        locator, _ = self._resolve(target, timeout_ms)
+        locator, _, _ = self._find(target, timeout_ms, None)
         self._act(target, lambda: locator.press(key, timeout=timeout_ms))
 
     def read_text(self, target: Target, timeout_ms: int) -> str:
         """An input's value, or an element's visible text (one round trip when it is there)."""
-        value, _ = self._first_try(target, timeout_ms,
-                                   lambda loc, ms: loc.evaluate(READ_JS, timeout=ms))
+        locator, _, seen = self._find(target, timeout_ms, {"read": True})
+        value = seen["value"] if seen.get("done") else \
+            self._act(target, lambda: locator.evaluate(READ_JS, timeout=timeout_ms))
         return str(value).strip()
 
     def read_attribute(self, target: Target, name: str, timeout_ms: int) -> str:
         """The attribute ``name`` of the target's first visible match ("" when it has none)."""
-        value, _ = self._first_try(target, timeout_ms,
-                                   lambda loc, ms: loc.get_attribute(name, timeout=ms))
+        locator, _, seen = self._find(target, timeout_ms, {"attr": name})
+        value = seen["value"] if seen.get("done") else \
+            self._act(target, lambda: locator.get_attribute(name, timeout=timeout_ms))
         return "" if value is None else str(value)
 
     def current_url(self) -> str:
@@ -259,7 +265,10 @@ class WebDriver:
             return str(self._act(None, self.page.title))
 
     def is_visible(self, target: Target) -> bool:
-        """Whether any alternative is on screen now."""
+        """Whether any alternative is on screen now (or as the wait just before saw it)."""
+        answered = self._answered.pop(id(target), None)
+        if answered is not None:
+            return answered
         return self._first_visible(target) is not None
 
     def wait_any(self, targets: Sequence[Target], timeout_ms: int) -> Target:
@@ -270,6 +279,13 @@ class WebDriver:
         which target it was.
         """
         names = ", ".join(t.name for t in targets)
+        seen = self._look(targets, timeout_ms, None)
+        if seen is not None:
+            found: Target = targets[seen["t"]]
+            # What the same look saw of the others answers an ``is_visible`` right after.
+            self._answered = {id(t): a >= 0 for t, a in zip(targets, seen["others"], strict=False)
+                              if a is not None and t is not found}
+            return found
         target, _, _ = self._await(targets, timeout_ms, wait_first=True,
                                    missing=lambda: f"none of {names} appeared within "
                                                    f"{timeout_ms} ms")
@@ -277,6 +293,7 @@ class WebDriver:
 
     def wait_gone(self, target: Target, timeout_ms: int) -> None:
         """Poll until no alternative of ``target`` is visible; an unanswered page: NoResponse."""
+        self._answered = {}
         deadline = time.monotonic() + timeout_ms / 1000
         while self._first_visible(target) is not None:
             if time.monotonic() >= deadline:
@@ -340,6 +357,11 @@ class WebDriver:
             if self._first_visible(target) is not None:
                 raise error(f"{target.name} is on screen")
 
+    def _look(self, targets: Sequence[Target], timeout_ms: int, op: dict[str, Any] | None,
+              ) -> dict[str, Any] | None:
+        self._answered = {}
+        return look(self, targets, timeout_ms, op)
+
     def _resolve(self, target: Target, timeout_ms: int) -> tuple[Locator, Alternative]:
         tried = "; ".join(a.describe() for a in target.alternatives)
         _, locator, alt = self._await([target], timeout_ms, wait_first=False,
@@ -348,49 +370,7 @@ class WebDriver:
 
     def _await(self, targets: Sequence[Target], timeout_ms: int, *, wait_first: bool,
                missing: Callable[[], str]) -> tuple[Target, Locator, Alternative]:
-        """The first target on screen (in order), its locator and the alternative that matched.
-
-        Between looks the browser itself waits, up to ``_SLICE_MS``, for any alternative of
-        the targets or of an interrupt in the first target's frame to become visible, so a
-        screen that appears is seen at once rather than at the next poll. Interrupts in other
-        frames are looked at between slices.
-        """
-        deadline = time.monotonic() + timeout_ms / 1000
-        if wait_first:
-            self._until_visible(targets, min(timeout_ms, _SLICE_MS))
-        while True:
-            for target in targets:
-                found = self._first_visible(target)
-                if found is not None:
-                    return target, *found
-            self.watch.raise_if_error_page(self.page)
-            self._check_interrupts()
-            if self.response_timeout_s is not None:
-                self.watch.raise_if_stalled(f"waiting for {targets[0].name}",
-                                            self.response_timeout_s)
-            remaining_ms = int((deadline - time.monotonic()) * 1000)
-            if remaining_ms <= 0:
-                # Nothing shows because the server has not answered: say so, not "not found".
-                self._raise_if_frozen(f"waiting for {targets[0].name}")
-                raise TargetNotFound(missing())
-            self._until_visible(targets, min(remaining_ms, _SLICE_MS))
-
-    def _until_visible(self, targets: Sequence[Target], timeout_ms: int) -> None:
-        """Let the browser wait (event-driven) until something watched may be on screen."""
-        alternatives = [alt for target in targets for alt in target.alternatives]
-        if not alternatives:
-            return
-        frame = alternatives[0].frame
-        watched = [alt for alt in (*alternatives, *self._interrupt_alternatives())
-                   if alt.frame == frame]
-        started = time.monotonic()
-        try:
-            self._any_visible(watched)[0].wait_for(state="attached", timeout=max(timeout_ms, 1))
-        except PlaywrightTimeout:
-            return
-        except PlaywrightError:
-            # A frame mid-navigation can end a wait early: never spin on that.
-            time.sleep(max(0.0, _POLL_S - (time.monotonic() - started)))
+        return await_targets(self, targets, timeout_ms, wait_first=wait_first, missing=missing)
 
     def _act(self, target: Target | None, action: Any) -> Any:
         name = target.name if target else "page"

@@ -154,7 +154,8 @@ def _driver_for(bot: BotScript, options: RunOptions) -> Driver:
         return options.driver_factory(bot)
     return make_driver(bot.driver, headed=options.headed, launch=dict(bot.selectors.launch),
                        slow_mo_ms=options.debug.slow_mo_ms,
-                       response_timeout_ms=bot.selectors.section.response_timeout_ms)
+                       response_timeout_ms=bot.selectors.section.response_timeout_ms,
+                       block=bot.selectors.section.block)
 
 
 def _open_store(options: RunOptions) -> Store:

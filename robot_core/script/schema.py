@@ -9,7 +9,7 @@ exist in the map, that templates read known columns) and says ``file:line:column
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -186,6 +186,8 @@ class AppSpec(BaseModel):
     name: str | None = None
     max_sessions: int | None = Field(None, gt=0, description="logged-in workers at once")
     response_timeout_ms: int | None = Field(None, gt=0, description="a hung page after this")
+    block: list[Literal["images", "fonts", "media"]] | None = Field(
+        None, description="what the browser does not load (default: fonts, media)")
 
 
 assert tuple(AppSpec.model_fields) == APP_KEYS

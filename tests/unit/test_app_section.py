@@ -37,9 +37,20 @@ def test_a_plain_name_sets_no_limit(tmp_path: Path) -> None:
     ("app: {max_sessions: 0}", "app.max_sessions: max_sessions must be a positive"),
     ("app: {max_sessions: true}", "max_sessions must be a positive whole number"),
     ("app: {sessions: 2}", "app.sessions: unknown key"),
+    ("app: {block: [pictures]}", "app.block: block must be a list of images, fonts, media"),
+    ("app: {block: images}", "block must be a list of"),
 ])
 def test_a_wrong_section_names_its_key(tmp_path: Path, app: str, says: str) -> None:
     """A bad limit or an unknown key is one error naming ``app.KEY`` and its line."""
     with pytest.raises(BotScriptError) as caught:
         load_selector_map(_map(tmp_path, app))
     assert says in str(caught.value) and "web_app.yaml:1" in str(caught.value)
+
+
+def test_block_defaults_to_fonts_and_media_and_can_keep_everything(tmp_path: Path) -> None:
+    """No ``block``: fonts and media are not loaded; ``block: []`` loads everything."""
+    assert load_selector_map(_map(tmp_path, "app: tax_web")).section.block == ("fonts", "media")
+    kept = load_selector_map(_map(tmp_path, "app: {name: tax_web, block: []}"))
+    assert kept.section.block == ()
+    listed = load_selector_map(_map(tmp_path, "app: {block: [images, images, media]}"))
+    assert listed.section.block == ("images", "media")
