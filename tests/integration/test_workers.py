@@ -27,13 +27,16 @@ BOT = "resident_registration"
 
 
 def _project(tmp_path: Path, app_line: str) -> Path:
-    """A copy of the shipped project whose registry map has ``app_line`` for ``app:``."""
+    """A copy of the shipped project whose registry map's ``app:`` section starts with
+    ``app_line`` (then the shipped name and settings)."""
     project = tmp_path / "project"
-    for part in ("bots", "selectors"):
+    for part in ("bots", "selectors", "blocks"):
         shutil.copytree(ROOT / part, project / part)
     selectors = project / "selectors" / "registry_web.yaml"
     text = selectors.read_text("utf-8")
-    selectors.write_text(text.replace("app: registry_web\n", app_line + "\n"), "utf-8")
+    shipped = "app:\n  name: registry_web\n"
+    assert shipped in text, "the shipped map's app: section moved"
+    selectors.write_text(text.replace(shipped, app_line + "\n  name: registry_web\n"), "utf-8")
     return project
 
 
@@ -62,7 +65,7 @@ def test_two_workers_enter_each_case_once_one_session_at_a_time(
     """Two workers with ``max_sessions: 1``: every case lands in the registry exactly once,
     and the registry never sees two sessions in use at the same time."""
     app = registry()
-    project = _project(tmp_path, "app: {name: registry_web, max_sessions: 1}")
+    project = _project(tmp_path, "app:\n  max_sessions: 1")
     robot_env.mkdir(parents=True, exist_ok=True)
     _queue(robot_env, project, tmp_path, 8)
     env = {**os.environ, "REGISTRY_URL": app.url, "ROBOT_PROJECT": str(project)}
@@ -83,7 +86,7 @@ def test_sigterm_stops_both_workers_at_a_case_boundary(
     """SIGTERM to the parent: both workers (in use side by side) finish their case and stop;
     nothing is left half-entered, and what the registry holds is exactly what is done."""
     app = registry(latency_ms=150)
-    project = _project(tmp_path, "app: registry_web")
+    project = _project(tmp_path, "app:")
     robot_env.mkdir(parents=True, exist_ok=True)
     _queue(robot_env, project, tmp_path, 30)
     env = {**os.environ, "REGISTRY_URL": app.url, "ROBOT_PROJECT": str(project)}

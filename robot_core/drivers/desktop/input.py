@@ -102,7 +102,8 @@ def _import_pyautogui(display: str) -> Any:
 
     On import it connects to ``$DISPLAY`` once for the whole process (python-xlib prints a
     warning on an empty ``~/.Xauthority``) and pyscreeze leaves two ``which`` pipes open. The
-    first is silenced, the second closed; a later driver on another display rebinds it.
+    first is silenced, the second closed; a later driver on another display rebinds it, and
+    so does one whose X server was restarted under the same name (the old connection is dead).
     """
     try:
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
@@ -116,8 +117,9 @@ def _import_pyautogui(display: str) -> Any:
             for stream in (getattr(leftover, "stdout", None), getattr(leftover, "stderr", None)):
                 if stream is not None:
                     stream.close()
-            if x11._display.get_display_name() != display:
-                x11._display.close()
+            if x11._display.get_display_name() != display or not _alive(x11._display):
+                with contextlib.suppress(Exception):  # a dead server's connection
+                    x11._display.close()
                 x11._display = Display(display)
     except (ImportError, KeyError, OSError) as exc:
         raise ConfigError(f"pyautogui is not usable ({exc}); install robot-core[desktop] "
@@ -125,3 +127,12 @@ def _import_pyautogui(display: str) -> Any:
     pyautogui.FAILSAFE = False  # nobody sits at a robot's screen to slam the corner
     pyautogui.PAUSE = 0.0  # the X server queues events in order; polling does the waiting
     return pyautogui
+
+
+def _alive(display: Any) -> bool:
+    """Whether an X connection still answers (one round trip)."""
+    try:
+        display.get_input_focus()
+    except Exception:  # python-xlib's closed-connection errors vary
+        return False
+    return True
