@@ -161,7 +161,7 @@ class TerminalDriver:
                 found = ready(snap)
                 if found:
                     return found
-                self._check_interrupts(snap)
+                locate.raise_interrupt(snap, self._interrupts)
             if self._transport is None or self._transport.closed:
                 return None
             remaining = deadline - time.monotonic()
@@ -170,22 +170,10 @@ class TerminalDriver:
             with self._cond:
                 self._cond.wait(min(remaining, self.spec.settle_ms / 1000))
 
-    def _check_interrupts(self, snap: Snapshot) -> None:
-        for target, error in self._interrupts:
-            if locate.first(snap, target, unlocked=True) is not None:
-                raise error(f"{target.name} is on screen")
-
     def _find(self, targets: Sequence[Target], timeout_ms: int) -> tuple[Target, Region]:
         """The first of ``targets`` on a settled screen, in order, and where it is."""
 
-        def look(snap: Snapshot) -> tuple[Target, Region] | None:
-            for target in targets:
-                hit = locate.first(snap, target, unlocked=True)
-                if hit is not None:
-                    return target, hit[1]
-            return None
-
-        found = self._wait(look, timeout_ms / 1000)
+        found = self._wait(lambda screen: locate.first_of(screen, targets), timeout_ms / 1000)
         if found is not None:
             return found  # type: ignore[no-any-return]
         self._alive()

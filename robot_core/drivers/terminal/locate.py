@@ -6,7 +6,10 @@ screen now. Positions in maps count from 1; regions count from 0.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from robot_core.drivers.terminal.screen import Region, Snapshot, width
+from robot_core.errors import ApplicationError
 from robot_core.script.terminal import numbers
 from robot_core.selectors import Alternative, Target
 
@@ -89,3 +92,20 @@ def regions(snap: Snapshot, targets: list[Target]) -> list[Region]:
         if hit is not None and hit[0].strategy not in {"cursor", "keyboard"}:
             out.append(hit[1])
     return out
+
+
+def first_of(snap: Snapshot, targets: Sequence[Target]) -> tuple[Target, Region] | None:
+    """The first of ``targets`` on the screen, in order, and where it is (VT and 3270)."""
+    for target in targets:
+        hit = first(snap, target, unlocked=True)
+        if hit is not None:
+            return target, hit[1]
+    return None
+
+
+def raise_interrupt(snap: Snapshot,
+                    interrupts: Sequence[tuple[Target, type[ApplicationError]]]) -> None:
+    """Raise the error of the first interrupt target on the screen (a login page, an error)."""
+    for target, error in interrupts:
+        if first(snap, target, unlocked=True) is not None:
+            raise error(f"{target.name} is on screen")

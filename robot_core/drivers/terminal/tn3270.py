@@ -132,7 +132,7 @@ class Tn3270Driver:
                 found = ready(buffer)
                 if found:
                     return found
-                self._check_interrupts(buffer)
+                locate.raise_interrupt(buffer, self._interrupts)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
@@ -141,22 +141,10 @@ class Tn3270Driver:
             with contextlib.suppress(S3270Error):  # the step ran out, or the line dropped
                 self._do(f"Wait({step:.2f},{what})", step + _ACTION_S)
 
-    def _check_interrupts(self, buffer: Buffer3270) -> None:
-        for target, error in self._interrupts:
-            if locate.first(buffer, target, unlocked=True) is not None:
-                raise error(f"{target.name} is on screen")
-
     def _find(self, targets: Sequence[Target], timeout_ms: int) -> tuple[Target, Region]:
         """The first of ``targets`` on the host's (answered) screen, in order, and where."""
 
-        def look(buffer: Buffer3270) -> tuple[Target, Region] | None:
-            for target in targets:
-                hit = locate.first(buffer, target, unlocked=True)
-                if hit is not None:
-                    return target, hit[1]
-            return None
-
-        found = self._wait(look, timeout_ms / 1000)
+        found = self._wait(lambda screen: locate.first_of(screen, targets), timeout_ms / 1000)
         if found is not None:
             return found  # type: ignore[no-any-return]
         status = self._read()[1]
