@@ -27,8 +27,10 @@ from robot_core.drivers.web_chromium import chromium_path, launch_args, lean_nod
 from robot_core.drivers.web_debug import Tracing, require_display
 from robot_core.drivers.web_locate import READ_JS, locator_for, register_engines
 from robot_core.drivers.web_look import look
+from robot_core.drivers.web_pace import Pace
 from robot_core.drivers.web_resolve import await_targets
 from robot_core.drivers.web_shots import mark_secrets, masked_screenshot, render_html
+from robot_core.drivers.web_stall import overdue
 from robot_core.drivers.web_watch import NavigationWatch, net_error, playwright_error
 from robot_core.errors import (
     ApplicationError,
@@ -57,9 +59,10 @@ class WebDriver:
         self.block = tuple(DEFAULT_BLOCK if block is None else block)
         self.slow_mo_ms = slow_mo_ms
         self.tracing = Tracing()
-        # The app's own slowest answer (``app: {response_timeout_ms: …}``): a page request
-        # unanswered for longer is a hung server, told during the wait, not at its end.
-        self.response_timeout_s = response_timeout_ms / 1000 if response_timeout_ms else None
+        # The app's own slowest answer (``app: {response_timeout_ms: …}``, else learned page
+        # by page, web_pace.py): a page request unanswered for longer is a hung server, told
+        # during the wait, not at its end. Kept across recycles: it is the app's pace.
+        self.pace = Pace(response_timeout_ms / 1000 if response_timeout_ms else None)
         self.viewport = viewport
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
@@ -102,8 +105,8 @@ class WebDriver:
         self._context.set_default_timeout(_DEFAULT_MS)
         self._context.set_default_navigation_timeout(_DEFAULT_MS)
         self._page = self._context.new_page()
-        self._watch = NavigationWatch(self._page)
         self._busy = BusyGuard(self._context, self._page)
+        self._watch = NavigationWatch(self._page, self.pace, stop=self._busy.stop_loading)
         self.tracing.resumed(self._context)
 
     def recycle(self) -> None:
@@ -165,13 +168,10 @@ class WebDriver:
         """
         self._answered = {}
         try:
-            # "load" waits for frames too, so an error page inside a frame is seen here.
-            if self.response_timeout_s is None:
+            # "load" waits for frames too, so an error page inside a frame is seen here; a
+            # page or frame whose answer is overdue ends the wait early (web_stall.py).
+            with overdue(self.watch, f"opening {url}"):
                 response = self.page.goto(url, timeout=timeout_ms, wait_until="load")
-            else:  # the answer within the app's response timeout, then the page's frames
-                answer_ms = min(timeout_ms, int(self.response_timeout_s * 1000))
-                response = self.page.goto(url, timeout=answer_ms, wait_until="commit")
-                self.page.wait_for_load_state("load", timeout=timeout_ms)
         except PlaywrightTimeout as exc:
             self.watch.raise_if_stalled(f"opening {url}")
             raise TransientError(f"{url} did not load within {timeout_ms} ms") from exc
@@ -375,7 +375,8 @@ class WebDriver:
     def _act(self, target: Target | None, action: Any) -> Any:
         name = target.name if target else "page"
         try:
-            return action()
+            with overdue(self.watch, name):  # a click waits for the navigation it started
+                return action()
         except PlaywrightTimeout as exc:
             # A click waits for the navigation it started: a frozen server times it out.
             self._raise_if_frozen(name)

@@ -39,6 +39,15 @@ class BusyGuard:
         self._send: Any = session._impl_obj.send
         self._loop: Any = session._loop
 
+    def stop_loading(self) -> None:
+        """Stop every navigation and fetch of the page (``Page.stopLoading``), from any thread.
+
+        A hung answer given up on would otherwise keep the page loading: the next screenshot
+        or look waits for it, and its connection stays taken until the server lets go.
+        """
+        with contextlib.suppress(RuntimeError):  # a closed loop: the browser is gone anyway
+            self._loop.call_soon_threadsafe(self._command, "Page.stopLoading")
+
     @contextmanager
     def bound(self, seconds: float, doing: str) -> Iterator[None]:
         """Run the block; past ``seconds``, stop the page's script and raise ``NoResponse``."""
@@ -64,8 +73,10 @@ class BusyGuard:
             self._loop.call_soon_threadsafe(self._terminate)
 
     def _terminate(self) -> None:
-        task = self._loop.create_task(
-            self._send("Runtime.terminateExecution", None, _TERMINATE_MS))
+        self._command("Runtime.terminateExecution")
+
+    def _command(self, method: str) -> None:
+        task = self._loop.create_task(self._send(method, None, _TERMINATE_MS))
         # Nobody awaits the task: collect its outcome so a failure is not logged as lost.
         task.add_done_callback(lambda done: done.cancelled() or done.exception())
 

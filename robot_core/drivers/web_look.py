@@ -239,9 +239,7 @@ def _between_looks(driver: WebDriver, targets: Sequence[Target], deadline: float
     driver.watch.raise_if_error_page(driver.page)
     if unseen_interrupts:
         driver._check_interrupts()  # those the page cannot evaluate
-    if driver.response_timeout_s is not None:
-        driver.watch.raise_if_stalled(f"waiting for {targets[0].name}",
-                                    driver.response_timeout_s)
+    driver.watch.raise_if_overdue(f"waiting for {targets[0].name}")
     if time.monotonic() >= deadline:
         driver._raise_if_frozen(f"waiting for {targets[0].name}")
         tried = "; ".join(a.describe() for a in targets[0].alternatives)

@@ -43,9 +43,7 @@ def await_targets(driver: WebDriver, targets: Sequence[Target], timeout_ms: int,
                 return target, *found
         driver.watch.raise_if_error_page(driver.page)
         driver._check_interrupts()
-        if driver.response_timeout_s is not None:
-            driver.watch.raise_if_stalled(f"waiting for {targets[0].name}",
-                                        driver.response_timeout_s)
+        driver.watch.raise_if_overdue(f"waiting for {targets[0].name}")
         remaining_ms = int((deadline - time.monotonic()) * 1000)
         if remaining_ms <= 0:
             # Nothing shows because the server has not answered: say so, not "not found".

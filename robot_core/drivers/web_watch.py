@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Page, Request, Response
 
+from robot_core.drivers.web_pace import Pace
 from robot_core.errors import (
     ApplicationError,
     NoResponse,
@@ -57,11 +59,19 @@ def playwright_error(name: str, exc: PlaywrightError) -> ApplicationError:
 
 
 class NavigationWatch:
-    """Document requests in flight and failed, for one page (events only: no round trip)."""
+    """Document requests in flight and failed, for one page (events only: no round trip).
 
-    def __init__(self, page: Page) -> None:
+    Each answer's time goes to ``pace`` (web_pace.py), which says when an unanswered request
+    is overdue. A request given up on is stopped (``stop``: the page stops loading), so a
+    hung answer does not keep the page loading, or a connection taken, after the step ended.
+    """
+
+    def __init__(self, page: Page, pace: Pace | None = None,
+                 stop: Callable[[], None] = lambda: None) -> None:
         self._pending: dict[Request, float] = {}
         self._failure = ""
+        self.pace = pace or Pace()
+        self.stop = stop
         page.on("request", self._sent)
         page.on("response", self._answered)
         page.on("requestfailed", self._failed)
@@ -72,8 +82,10 @@ class NavigationWatch:
             self._pending[request] = time.monotonic()
 
     def _answered(self, response: Response) -> None:
-        if self._pending.pop(response.request, None) is not None:
+        sent = self._pending.pop(response.request, None)
+        if sent is not None:
             self._failure = ""
+            self.pace.answered(_page(response.request), time.monotonic() - sent)
 
     def _failed(self, request: Request) -> None:
         if self._pending.pop(request, None) is None:
@@ -87,20 +99,38 @@ class NavigationWatch:
         for request in [r for r in self._pending if _frame_of(r) is frame]:
             del self._pending[request]
 
-    def stalled(self, after_s: float = _STALL_MIN_S) -> str | None:
-        """The oldest document request unanswered for ``after_s`` or more, described."""
+    def stalled(self, after_s: float | None = _STALL_MIN_S) -> str | None:
+        """The oldest document request unanswered for ``after_s`` or more (None: for longer
+        than its page's bound, ``pace``), described.
+
+        Safe from another thread: it reads a copy of what the page's events keep.
+        """
         now = time.monotonic()
-        waiting = [(sent, r) for r, sent in self._pending.items() if now - sent >= after_s]
+        pending = dict(self._pending)  # one C-level copy: the event handlers may add to it
+        waiting = [(sent, r) for r, sent in pending.items()
+                   if now - sent >= (after_s if after_s is not None else
+                                     self.pace.bound_s(_page(r)) or float("inf"))]
         if not waiting:
             return None
         sent, request = min(waiting, key=lambda pair: pair[0])
         return f"{request.method} {_path(request.url)} unanswered after {now - sent:.1f} s"
 
-    def raise_if_stalled(self, doing: str, after_s: float = _STALL_MIN_S) -> None:
-        """``NoResponse`` when a document request has waited ``after_s`` for the server."""
+    def raise_if_stalled(self, doing: str, after_s: float | None = _STALL_MIN_S) -> None:
+        """``NoResponse`` when a document request has waited ``after_s`` for the server
+        (None: its page's bound); the page stops loading first: the answer is given up on."""
         stalled = self.stalled(after_s)
         if stalled is not None:
+            self.give_up()
             raise NoResponse(f"{NO_RESPONSE} ({doing}; {stalled})")
+
+    def raise_if_overdue(self, doing: str) -> None:
+        """``NoResponse`` when a document request has waited past its page's bound."""
+        self.raise_if_stalled(doing, None)
+
+    def give_up(self) -> None:
+        """Stop the page loading and forget its requests: their answers no longer count."""
+        self.stop()
+        self._pending.clear()
 
     def raise_if_error_page(self, page: Page) -> None:
         """``SystemUnavailable`` when Chromium shows its own error page in any frame."""
@@ -114,6 +144,11 @@ def _frame_of(request: Request) -> Frame | None:
         return request.frame
     except PlaywrightError:
         return None  # a request of a page already gone has no frame
+
+
+def _page(request: Request) -> str:
+    """What ``Pace`` learns by: the method and the path, without the query."""
+    return f"{request.method} {_path(request.url).split('?', 1)[0]}"
 
 
 def _path(url: str) -> str:

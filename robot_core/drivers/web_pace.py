@@ -1,0 +1,54 @@
+"""How long the application takes to answer a page: the bound past which it is hung.
+
+A hung legacy server (it takes the request and never answers) used to cost a step's whole
+timeout (8 s in the shipped bots) before anything was said. The application's own pace is
+a much earlier sign: a page it always answers in 200 ms that has waited 3 s is hung.
+
+``Pace`` gives the bound for one document request:
+
+* ``app: {response_timeout_ms: …}`` in the selector map: that, for every page (the author
+  knows the slowest page the application really serves);
+* otherwise learned, page by page (method and path; the query left out): once a page has
+  been answered ``MIN_SEEN`` times, ``MULTIPLE`` times the slowest of its last ``WINDOW``
+  answers, never below ``FLOOR_S``. Per page, because legacy systems mix 100 ms forms with a
+  report that takes 20 s; with a floor and a multiple of the slowest (not of a mean), because
+  on a loaded two-core machine answers stretch: a false hang costs a recovery (and, after a
+  saving click, a verify), never a wrong record, but it costs.
+
+A page not yet learned has no bound of its own: the step's timeout decides, as before. The
+bound is only ever an earlier end of a wait; it never lengthens one.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+#: Answers of a page before its bound is learned.
+MIN_SEEN = 5
+#: The learned bound is this many times the slowest recent answer ...
+MULTIPLE = 4.0
+#: ... over this many recent answers ...
+WINDOW = 20
+#: ... and never less than this.
+FLOOR_S = 3.0
+
+
+class Pace:
+    """The answer times of an application's pages, and the bound of a hung answer."""
+
+    def __init__(self, fixed_s: float | None = None) -> None:
+        self.fixed_s = fixed_s
+        self._seen: dict[str, deque[float]] = {}
+
+    def answered(self, page: str, seconds: float) -> None:
+        """``page`` (``"GET /entry"``) was answered after ``seconds``."""
+        self._seen.setdefault(page, deque(maxlen=WINDOW)).append(seconds)
+
+    def bound_s(self, page: str) -> float | None:
+        """Seconds after which an unanswered request of ``page`` is hung; None: not known."""
+        if self.fixed_s is not None:
+            return self.fixed_s
+        seen = self._seen.get(page)
+        if seen is None or len(seen) < MIN_SEEN:
+            return None
+        return max(FLOOR_S, MULTIPLE * max(seen))
