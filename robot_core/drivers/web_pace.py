@@ -6,17 +6,17 @@ a much earlier sign: a page it always answers in 200 ms that has waited 3 s is h
 
 ``Pace`` gives the bound for one document request:
 
-* ``app: {response_timeout_ms: …}`` in the selector map: that, for every page (the author
-  knows the slowest page the application really serves);
-* otherwise learned, page by page (method and path; the query left out): once a page has
-  been answered ``MIN_SEEN`` times, ``MULTIPLE`` times the slowest of its last ``WINDOW``
-  answers, never below ``FLOOR_S``. Per page, because legacy systems mix 100 ms forms with a
+* learned, page by page (method and path; the query left out): once a page has been
+  answered ``MIN_SEEN`` times, ``MULTIPLE`` times the slowest of its last ``WINDOW``
+  answers, never below ``FLOOR_S``;
+* ``app: {response_timeout_ms: …}`` in the selector map caps that, and is the bound of a
+  page not learned yet (the author knows the slowest page the application really serves). Per page, because legacy systems mix 100 ms forms with a
   report that takes 20 s; with a floor and a multiple of the slowest (not of a mean), because
   on a loaded two-core machine answers stretch: a false hang costs a recovery (and, after a
   saving click, a verify), never a wrong record, but it costs.
 
-A page not yet learned has no bound of its own: the step's timeout decides, as before. The
-bound is only ever an earlier end of a wait; it never lengthens one.
+Without ``response_timeout_ms``, a page not learned yet has no bound: the step's timeout
+decides, as before. The bound is only ever an earlier end of a wait; it never lengthens one.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ MULTIPLE = 4.0
 #: ... over this many recent answers ...
 WINDOW = 20
 #: ... and never less than this.
-FLOOR_S = 3.0
+FLOOR_S = 1.5
 
 
 class Pace:
@@ -46,9 +46,8 @@ class Pace:
 
     def bound_s(self, page: str) -> float | None:
         """Seconds after which an unanswered request of ``page`` is hung; None: not known."""
-        if self.fixed_s is not None:
-            return self.fixed_s
         seen = self._seen.get(page)
         if seen is None or len(seen) < MIN_SEEN:
-            return None
-        return max(FLOOR_S, MULTIPLE * max(seen))
+            return self.fixed_s
+        learned = max(FLOOR_S, MULTIPLE * max(seen))
+        return learned if self.fixed_s is None else min(learned, self.fixed_s)

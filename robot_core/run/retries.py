@@ -8,9 +8,14 @@ included; ``backoff_s`` doubling up to ``backoff_max_s`` between attempts):
   may not be repeated blindly (a saving ``commit: true`` click) gets one attempt.
 * **setup** (log in): an ``ApplicationError`` repeats the whole block, up to ``retry.case``
   attempts; ``failed`` hears of every failed attempt, the last one too, and from the second
-  failure on the application is restarted before the next attempt (``restart``).
+  failure on the application is restarted before the next attempt (``restart``), unless
+  that failure was the application's own word (an error page, an expired session): a new
+  browser cures neither, and costs seconds to start.
 * **case**: an ``ApplicationError`` repeats the case, up to ``retry.case`` attempts; between
   attempts, after the backoff, ``recover`` runs with the error (recover steps, setup again).
+
+The backoff is for errors that pass with time (a 503, a page mid-change). After an expired
+session (a login cures it, not a wait) or a hung answer (already waited for) there is none.
 
 * **requeue**: a case that ended ``failed`` goes back to the queue ``requeue_s`` later, up
   to ``retry.system_failures`` times (``run/worker.py``; the queue's ``defer_until``).
@@ -28,11 +33,21 @@ from dataclasses import dataclass
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity import wait_exponential as _wait_exponential
 
-from robot_core.errors import ApplicationError, BusinessError
+from robot_core.errors import (
+    ApplicationError,
+    BusinessError,
+    NoResponse,
+    SessionExpired,
+    SystemUnavailable,
+)
 from robot_core.script.actions import Action
 from robot_core.script.model import RetryPolicy
 
 Sleep = Callable[[float], None]
+#: Failures after which the next attempt starts at once: waiting cures neither.
+NO_WAIT: tuple[type[ApplicationError], ...] = (SessionExpired, NoResponse)
+#: Failures the application itself reported: a restarted browser would meet them again.
+NO_RESTART: tuple[type[ApplicationError], ...] = (SystemUnavailable, SessionExpired)
 
 
 def _retried(kinds: tuple[type[BaseException], ...]) -> retry_if_exception:
@@ -56,9 +71,19 @@ class Retries:
     policy: RetryPolicy
     sleep: Sleep = time.sleep
 
-    def _wait(self) -> _wait_exponential:
-        # After failed attempt n: backoff_s * 2**(n-1) seconds, never more than backoff_max_s.
-        return _wait_exponential(multiplier=self.policy.backoff_s, max=self.policy.backoff_max_s)
+    def _wait(self) -> Callable[[RetryCallState], float]:
+        # After failed attempt n: backoff_s * 2**(n-1) seconds, never more than backoff_max_s;
+        # nothing after a failure that waiting does not cure.
+        backoff = _wait_exponential(multiplier=self.policy.backoff_s,
+                                    max=self.policy.backoff_max_s)
+
+        def wait(state: RetryCallState) -> float:
+            outcome = state.outcome
+            if outcome is not None and isinstance(outcome.exception(), NO_WAIT):
+                return 0.0
+            return float(backoff(state))
+
+        return wait
 
     def requeue_s(self, rounds: int) -> float | None:
         """Seconds before a case failed for system reasons ``rounds`` times already is tried
@@ -78,15 +103,21 @@ class Retries:
 
     def setup(self, *, failed: Callable[[int, ApplicationError], None],
               restart: Callable[[], None]) -> Retrying:
-        """Attempts of the setup block: restart the app before the third attempt and later."""
+        """Attempts of the setup block: restart the app before the third attempt and later
+        (unless the last failure was the application's own word, ``NO_RESTART``)."""
+        last: list[ApplicationError] = []
+
+        def note(state: RetryCallState) -> None:
+            last[:] = [_failure(state)]
+            failed(state.attempt_number, last[0])
+
         def restart_after_second_failure(state: RetryCallState) -> None:
-            if state.attempt_number >= 3:
+            if state.attempt_number >= 3 and not isinstance(last[0], NO_RESTART):
                 restart()
 
         return Retrying(stop=stop_after_attempt(self.policy.case), wait=self._wait(),
                         retry=_retried((ApplicationError,)), reraise=True, sleep=self.sleep,
-                        after=lambda state: failed(state.attempt_number, _failure(state)),
-                        before=restart_after_second_failure)
+                        after=note, before=restart_after_second_failure)
 
     def case(self, *, recover: Callable[[ApplicationError], None]) -> Retrying:
         """Attempts of one case: ``recover`` with the last error before each one after the first.
