@@ -38,13 +38,20 @@ class BusyGuard:
         # async object under the sync wrapper is the one to call.
         self._send: Any = session._impl_obj.send
         self._loop: Any = session._loop
+        self._session = session
+        self._owner = threading.current_thread()
 
     def stop_loading(self) -> None:
         """Stop every navigation and fetch of the page (``Page.stopLoading``), from any thread.
 
         A hung answer given up on would otherwise keep the page loading: the next screenshot
-        or look waits for it, and its connection stays taken until the server lets go.
+        or look waits for it, and its connection stays taken until the server lets go. On
+        the page's own thread it is done before returning, so it cannot stop the next load.
         """
+        if threading.current_thread() is self._owner:
+            with contextlib.suppress(PlaywrightError):  # the page is gone: nothing loads
+                self._session.send("Page.stopLoading")
+            return
         with contextlib.suppress(RuntimeError):  # a closed loop: the browser is gone anyway
             self._loop.call_soon_threadsafe(self._command, "Page.stopLoading")
 

@@ -10,10 +10,12 @@ a much earlier sign: a page it always answers in 200 ms that has waited 3 s is h
   answered ``MIN_SEEN`` times, ``MULTIPLE`` times the slowest of its last ``WINDOW``
   answers, never below ``FLOOR_S``;
 * ``app: {response_timeout_ms: …}`` in the selector map caps that, and is the bound of a
-  page not learned yet (the author knows the slowest page the application really serves). Per page, because legacy systems mix 100 ms forms with a
-  report that takes 20 s; with a floor and a multiple of the slowest (not of a mean), because
-  on a loaded two-core machine answers stretch: a false hang costs a recovery (and, after a
-  saving click, a verify), never a wrong record, but it costs.
+  page not learned yet (the author knows the slowest page the application really serves).
+
+Per page, because legacy systems mix 100 ms forms with a report that takes 20 s; with a
+floor and a multiple of the slowest (not of a mean), because on a loaded two-core machine
+answers stretch: a false hang costs a recovery (and, after a saving click, a verify), never
+a wrong record, but it costs.
 
 Without ``response_timeout_ms``, a page not learned yet has no bound: the step's timeout
 decides, as before. The bound is only ever an earlier end of a wait; it never lengthens one.

@@ -23,6 +23,10 @@ def mark_secrets(page: Page, secrets: Sequence[str]) -> list[Locator]:
         return []
     marked: list[Locator] = []
     for frame in page.frames:
+        if not frame.url:
+            # No document committed yet (a frame whose first answer was given up on): it
+            # shows nothing, and an evaluation there would wait for a document for ever.
+            continue
         try:
             if frame.evaluate(MARK_SECRETS_JS, list(secrets)):
                 marked.append(frame.locator("[data-robot-mask]"))

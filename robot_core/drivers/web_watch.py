@@ -68,6 +68,7 @@ class NavigationWatch:
 
     def __init__(self, page: Page, pace: Pace | None = None,
                  stop: Callable[[], None] = lambda: None) -> None:
+        self._page = page
         self._pending: dict[Request, float] = {}
         self._failure = ""
         self.pace = pace or Pace()
@@ -128,15 +129,37 @@ class NavigationWatch:
         self.raise_if_stalled(doing, None)
 
     def give_up(self) -> None:
-        """Stop the page loading and forget its requests: their answers no longer count."""
+        """Stop the page loading and forget its requests: their answers no longer count.
+
+        A frame whose first document was given up on is left with none, and anything that
+        evaluates in it (a screenshot's masks) would wait for ever: it is sent to
+        ``about:blank``, which it shows anyway. (On the thread that runs the page.)
+        """
         self.stop()
         self._pending.clear()
+        try:
+            if self._page.url and any(not f.url for f in self._page.frames):
+                self._page.evaluate(_BLANK_UNLOADED_JS)
+        except PlaywrightError:
+            pass  # the page is going anyway: the recovery navigates it
 
     def raise_if_error_page(self, page: Page) -> None:
         """``SystemUnavailable`` when Chromium shows its own error page in any frame."""
         if any(frame.url.startswith(_ERROR_DOCUMENT) for frame in page.frames):
             what = self._failure or "the connection failed"
             raise SystemUnavailable(f"the application cannot be reached ({what})")
+
+
+#: Frames (same-origin) still on their initial empty document while a ``src`` is pending.
+_BLANK_UNLOADED_JS = """() => {
+  for (const holder of document.querySelectorAll('iframe, frame')) {
+    try {
+      const src = holder.getAttribute('src');
+      if (src && src !== 'about:blank' && holder.contentWindow.location.href === 'about:blank')
+        holder.src = 'about:blank';
+    } catch (e) { /* another origin: not ours to touch */ }
+  }
+}"""
 
 
 def _frame_of(request: Request) -> Frame | None:

@@ -71,6 +71,10 @@ class Retries:
     policy: RetryPolicy
     sleep: Sleep = time.sleep
 
+    def _sleep(self, seconds: float) -> None:
+        if seconds > 0:  # no wait is no call: a sleep of 0 still yields the CPU
+            self.sleep(seconds)
+
     def _wait(self) -> Callable[[RetryCallState], float]:
         # After failed attempt n: backoff_s * 2**(n-1) seconds, never more than backoff_max_s;
         # nothing after a failure that waiting does not cure.
@@ -99,7 +103,7 @@ class Retries:
         repeatable = action.repeatable and not commit
         return Retrying(stop=stop_after_attempt(self.policy.step if repeatable else 1),
                         wait=self._wait(), retry=_retried(action.retry_on), reraise=True,
-                        sleep=self.sleep)
+                        sleep=self._sleep)
 
     def setup(self, *, failed: Callable[[int, ApplicationError], None],
               restart: Callable[[], None]) -> Retrying:
@@ -116,7 +120,7 @@ class Retries:
                 restart()
 
         return Retrying(stop=stop_after_attempt(self.policy.case), wait=self._wait(),
-                        retry=_retried((ApplicationError,)), reraise=True, sleep=self.sleep,
+                        retry=_retried((ApplicationError,)), reraise=True, sleep=self._sleep,
                         after=note, before=restart_after_second_failure)
 
     def case(self, *, recover: Callable[[ApplicationError], None]) -> Retrying:
@@ -135,5 +139,5 @@ class Retries:
                 recover(last[0])
 
         return Retrying(stop=stop_after_attempt(self.policy.case), wait=self._wait(),
-                        retry=_retried((ApplicationError,)), sleep=self.sleep,
+                        retry=_retried((ApplicationError,)), sleep=self._sleep,
                         after=remember, before=recover_first)

@@ -5,13 +5,14 @@
     app:
       name: registry_web
       max_sessions: 2            # the licence limit: logged-in workers at once, all machines
-      response_timeout_ms: 5000  # a page not answered within this is a hung server
+      response_timeout_ms: 5000  # no page is answered later than this: then it is hung
       block: [images, fonts, media]  # what the browser need not fetch (default: fonts, media)
 
 ``max_sessions`` is kept through the queue database (``Store.take_slot``), so it holds
 across every worker and machine sharing the queue. ``response_timeout_ms`` lets the web
 driver call a server hung as soon as the app's own slowest page would have answered, instead
-of waiting out a step's whole timeout. ``block`` lists what Chromium does not load for this
+of waiting out a step's whole timeout; it also caps the bound the driver learns page by page
+(``drivers/web_pace.py``). ``block`` lists what Chromium does not load for this
 app (``drivers/web_chromium.py``): a bot reads the DOM, not pictures; ``block: []`` keeps
 everything, for screenshots that must show the images.
 """

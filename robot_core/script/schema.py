@@ -185,7 +185,9 @@ class AppSpec(BaseModel):
 
     name: str | None = None
     max_sessions: int | None = Field(None, gt=0, description="logged-in workers at once")
-    response_timeout_ms: int | None = Field(None, gt=0, description="a hung page after this")
+    response_timeout_ms: int | None = Field(
+        None, gt=0,
+        description="no page is answered later: after this it is hung (caps the learned pace)")
     block: list[Literal["images", "fonts", "media"]] | None = Field(
         None, description="what the browser does not load (default: fonts, media)")
 

@@ -17,6 +17,7 @@ from robot_core.errors import (
     BusinessError,
     CaseFailure,
     NoResponse,
+    SessionExpired,
     SystemUnavailable,
     TargetNotFound,
     TransientError,
@@ -109,7 +110,7 @@ def test_backoff_doubles_and_is_bounded_by_backoff_max_s() -> None:
     clock = Clock()
     retries = Retries(_policy(case=6, backoff_s=1, backoff_max_s=3), sleep=clock)
     with pytest.raises(RetryError):
-        _run(retries.case(recover=lambda _exc: None), _always(NoResponse("frozen")))
+        _run(retries.case(recover=lambda _exc: None), _always(TargetNotFound("gone")))
     assert clock.slept == [1, 2, 3, 3, 3]
 
 
@@ -146,15 +147,52 @@ def test_setup_reports_every_failure_and_restarts_from_the_second_one() -> None:
 
     def attempt(number: int) -> None:
         clock.log.append(f"attempt {number}")
-        raise SystemUnavailable(f"503 #{number}")
+        raise TargetNotFound(f"no login #{number}")
 
     retrying = retries.setup(failed=failed, restart=lambda: clock.log.append("restart"))
-    with pytest.raises(SystemUnavailable, match="503 #4"):
+    with pytest.raises(TargetNotFound, match="no login #4"):
         _run(retrying, attempt)
-    assert clock.log == ["attempt 1", "failed 1 503 #1", "sleep 0.5",
-                         "attempt 2", "failed 2 503 #2", "sleep 1",
-                         "restart", "attempt 3", "failed 3 503 #3", "sleep 2",
-                         "restart", "attempt 4", "failed 4 503 #4"]
+    assert clock.log == ["attempt 1", "failed 1 no login #1", "sleep 0.5",
+                         "attempt 2", "failed 2 no login #2", "sleep 1",
+                         "restart", "attempt 3", "failed 3 no login #3", "sleep 2",
+                         "restart", "attempt 4", "failed 4 no login #4"]
+
+
+def test_setup_does_not_restart_the_app_after_its_own_error_page_or_an_expired_session() -> None:
+    """A 503 or an expired session in setup is the application's word: setup tries again
+    (after the backoff for the 503, at once for the expiry) in the same browser."""
+    clock = Clock()
+    retries = Retries(_policy(case=4, backoff_s=0.5, backoff_max_s=5), sleep=clock)
+    errors = [SystemUnavailable("503"), SessionExpired("expired"), SystemUnavailable("503")]
+
+    def attempt(number: int) -> None:
+        clock.log.append(f"attempt {number}")
+        if number <= len(errors):
+            raise errors[number - 1]
+
+    retrying = retries.setup(failed=lambda _n, _e: None,
+                             restart=lambda: clock.log.append("restart"))
+    assert _run(retrying, attempt) == [1, 2, 3, 4]
+    assert clock.log == ["attempt 1", "sleep 0.5", "attempt 2", "attempt 3", "sleep 2",
+                         "attempt 4"]
+
+
+def test_no_backoff_after_an_expired_session_or_a_hung_answer() -> None:
+    """Waiting cures neither a logged-out session nor a hang already waited for: the case's
+    next attempt recovers at once; a 503 between them still backs off."""
+    clock = Clock()
+    retries = Retries(_policy(case=4, backoff_s=0.25, backoff_max_s=5), sleep=clock)
+    errors = [SessionExpired("expired"), NoResponse("hung"), SystemUnavailable("503")]
+
+    def attempt(number: int) -> None:
+        clock.log.append(f"attempt {number}")
+        if number <= len(errors):
+            raise errors[number - 1]
+
+    retrying = retries.case(recover=lambda exc: clock.log.append(f"recover {exc.reason}"))
+    _run(retrying, attempt)
+    assert clock.log == ["attempt 1", "recover expired", "attempt 2", "recover hung",
+                         "attempt 3", "sleep 1", "recover 503", "attempt 4"]
 
 
 def test_a_case_recovers_with_the_last_error_after_the_backoff_before_each_new_attempt() -> None:
@@ -165,7 +203,7 @@ def test_a_case_recovers_with_the_last_error_after_the_backoff_before_each_new_a
 
     def attempt(number: int) -> None:
         clock.log.append(f"attempt {number}")
-        raise NoResponse(f"frozen #{number}")
+        raise TargetNotFound(f"frozen #{number}")
 
     retrying = retries.case(recover=lambda exc: clock.log.append(f"recover {exc.reason}"))
     with pytest.raises(RetryError):
