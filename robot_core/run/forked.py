@@ -51,9 +51,16 @@ class ForkedWorker:
 
     def wait(self) -> int:
         """Wait for the child; its exit code (minus the signal's number if one ended it)."""
-        if self.returncode is None:
-            _, status = os.waitpid(self.pid, 0)
-            self.returncode = os.waitstatus_to_exitcode(status)
+        while self.returncode is None:
+            try:
+                _, status = os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                # A signal interrupted the wait and its handler's poll() reaped the child
+                # (the retried wait then finds none): poll() has kept the code.
+                if self.returncode is None:
+                    raise
+            else:
+                self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
 
     def send_signal(self, signum: int) -> None:

@@ -7,12 +7,14 @@ import json
 import os
 import random
 import signal
+import threading
 import time
 from collections.abc import Sequence
 
 import pytest
 
 from robot_core.outcome import CaseResult, Status
+from robot_core.run.forked import fork_worker
 from robot_core.run.pool import AS_WORKER, WorkerPool, summary_line, worker_line
 
 
@@ -103,3 +105,28 @@ def test_sigterm_to_the_parent_reaches_every_forked_worker_once() -> None:
     assert [r.run_id for r in reports] == ["stopped"] * 3
     assert sum(r.worked for r in reports) == len(results)  # each reported case, once
     assert signal.getsignal(signal.SIGTERM) == before  # the forwarding handler is gone
+
+
+def _naps(argv: Sequence[str]) -> int:
+    """Sleep a tenth of a second, then end with 7."""
+    time.sleep(0.1)
+    return 7
+
+
+def test_a_wait_whose_signal_handler_reaped_the_worker_still_returns_its_code() -> None:
+    """The pool's forwarding handler polls its workers while the main thread waits on one:
+    when that poll reaps the worker, the interrupted wait still returns the worker's code."""
+    worker = fork_worker(["prog", AS_WORKER, "1"], _naps)
+
+    def handler(_signum: int, _frame: object) -> None:
+        time.sleep(0.3)  # the worker ends meanwhile; this poll reaps it
+        assert worker.poll() == 7
+
+    before = signal.signal(signal.SIGUSR1, handler)
+    try:
+        threading.Timer(0.03, os.kill, (os.getpid(), signal.SIGUSR1)).start()
+        assert worker.wait() == 7
+    finally:
+        signal.signal(signal.SIGUSR1, before)
+    assert worker.stdout is not None and worker.stdout.read() == ""
+    worker.stdout.close()
