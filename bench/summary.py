@@ -53,7 +53,8 @@ def workers(rows: list[dict[str, Any]] | None, latency: int) -> list[Row]:
     if not rows:
         return []
     one = rows[0]
-    return [(f"{r['workers']} workers, {r['cases']} cases, {latency} ms",
+    return [(f"{r['workers']} workers, {r['cases']} cases, {latency} ms"
+             + (f", load {r['load_before']}-{r['load_after']}" if "load_before" in r else ""),
              _n(r["wall_s"], unit=" s"), _n(one["wall_s"], unit=" s") + f" ({one['workers']})",
              f"{r['speedup']:.2f}x faster", "4: ≥ 3.5x" if r["workers"] == 4 else "")
             for r in rows[1:]]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -55,13 +57,20 @@ def work(bot_name: str, batch: int | None, limit: int | None, workers: int, head
         _one_of_many(bot, RunOptions(robot_home(), headed, limit), batch)
         return
     waiting = _waiting(bot.name, batch)
-    with ProgressReport(min(waiting, limit * workers if limit else waiting)) as report:
-        if workers == 1:
-            with STOP.graceful():
-                worked, paths = work_queue(bot, RunOptions(robot_home(), headed, limit),
-                                           report, STOP.requested, batch)
-        else:
-            reports = work_in_pool(bot_name, workers, batch, limit, headed, report)
+    total = min(waiting, limit * workers if limit else waiting)
+    if workers > 1:
+        if bot.driver == "web":  # imported once here, not once per forked worker
+            importlib.import_module("robot_core.drivers.web")
+        # Forked before the progress bar draws from a thread of its own (run/forked.py).
+        pool = WorkerPool(_worker_command(bot_name, batch, limit, headed), workers,
+                          entry=_as_forked_worker)
+        with pool.started(), ProgressReport(total) as report:
+            pool.on_result = report
+            reports = pool.wait()
+    else:
+        with ProgressReport(total) as report, STOP.graceful():
+            worked, paths = work_queue(bot, RunOptions(robot_home(), headed, limit),
+                                       report, STOP.requested, batch)
     if workers == 1:
         console.print(f"worked {worked} item(s); evidence: {paths.root}", highlight=False,
                       soft_wrap=True)
@@ -85,14 +94,31 @@ def _waiting(bot_name: str, batch: int | None) -> int:
 
 def work_in_pool(bot_name: str, workers: int, batch: int | None, limit: int | None,
                  headed: bool, progress: ProgressReport) -> list[WorkerReport]:
-    """``workers`` processes of ``robot work BOT_NAME``, signals passed on; their reports."""
-    # The same interpreter as this robot (no reliance on PATH), entering the console script.
-    command = [sys.executable, "-c", "from robot_core.cli import main; main(prog_name='robot')",
-               "work", bot_name]
+    """``workers`` processes of ``robot work BOT_NAME``, signals passed on; their reports.
+
+    Each is started afresh: the caller (``robot run``) holds the queue open, and a child
+    forked with an open SQLite connection inherits its lock bookkeeping."""
+    return WorkerPool(_worker_command(bot_name, batch, limit, headed), workers,
+                      progress).run()
+
+
+# The same interpreter as this robot (no reliance on PATH), entering the console script.
+_PROGRAM = [sys.executable, "-c", "from robot_core.cli import main; main(prog_name='robot')"]
+
+
+def _worker_command(bot_name: str, batch: int | None, limit: int | None,
+                    headed: bool) -> list[str]:
+    """The command line of each worker of a pool (``--as-worker K`` is added per worker)."""
+    command = [*_PROGRAM, "work", bot_name]
     command += ["--batch", str(batch)] if batch is not None else []
     command += ["--limit", str(limit)] if limit is not None else []
-    command += ["--headed"] if headed else []
-    return WorkerPool(command, workers, progress).run()
+    return command + (["--headed"] if headed else [])
+
+
+def _as_forked_worker(argv: Sequence[str]) -> int | None:
+    """A forked worker: this CLI again on its arguments (as a fresh one would run them)."""
+    main.main(args=list(argv[len(_PROGRAM):]), prog_name="robot")  # ends in SystemExit
+    return 0
 
 
 def _one_of_many(bot: BotScript, options: RunOptions, batch: int | None) -> None:

@@ -9,6 +9,11 @@ The workers run in sessions of their own, so a terminal's Ctrl-C reaches only th
 which passes every SIGINT or SIGTERM on to each worker once: the first lets each finish the
 case in hand and stop, a second stops them at once (as it stops one ``robot work``).
 
+With an ``entry`` (``robot work``), a worker is forked from this parent rather than started
+afresh (run/forked.py): it skips the imports and the bot load every fresh process pays, which
+on a loaded two-core machine was most of a pool's start-up. Without one (``robot run``, whose
+parent holds the queue open while the pool works), each worker is ``command`` run anew.
+
 A worker reports on its stdout, one JSON object a line: ``{"case": …, "status": …}`` for
 each case it finished, then ``{"worked": n, "run_id": …, "evidence": …}``; the parent
 turns those into one progress bar and one summary.
@@ -29,6 +34,7 @@ from types import FrameType
 from typing import Any
 
 from robot_core.outcome import CaseResult, Status
+from robot_core.run.forked import Entry, ForkedWorker, fork_worker
 
 AS_WORKER = "--as-worker"
 
@@ -56,45 +62,69 @@ def summary_line(worked: int, run_id: str, evidence: str) -> str:
     return json.dumps({"worked": worked, "run_id": run_id, "evidence": evidence})
 
 
+Process = subprocess.Popen[str] | ForkedWorker
+
+
 class WorkerPool:
-    """``size`` worker processes running ``command`` (plus ``--as-worker K``)."""
+    """``size`` worker processes running ``command`` (plus ``--as-worker K``): forked and
+    handed to ``entry`` when one is given (and the platform forks), else executed."""
 
     def __init__(self, command: Sequence[str], size: int,
-                 on_result: Callable[[CaseResult], None] | None = None) -> None:
+                 on_result: Callable[[CaseResult], None] | None = None,
+                 entry: Entry | None = None) -> None:
         self.command = list(command)
         self.size = size
         self.on_result = on_result
+        self.entry = entry if hasattr(os, "fork") else None
         self.reports: list[WorkerReport] = []
         self.signals = 0
         self.signum = 0  # the last signal passed on
-        self._procs: list[subprocess.Popen[str]] = []
+        self._procs: list[Process] = []
         self._readers: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def run(self) -> list[WorkerReport]:
         """Start the workers, pass signals on, wait for all; one report per worker."""
+        with self.started():
+            return self.wait()
+
+    @contextmanager
+    def started(self) -> Iterator[WorkerPool]:
+        """The workers started, and every SIGINT/SIGTERM passed on to them, until the block
+        ends (call ``wait`` in it). The caller may start a progress bar only now: a child
+        forked while another thread draws could inherit that thread's locks."""
         with self._forwarding():
             self._start()
-            for proc, report in zip(self._procs, self.reports, strict=True):
-                report.exit_code = _wait(proc)
-            for reader in self._readers:
-                reader.join()
-        return self.reports
+            yield self
 
-    def _start(self) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        for number in range(1, self.size + 1):
-            proc = subprocess.Popen([*self.command, AS_WORKER, str(number)], env=env,
-                                    stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                    text=True, start_new_session=True)
-            report = WorkerReport(number, proc.pid)
-            self._procs.append(proc)
-            self.reports.append(report)
+    def wait(self) -> list[WorkerReport]:
+        """Read every worker's lines (into ``on_result``) and wait for all to end."""
+        for proc, report in zip(self._procs, self.reports, strict=True):
             reader = threading.Thread(target=self._read, args=(proc, report), daemon=True)
             reader.start()
             self._readers.append(reader)
+        for proc, report in zip(self._procs, self.reports, strict=True):
+            report.exit_code = _wait(proc)
+        for reader in self._readers:
+            reader.join()
+        return self.reports
 
-    def _read(self, proc: subprocess.Popen[str], report: WorkerReport) -> None:
+    def _start(self) -> None:
+        """Every worker started before any is read (so none is forked beside a reader)."""
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        for number in range(1, self.size + 1):
+            argv = [*self.command, AS_WORKER, str(number)]
+            proc: Process
+            if self.entry is not None:
+                proc = fork_worker(argv, self.entry)
+            else:
+                proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
+                                        stdin=subprocess.DEVNULL, text=True,
+                                        start_new_session=True)
+            self._procs.append(proc)
+            self.reports.append(WorkerReport(number, proc.pid))
+
+    def _read(self, proc: Process, report: WorkerReport) -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
             message = _parsed(line)
@@ -133,7 +163,7 @@ class WorkerPool:
                 signal.signal(signum, handler)
 
 
-def _wait(proc: subprocess.Popen[str]) -> int:
+def _wait(proc: Process) -> int:
     # A plain wait() may be interrupted by our own forwarding handler: just wait again.
     while True:
         try:
