@@ -20,6 +20,8 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -177,11 +179,13 @@ def command(contender: str, url: str, xlsx: Path, limit: int | None) -> list[str
 
 def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, label: str,
             *, limit: int | None = None, rss_cap_mb: float = 0.0,
-            app_switches: dict[str, Any] | None = None) -> RunResult:
+            app_switches: dict[str, Any] | None = None,
+            watch: Callable[[int], AbstractContextManager[Any]] | None = None) -> RunResult:
     """Run ``contender`` over ``cases`` against a fresh registry; measure and verify.
 
     ``robot@/some/tree`` runs robot with that tree's robot_core, bots and selectors (an A/B
-    of two versions in one run); ``app_switches`` are the fixture's fault switches.
+    of two versions in one run); ``app_switches`` are the fixture's fault switches;
+    ``watch(pid)``, a context manager held while the contender runs (bench/lean.py's sampler).
     """
     tree = Path(contender.split("@", 1)[1]) if "@" in contender else ROOT
     expected = cases.expected[:limit] if limit else cases.expected
@@ -210,7 +214,8 @@ def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, lab
                                 text=True, encoding="utf-8", errors="replace")
         guard = _MemoryGuard(proc, rss_cap_mb)
         with log.open("w", encoding="utf-8") as sink, \
-                TreeSampler(proc.pid, SAMPLE_INTERVAL_S, on_sample=guard) as sampler:
+                TreeSampler(proc.pid, SAMPLE_INTERVAL_S, on_sample=guard) as sampler, \
+                (watch(proc.pid) if watch else contextlib.nullcontext()):
             reader = threading.Thread(target=_read_progress,
                                       args=(proc, sink, progress, started), daemon=True)
             reader.start()
