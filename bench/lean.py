@@ -37,28 +37,23 @@ KINDS = ("python", "node", "browser", "renderer", "gpu", "network", "storage", "
          "zygote", "other")
 
 
+#: A marker in a Chromium child's command line, and the kind it makes the process.
+_CHILD_KINDS = (("--type=renderer", "renderer"), ("--type=gpu-process", "gpu"),
+                ("--type=zygote", "zygote"), ("NetworkService", "network"),
+                ("StorageService", "storage"))
+
+
 def kind_of(proc: psutil.Process) -> str:
     """Which part of the tree ``proc`` is, from its command line."""
     cmd = proc.cmdline()
     joined = " ".join(cmd)
     exe = os.path.basename(cmd[0]) if cmd else proc.name()
-    if "--type=" not in joined:
-        if "chrom" in exe:
-            return "browser"
-        if "node" in exe:
-            return "node"
-        return "python" if "python" in exe or exe == "robot" else "other"
-    if "--type=renderer" in joined:
-        return "renderer"
-    if "--type=gpu-process" in joined:
-        return "gpu"
-    if "--type=zygote" in joined:
-        return "zygote"
-    if "NetworkService" in joined:
-        return "network"
-    if "StorageService" in joined:
-        return "storage"
-    return "utility"
+    if "--type=" in joined:
+        return next((kind for mark, kind in _CHILD_KINDS if mark in joined), "utility")
+    for mark, kind in (("chrom", "browser"), ("node", "node"), ("python", "python")):
+        if mark in exe:
+            return kind
+    return "other"
 
 
 class KindSampler:
