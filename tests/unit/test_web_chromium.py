@@ -10,8 +10,6 @@ from pathlib import Path
 import playwright
 
 from robot_core.cli import render
-from robot_core.evidence import report
-
 from robot_core.drivers.web_chromium import (
     LEAN_DISABLED,
     LEAN_ENABLED,
@@ -20,6 +18,7 @@ from robot_core.drivers.web_chromium import (
     PLAYWRIGHT_ENABLED,
     launch_args,
 )
+from robot_core.evidence import report
 
 BUNDLE = Path(playwright.__file__).parent / "driver" / "package" / "lib" / "coreBundle.js"
 
