@@ -39,8 +39,8 @@ KINDS = ("python", "node", "browser", "renderer", "gpu", "network", "storage", "
 
 #: A marker in a Chromium child's command line, and the kind it makes the process.
 _CHILD_KINDS = (("--type=renderer", "renderer"), ("--type=gpu-process", "gpu"),
-                ("--type=zygote", "zygote"), ("NetworkService", "network"),
-                ("StorageService", "storage"))
+                ("--type=zygote", "zygote"), ("sub-type=network.", "network"),
+                ("sub-type=storage.", "storage"))
 
 
 def kind_of(proc: psutil.Process) -> str:
