@@ -199,15 +199,15 @@ def _one(contender: str, cases: Any, latency: int, out: Path, label: str,
         return None
     sampler = holder["s"]
     folder = out / label
-    done_at = _done_times(Path(result.log_file), spawned, result)
+    done_at = _done_times(spawned, result)
     sampler.write_csv(folder / "kinds.csv", done_at)
     row: dict[str, Any] = {"wall_s": round(result.wall_s, 1), **sampler.peaks()}
     if contender.startswith("robot"):
-        row["phases"] = phases(folder / "home", spawned)
+        row["phases"] = result.phases
     return row
 
 
-def _done_times(_log: Path, spawned: float, result: Any) -> list[float]:
+def _done_times(spawned: float, result: Any) -> list[float]:
     """Wall-clock times of each case done (from the series file measure.py wrote)."""
     times = []
     last = 0

@@ -104,6 +104,8 @@ class RunResult:
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     steps: dict[str, Any] | None = None
+    pss_by_kind: dict[str, Any] = field(default_factory=dict)  # bench/lean.py KindSampler.peaks
+    phases: dict[str, float] = field(default_factory=dict)  # start-up, s since spawn (robot)
     source: dict[str, str] = field(default_factory=dict)  # robot_core etc. as run
     series_file: str = ""
     log_file: str = ""
@@ -187,6 +189,13 @@ def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, lab
     of two versions in one run); ``app_switches`` are the fixture's fault switches;
     ``watch(pid)``, a context manager held while the contender runs (bench/lean.py's sampler).
     """
+    from bench.lean import KindSampler, phases  # noqa: PLC0415 - bench.lean imports this module
+
+    kinds: list[KindSampler] = []
+    if watch is None:  # by default, PSS by process kind (a reading a second)
+        def watch(pid: int) -> KindSampler:
+            kinds.append(KindSampler(pid))
+            return kinds[-1]
     tree = Path(contender.split("@", 1)[1]) if "@" in contender else ROOT
     expected = cases.expected[:limit] if limit else cases.expected
     result = RunResult(label, contender, latency_ms, len(expected))
@@ -227,9 +236,12 @@ def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, lab
         _progress_figures(result, progress, sampler, started)
         _verify(result, app.dump(), expected, progress)
     result.series_file = str(_save_series(folder, sampler, progress, started))
+    if kinds:
+        result.pss_by_kind = kinds[0].peaks()
     if contender.startswith("robot"):
         result.steps = audit_breakdown(home)
         result.first_action_s = first_action(home, spawned)
+        result.phases = phases(home, spawned.timestamp())
     return result
 
 
