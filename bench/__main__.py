@@ -195,6 +195,7 @@ def the_rest(args: argparse.Namespace, report: dict[str, Any], runs: list[RunRes
     report["startup"] = startup()
     robot_l0 = next((r for r in runs if r.contender == "robot" and r.first_action_s), None)
     report["startup"]["first_action_s"] = robot_l0.first_action_s if robot_l0 else None
+    report["startup"]["phases"] = robot_l0.phases if robot_l0 else {}
 
 
 # -- figures --------------------------------------------------------------------------------------
@@ -239,6 +240,7 @@ def ratios(runs: list[RunResult], latencies: list[int]) -> list[dict[str, Any]]:
             "handwritten_peak_rss_mb": round(max(r.peak_rss_mb for r in hand), 1),
             "robot_peak_pss_mb": round(max(r.peak_pss_mb for r in robot), 1),
             "handwritten_peak_pss_mb": round(max(r.peak_pss_mb for r in hand), 1),
+            "robot_pss_by_kind": max(robot, key=lambda r: r.peak_pss_mb).pss_by_kind,
             "robot_cpu_s": round(_median([r.cpu_s for r in robot]), 1),
             "handwritten_cpu_s": round(_median([r.cpu_s for r in hand]), 1),
             "target": TARGET_RATIO,

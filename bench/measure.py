@@ -20,6 +20,8 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,6 +104,8 @@ class RunResult:
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     steps: dict[str, Any] | None = None
+    pss_by_kind: dict[str, Any] = field(default_factory=dict)  # bench/lean.py KindSampler.peaks
+    phases: dict[str, float] = field(default_factory=dict)  # start-up, s since spawn (robot)
     source: dict[str, str] = field(default_factory=dict)  # robot_core etc. as run
     series_file: str = ""
     log_file: str = ""
@@ -177,12 +181,21 @@ def command(contender: str, url: str, xlsx: Path, limit: int | None) -> list[str
 
 def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, label: str,
             *, limit: int | None = None, rss_cap_mb: float = 0.0,
-            app_switches: dict[str, Any] | None = None) -> RunResult:
+            app_switches: dict[str, Any] | None = None,
+            watch: Callable[[int], AbstractContextManager[Any]] | None = None) -> RunResult:
     """Run ``contender`` over ``cases`` against a fresh registry; measure and verify.
 
     ``robot@/some/tree`` runs robot with that tree's robot_core, bots and selectors (an A/B
-    of two versions in one run); ``app_switches`` are the fixture's fault switches.
+    of two versions in one run); ``app_switches`` are the fixture's fault switches;
+    ``watch(pid)``, a context manager held while the contender runs (bench/lean.py's sampler).
     """
+    from bench.lean import KindSampler, phases  # noqa: PLC0415 - bench.lean imports this module
+
+    kinds: list[KindSampler] = []
+    if watch is None:  # by default, PSS by process kind (a reading a second)
+        def watch(pid: int) -> KindSampler:
+            kinds.append(KindSampler(pid))
+            return kinds[-1]
     tree = Path(contender.split("@", 1)[1]) if "@" in contender else ROOT
     expected = cases.expected[:limit] if limit else cases.expected
     result = RunResult(label, contender, latency_ms, len(expected))
@@ -210,7 +223,8 @@ def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, lab
                                 text=True, encoding="utf-8", errors="replace")
         guard = _MemoryGuard(proc, rss_cap_mb)
         with log.open("w", encoding="utf-8") as sink, \
-                TreeSampler(proc.pid, SAMPLE_INTERVAL_S, on_sample=guard) as sampler:
+                TreeSampler(proc.pid, SAMPLE_INTERVAL_S, on_sample=guard) as sampler, \
+                (watch(proc.pid) if watch else contextlib.nullcontext()):
             reader = threading.Thread(target=_read_progress,
                                       args=(proc, sink, progress, started), daemon=True)
             reader.start()
@@ -222,9 +236,12 @@ def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, lab
         _progress_figures(result, progress, sampler, started)
         _verify(result, app.dump(), expected, progress)
     result.series_file = str(_save_series(folder, sampler, progress, started))
+    if kinds:
+        result.pss_by_kind = kinds[0].peaks()
     if contender.startswith("robot"):
         result.steps = audit_breakdown(home)
         result.first_action_s = first_action(home, spawned)
+        result.phases = phases(home, spawned.timestamp())
     return result
 
 

@@ -31,6 +31,8 @@ def versus_handwritten(ratios: list[dict[str, Any]]) -> list[Row]:
             (f"tree PSS, {at}", _n(r["robot_peak_pss_mb"], ".0f", " MB"),
              _n(r["handwritten_peak_pss_mb"], ".0f", " MB"),
              _x(r["robot_peak_pss_mb"], r["handwritten_peak_pss_mb"]), "≤ 600 MB"),
+            *([(f"  robot's at its peak, {at}", _kinds(r["robot_pss_by_kind"]), "", "", "")]
+              if r.get("robot_pss_by_kind") else []),
         ]
     return out
 
@@ -74,7 +76,20 @@ def startup(s: dict[str, Any]) -> list[Row]:
     return [("robot --help", _n(s["help_s"], ".2f", " s"), "", "", "≤ 0.3 s"),
             ("robot validate (shipped bots)", _n(s["validate_s"], ".2f", " s"), "", "", "≤ 1 s"),
             ("robot run → first browser action", _n(s.get("first_action_s"), ".2f", " s"), "",
-             "", "≤ 1.5 s")]
+             "", "≤ 1.5 s"),
+            *([("  of which (s since spawn)", _phases(s["phases"]), "", "", "")]
+              if s.get("phases") else [])]
+
+
+def _kinds(peaks: dict[str, Any]) -> str:
+    """``python 70 · node 135 · …`` (MB at the tree's peak, bench/lean.py)."""
+    return " · ".join(f"{k} {v}" for k, v in peaks.get("at_peak_mb", {}).items())
+
+
+def _phases(marks: dict[str, float]) -> str:
+    names = {"batch_ingested": "queued", "session_started": "browser up",
+             "first_action": "1st action", "first_action_done": "login page"}
+    return " · ".join(f"{label} {marks[k]:.2f}" for k, label in names.items() if k in marks)
 
 
 def summary(report: dict[str, Any], args: argparse.Namespace) -> Table:

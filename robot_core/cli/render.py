@@ -7,9 +7,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from robot_core.cli.app import console
-from robot_core.evidence.report import REPORT
 from robot_core.outcome import CaseResult, RunOutcome, Status, shown
 from robot_core.run.session import Ending
+
+REPORT = "report.html"  # the run report's file name (evidence/report/page.py)
 
 STYLE = {Status.DONE: "green", Status.BUSINESS_FAILED: "yellow", Status.FAILED: "red",
          Status.PENDING: "dim", Status.IN_PROGRESS: "cyan", Status.UNCERTAIN: "magenta",
@@ -102,7 +103,7 @@ def tell(ending: Ending) -> None:
     if ending.paths is None:
         return
     root = ending.paths.root
-    report = root / REPORT
+    report = root / REPORT  # evidence/report/page.py's name, not imported before a run
     results = ending.paths.results
     shown_report = str(report) if report.is_file() else \
         f"not written; robot report {root.name} writes it"

@@ -23,7 +23,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from robot_core.drivers.web_busy import LOOK_S, BusyGuard
-from robot_core.drivers.web_chromium import chromium_path, launch_args, lean_node
+from robot_core.drivers.web_chromium import Collector, chromium_path, launch_args, lean_node
 from robot_core.drivers.web_debug import Tracing, require_display
 from robot_core.drivers.web_locate import READ_JS, locator_for, register_engines
 from robot_core.drivers.web_look import look
@@ -70,6 +70,7 @@ class WebDriver:
         self._page: Page | None = None
         self._watch: NavigationWatch | None = None
         self._busy: BusyGuard | None = None
+        self._collector: Collector | None = None
         self._interrupts: list[tuple[Target, type[ApplicationError]]] = []
         self._answered: dict[int, bool] = {}  # target id: visible, as the last wait saw it
 
@@ -87,7 +88,7 @@ class WebDriver:
         try:
             self._browser = self._pw.chromium.launch(
                 executable_path=chromium_path(), headless=not self.headed,
-                args=launch_args(self.block),
+                args=launch_args(self.block, headless=not self.headed),
                 slow_mo=self.slow_mo_ms)
         except PlaywrightError as exc:
             self._pw.stop()
@@ -107,6 +108,7 @@ class WebDriver:
         self._page = self._context.new_page()
         self._busy = BusyGuard(self._context, self._page)
         self._watch = NavigationWatch(self._page, self.pace, stop=self._busy.stop_loading)
+        self._collector = Collector(self._context, self._page)
         self.tracing.resumed(self._context)
 
     def recycle(self) -> None:
@@ -131,7 +133,7 @@ class WebDriver:
         if self._pw is not None:
             self._pw.stop()
         self._pw = self._browser = self._context = self._page = self._watch = None
-        self._busy = None
+        self._busy = self._collector = None
 
     @property
     def page(self) -> Page:
@@ -167,6 +169,9 @@ class WebDriver:
         A server that takes the request and never answers raises ``NoResponse``.
         """
         self._answered = {}
+        if self._collector is not None:
+            with self._bound(LOOK_S, f"collecting garbage before opening {url}"):
+                self._collector.page_loading()
         try:
             # "load" waits for frames too, so an error page inside a frame is seen here; a
             # page or frame whose answer is overdue ends the wait early (web_stall.py).

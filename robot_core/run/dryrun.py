@@ -18,7 +18,6 @@ from pathlib import Path
 
 from robot_core.drivers.base import Driver
 from robot_core.errors import CaseDataError
-from robot_core.evidence.report import build_report
 from robot_core.home import RunPaths
 from robot_core.intake import CaseRow, Intake
 from robot_core.outcome import CaseResult, RunOutcome, Status
@@ -96,6 +95,8 @@ def dry_run(bot: BotScript, intake: Intake, options: RunOptions,
         session.audit.event("run_finished", dry_run=True,
                             **{s.value: counts.get(s, 0) for s in Status})
         session.audit.close()
+        from robot_core.evidence.report import build_report  # noqa: PLC0415 - at the end
+
         build_report(session.paths.root)
     return run
 

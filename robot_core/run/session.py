@@ -34,7 +34,6 @@ from robot_core.errors import ConfigError
 from robot_core.evidence.anchor import audit_key, seal
 from robot_core.evidence.audit import AuditTrail
 from robot_core.evidence.export import batch_outcome, export_batch
-from robot_core.evidence.report import build_report
 from robot_core.evidence.results import StopRequested, write_outcome
 from robot_core.home import RunPaths, new_run_id
 from robot_core.intake import CaseRow, CaseStream, Intake, open_cases
@@ -377,6 +376,8 @@ def _finished(session: Session, outcome: RunOutcome, store: Store) -> None:
 
 def _close(session: Session, store: Store) -> None:
     """Close the audit trail and anchor it, then write the run's HTML report from it."""
+    # Imported at the end of a run, not before its first browser action (~0.1 s).
+    from robot_core.evidence.report import build_report  # noqa: PLC0415
     anchor: AuditAnchor | None = None
     try:
         anchor = seal(session.audit, store, session.run_id, session.bot)
