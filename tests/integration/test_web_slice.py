@@ -19,6 +19,7 @@ from robot_core.outcome import RunOutcome, Status
 from robot_core.run.session import RunOptions, run_direct
 from robot_core.script.loader import load_bot
 from tests.conftest import EXPECTED, ROOT, SAMPLE
+from tests.integration.map_copy import selectors_with
 
 pytestmark = pytest.mark.browser
 FIELDS = ("case_id", "name", "name_kana", "sex", "birth_date", "postal_code", "address",
@@ -27,10 +28,11 @@ FIELDS = ("case_id", "name", "name_kana", "sex", "birth_date", "postal_code", "a
 
 def run_sample(app: LegacyWebApp, home: Path, monkeypatch: pytest.MonkeyPatch,
                source: Path = SAMPLE, bot_name: str = "resident_registration",
-               ) -> tuple[RunOutcome, RunPaths]:
-    """Run the shipped bot on ``source`` against ``app`` in this process."""
+               selectors: Path = ROOT / "selectors") -> tuple[RunOutcome, RunPaths]:
+    """Run the shipped bot on ``source`` against ``app`` in this process (its maps from
+    ``selectors``, its blocks the shipped ones)."""
     monkeypatch.setenv("REGISTRY_URL", app.url)
-    bot = load_bot(ROOT / "bots" / f"{bot_name}.yaml", ROOT / "selectors")
+    bot = load_bot(ROOT / "bots" / f"{bot_name}.yaml", selectors, ROOT / "blocks")
     return run_direct(bot, read_cases(source, bot.input), RunOptions(home))
 
 
@@ -107,9 +109,12 @@ def test_hung_saves_are_verified_not_retyped(registry: Any, robot_env: Path,
                                              monkeypatch: pytest.MonkeyPatch,
                                              tmp_path: Path) -> None:
     """A save whose answer hangs past the timeout is found by verify, never entered twice."""
-    app = registry(hang_rate=0.12, hang_seconds=12, seed=3)
+    # The map's response timeout tells a hang in 2 s (not a step's 8 s); the fixture's hangs
+    # outlast it, so each is a hang to the robot all the same (the work done, the answer late).
+    selectors = selectors_with(tmp_path, "registry_web", response_timeout_ms=2000)
+    app = registry(hang_rate=0.12, hang_seconds=3, seed=3)
     small = _first_rows(SAMPLE, tmp_path / "twelve.xlsx", 12)
-    outcome, paths = run_sample(app, robot_env, monkeypatch, source=small)
+    outcome, paths = run_sample(app, robot_env, monkeypatch, source=small, selectors=selectors)
     records = app.dump()
     assert len(records) == len({r["case_id"] for r in records})
     assert all(r.status is Status.DONE for r in outcome.results
