@@ -20,6 +20,7 @@ from robot_core.run.session import RunOptions, run_direct
 from robot_core.script.loader import load_bot
 from tests.conftest import EXPECTED, ROOT, SAMPLE
 from tests.integration.map_copy import selectors_with
+from tests.integration.sample_cover import covering_rows, write_rows
 
 pytestmark = pytest.mark.browser
 FIELDS = ("case_id", "name", "name_kana", "sex", "birth_date", "postal_code", "address",
@@ -36,12 +37,14 @@ def run_sample(app: LegacyWebApp, home: Path, monkeypatch: pytest.MonkeyPatch,
     return run_direct(bot, read_cases(source, bot.input), RunOptions(home))
 
 
-def assert_landed_exactly(records: list[dict[str, Any]]) -> None:
-    """Every valid sample case is in the registry once, every field as expected."""
+def assert_landed_exactly(records: list[dict[str, Any]], keys: set[str] | None = None) -> None:
+    """Every valid sample case (of ``keys``, if given) is in the registry once, every field
+    as expected."""
     counts = Counter(r["case_id"] for r in records)
     assert [k for k, n in counts.items() if n > 1] == []
     by_case = {r["case_id"]: r for r in records}
-    expected = {e["case_id"]: e for e in EXPECTED["valid"]}
+    expected = {e["case_id"]: e for e in EXPECTED["valid"]
+                if keys is None or e["case_id"] in keys}
     assert set(by_case) == set(expected)
     for case_id, want in expected.items():
         got = {f: by_case[case_id][f] for f in FIELDS}
@@ -92,13 +95,17 @@ def test_unknown_postal_code_is_the_legacy_systems_word(
 
 
 def test_faults_still_land_every_case_exactly_once(registry: Any, robot_env: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """With 10% HTTP 503s and a session expiring every 20 requests, nothing is lost or doubled."""
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    """With 10% HTTP 503s and a session expiring every 20 requests, nothing is lost or doubled
+    (the sample's edge-case rows, tests/integration/sample_cover.py: every kind of value)."""
     app = registry(fail_rate=0.1, session_requests=20, seed=7)
-    outcome, paths = run_sample(app, robot_env, monkeypatch)
-    assert_landed_exactly(app.dump())
+    keys = covering_rows()
+    source = write_rows(keys, tmp_path / "edge_cases.xlsx")
+    outcome, paths = run_sample(app, robot_env, monkeypatch, source=source)
+    assert_landed_exactly(app.dump(), set(keys))
     counts = outcome.counts()
-    assert counts[Status.DONE] == len(EXPECTED["valid"])
+    assert counts[Status.DONE] == len([e for e in EXPECTED["valid"] if e["case_id"] in keys])
     assert counts[Status.FAILED] == 0
     events = [json.loads(line) for line in paths.audit.read_text("utf-8").splitlines()]
     recoveries = Counter(e.get("cause") for e in events if e["event"] == "recover")
