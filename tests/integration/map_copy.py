@@ -1,4 +1,4 @@
-"""A test's own copy of the shipped selector maps, with settings of one map's ``app:`` changed.
+"""A test's own copy of the shipped selector maps or project, one setting changed.
 
 Tests that provoke hung servers give the map a short ``response_timeout_ms`` so a hang is
 told in a second or two instead of at the end of a step's timeout; the shipped maps stay as
@@ -12,6 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
+from robot_core.script.loader import load_bot
 from robot_core.selectors import load_selector_map
 from tests.conftest import ROOT
 
@@ -38,3 +39,17 @@ def selectors_with(tmp_path: Path, map_name: str, **app: int | str) -> Path:
     for key, value in app.items():
         assert getattr(loaded.section, key) == value, (key, loaded.section)
     return folder
+
+
+def project_with(tmp_path: Path, bot: str, old: str, new: str) -> Path:
+    """A copy of the shipped project (bots, maps, blocks) whose ``bots/BOT.yaml`` has the line
+    ``old`` replaced by ``new``; return its folder (for ``ROBOT_PROJECT``)."""
+    project = tmp_path / "project"
+    for part in ("bots", "selectors", "blocks"):
+        shutil.copytree(ROOT / part, project / part)
+    path = project / "bots" / f"{bot}.yaml"
+    text = path.read_text("utf-8")
+    assert text.count(f"{old}\n") == 1, f"bots/{bot}.yaml has no line {old!r}"
+    path.write_text(text.replace(f"{old}\n", f"{new}\n"), "utf-8")
+    load_bot(path, project / "selectors")
+    return project
