@@ -26,6 +26,7 @@ from PIL import Image
 from fixtures.legacy_desktop import db as ledger_db
 from fixtures.legacy_desktop.rules import Entry
 from tests.integration.desktop_env import ROOT, client_pids, desktop_environment, dump, xvfb
+from tests.integration.sample_cover import covering_rows, write_rows
 
 EXPECTED = json.loads((ROOT / "fixtures/cases/sample.expected.json").read_text("utf-8"))
 SAMPLE = ROOT / "fixtures/cases/sample.xlsx"
@@ -64,13 +65,15 @@ class Run:
         return [e for e in self.events if e["event"] == event]
 
 
-def start_robot(tmp_path: Path, display: str, *args: str, **switches: str) -> subprocess.Popen[str]:
-    """``robot run ledger_entry --input sample.xlsx ARGS`` with the client's switches."""
+def start_robot(tmp_path: Path, display: str, *args: str, source: Path = SAMPLE,
+                **switches: str) -> subprocess.Popen[str]:
+    """``robot run ledger_entry --input SOURCE ARGS`` (the sample unless told) with the
+    client's switches."""
     env = {**os.environ, **desktop_environment(display), "ROBOT_HOME": str(tmp_path / "home"),
            "ROBOT_PROJECT": str(ROOT), "LEDGER_DB": str(tmp_path / "ledger.db"),
            "LEDGER_USER": "clerk", "LEDGER_PASSWORD": "clerk-pass", **switches}
     robot = Path(sys.executable).parent / "robot"
-    return subprocess.Popen([str(robot), "run", "ledger_entry", "--input", str(SAMPLE), *args],
+    return subprocess.Popen([str(robot), "run", "ledger_entry", "--input", str(source), *args],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
 
@@ -101,18 +104,25 @@ def sample_keys(limit: int) -> tuple[set[str], set[str]]:
 
 
 def test_sample_lands_exactly(display: str, tmp_path: Path) -> None:
-    """All 46 valid cases land field for field (kanji included); the 4 invalid ones are
-    business failures, each with a picture: intake rejections a drawn card, the unknown postal
-    code a screenshot of the client's 入力エラー box with the 個人番号 field blacked out."""
+    """Every kind of value of the sample lands field for field (kanji beyond JIS level 1, each
+    era and era boundary, every way a date, reading or postal code is written: the
+    tests/integration/sample_cover.py rows); the 4 invalid rows are business failures, each with
+    a picture: intake rejections a drawn card, the unknown postal code a screenshot of the
+    client's 入力エラー box with the 個人番号 field blacked out."""
+    keys = covering_rows()
+    valid = {k for k in keys if k in VALID}
+    assert set(INVALID) <= set(keys) and len(valid) < len(VALID)
+    source = write_rows(keys, tmp_path / "edge_cases.xlsx")
     started = time.monotonic()
-    run = finish(start_robot(tmp_path, display), tmp_path)
+    run = finish(start_robot(tmp_path, display, source=source), tmp_path)
     minutes = (time.monotonic() - started) / 60
     assert run.code == 1, run.output
     records = dump(tmp_path / "ledger.db")
-    assert_landed_exactly(records, set(VALID))
+    assert_landed_exactly(records, valid)
     finished = run.finished()
+    assert set(finished) == set(keys)
     ledger_no = {r["case_id"]: r["ledger_no"] for r in records}
-    for key in VALID:
+    for key in valid:
         assert finished[key]["outcome"] == "done", finished[key]
         assert finished[key]["outputs"] == {"ledger_number": ledger_no[key]}
     for key in INVALID:
@@ -127,8 +137,8 @@ def test_sample_lands_exactly(display: str, tmp_path: Path) -> None:
         assert shot.convert("RGB").getpixel(MY_NUMBER_FIELD) == (0, 0, 0)
     audit_text = (run.root / "audit.jsonl").read_text()
     assert all(VALID[k]["my_number"] not in audit_text for k in VALID)
-    print(f"\n{len(VALID) + len(INVALID)} cases in {minutes:.2f} min: "
-          f"{len(VALID) / minutes:.1f} entered cases/minute")
+    print(f"\n{len(keys)} cases in {minutes:.2f} min: "
+          f"{len(valid) / minutes:.1f} entered cases/minute")
 
 
 def test_busy_server_is_recovered_from(display: str, tmp_path: Path) -> None:

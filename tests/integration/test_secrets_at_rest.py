@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import EXPECTED, ROOT, SAMPLE
+from tests.integration.sample_cover import covering_rows, write_rows
 
 pytestmark = pytest.mark.browser
 ROBOT = Path(sys.executable).parent / "robot"
@@ -84,14 +85,20 @@ def _loose_modes(home: Path) -> list[str]:
 
 
 def test_a_run_leaves_no_secret_at_rest_and_only_private_files(registry: Any,
-                                                                 robot_env: Path) -> None:
-    """The sample through ``robot run``: no My Number or password in queue.db (tables, file,
-    and its WAL while the run writes it), in any file under ROBOT_HOME (workbook members too)
-    or on the console; files 0600, folders 0700; finished items' sealed secrets erased."""
+                                                                 robot_env: Path,
+                                                                 tmp_path: Path) -> None:
+    """The sample's edge-case rows (tests/integration/sample_cover.py: every kind of value,
+    leading-zero and invalid My Numbers included) through ``robot run``: no My Number or
+    password in queue.db (tables, file, and its WAL while the run writes it), in any file
+    under ROBOT_HOME (workbook members too) or on the console; files 0600, folders 0700;
+    finished items' sealed secrets erased."""
     app = registry()
+    keys = covering_rows()
+    valid = [e for e in EXPECTED["valid"] if e["case_id"] in keys]
+    source = write_rows(keys, tmp_path / "edge_cases.xlsx")  # outside ROBOT_HOME
     env = {**os.environ, "REGISTRY_URL": app.url}
     proc = subprocess.Popen([str(ROBOT), "run", "resident_registration", "--input",
-                             str(SAMPLE)], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                             str(source)], env=env, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     first = [proc.stdout.readline()]
@@ -104,7 +111,7 @@ def test_a_run_leaves_no_secret_at_rest_and_only_private_files(registry: Any,
     out, err = proc.communicate(timeout=900)
     console = "".join(first) + out + err
     assert proc.returncode == 1, console  # the sample's 4 bad rows are business failures
-    assert len(app.dump()) == len(EXPECTED["valid"]), "the run really entered the cases"
+    assert len(app.dump()) == len(valid), "the run really entered the cases"
     assert (robot_env / "keys" / "queue.key").exists(), "the key that sealed the queue"
     assert wal_mode == 0o600 and len(mid_run[wal.name]) > 0
 
@@ -117,6 +124,6 @@ def test_a_run_leaves_no_secret_at_rest_and_only_private_files(registry: Any,
     db = sqlite3.connect(robot_env / "queue.db")
     payloads = [json.loads(p) for (p,) in db.execute("SELECT payload FROM items")]
     db.close()
-    assert len(payloads) == 50
+    assert len(payloads) == len(keys)
     assert all(p.get("sealed", None) is None for p in payloads), "finished items keep nothing"
-    assert sum("sealed" in p for p in payloads) >= 46, "rows with a My Number had it sealed"
+    assert sum("sealed" in p for p in payloads) >= len(valid), "rows with a My Number had it sealed"

@@ -20,7 +20,8 @@ import pytest
 from fixtures.legacy_terminal.process import LegacyTerminalHost
 from robot_core.outcome import Status
 from robot_core.queue.sqlite import SQLiteStore
-from tests.conftest import EXPECTED, ROOT, SAMPLE
+from tests.conftest import EXPECTED, ROOT
+from tests.integration.sample_cover import covering_rows, write_rows
 
 ROBOT = Path(sys.executable).parent / "robot"
 BOT = "resident_registration_terminal"
@@ -75,11 +76,14 @@ def _exactly_once(app: LegacyTerminalHost, valid: list[dict[str, Any]]) -> list[
 
 def test_sample_lands_exactly_with_text_screen_evidence(host: Callable[..., LegacyTerminalHost],
                                                         tmp_path: Path) -> None:
-    """Every valid sample row lands field for field (kanji, 全角スペース); invalid ones fail."""
+    """Each kind of sample value lands field for field (kanji, 全角スペース); invalid rows fail."""
     app = host()
-    done = _robot(["run", BOT, "--input", str(SAMPLE)], tmp_path / "home", app)
+    keys = covering_rows()  # every kind of value of the sample (tests/integration/sample_cover.py)
+    valid = [e for e in EXPECTED["valid"] if e["case_id"] in keys]
+    source = write_rows(keys, tmp_path / "edge_cases.xlsx")
+    done = _robot(["run", BOT, "--input", str(source)], tmp_path / "home", app)
     assert done.returncode == 1, done.stderr[-2000:]  # the sample has invalid rows on purpose
-    records = _exactly_once(app, EXPECTED["valid"])
+    records = _exactly_once(app, valid)
     assert any("\u3000" in r["name"] for r in records)
     store = SQLiteStore(tmp_path / "home" / "queue.db")
     items = {i.key: i for i in store.items(BOT)}
@@ -94,8 +98,8 @@ def test_sample_lands_exactly_with_text_screen_evidence(host: Callable[..., Lega
     assert shots, "a text screen beside the PNG"
     screen = shots[0].read_text("utf-8")
     assert "郵便番号が存在しません。" in screen and "JUMIN10" in screen
-    number = next(r for r in EXPECTED["valid"] if r["case_id"] == "U2025-0001")["my_number"]
-    assert all(number not in p.read_text("utf-8") for p in (tmp_path / "home").rglob("*.txt"))
+    texts = [p.read_text("utf-8") for p in (tmp_path / "home").rglob("*.txt")]
+    assert [e["case_id"] for e in valid for t in texts if e["my_number"] in t] == []
     assert shots[0].with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
     card = next((tmp_path / "home").rglob("U2025-0007-*rejected.txt")).read_text("utf-8")
     assert "入力データに誤りがある" in card and "氏名" in card  # rejected at intake: a card

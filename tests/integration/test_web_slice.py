@@ -19,6 +19,8 @@ from robot_core.outcome import RunOutcome, Status
 from robot_core.run.session import RunOptions, run_direct
 from robot_core.script.loader import load_bot
 from tests.conftest import EXPECTED, ROOT, SAMPLE
+from tests.integration.map_copy import selectors_with
+from tests.integration.sample_cover import covering_rows, write_rows
 
 pytestmark = pytest.mark.browser
 FIELDS = ("case_id", "name", "name_kana", "sex", "birth_date", "postal_code", "address",
@@ -27,19 +29,22 @@ FIELDS = ("case_id", "name", "name_kana", "sex", "birth_date", "postal_code", "a
 
 def run_sample(app: LegacyWebApp, home: Path, monkeypatch: pytest.MonkeyPatch,
                source: Path = SAMPLE, bot_name: str = "resident_registration",
-               ) -> tuple[RunOutcome, RunPaths]:
-    """Run the shipped bot on ``source`` against ``app`` in this process."""
+               selectors: Path = ROOT / "selectors") -> tuple[RunOutcome, RunPaths]:
+    """Run the shipped bot on ``source`` against ``app`` in this process (its maps from
+    ``selectors``, its blocks the shipped ones)."""
     monkeypatch.setenv("REGISTRY_URL", app.url)
-    bot = load_bot(ROOT / "bots" / f"{bot_name}.yaml", ROOT / "selectors")
+    bot = load_bot(ROOT / "bots" / f"{bot_name}.yaml", selectors, ROOT / "blocks")
     return run_direct(bot, read_cases(source, bot.input), RunOptions(home))
 
 
-def assert_landed_exactly(records: list[dict[str, Any]]) -> None:
-    """Every valid sample case is in the registry once, every field as expected."""
+def assert_landed_exactly(records: list[dict[str, Any]], keys: set[str] | None = None) -> None:
+    """Every valid sample case (of ``keys``, if given) is in the registry once, every field
+    as expected."""
     counts = Counter(r["case_id"] for r in records)
     assert [k for k, n in counts.items() if n > 1] == []
     by_case = {r["case_id"]: r for r in records}
-    expected = {e["case_id"]: e for e in EXPECTED["valid"]}
+    expected = {e["case_id"]: e for e in EXPECTED["valid"]
+                if keys is None or e["case_id"] in keys}
     assert set(by_case) == set(expected)
     for case_id, want in expected.items():
         got = {f: by_case[case_id][f] for f in FIELDS}
@@ -90,13 +95,17 @@ def test_unknown_postal_code_is_the_legacy_systems_word(
 
 
 def test_faults_still_land_every_case_exactly_once(registry: Any, robot_env: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """With 10% HTTP 503s and a session expiring every 20 requests, nothing is lost or doubled."""
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    """With 10% HTTP 503s and a session expiring every 20 requests, nothing is lost or doubled
+    (the sample's edge-case rows, tests/integration/sample_cover.py: every kind of value)."""
     app = registry(fail_rate=0.1, session_requests=20, seed=7)
-    outcome, paths = run_sample(app, robot_env, monkeypatch)
-    assert_landed_exactly(app.dump())
+    keys = covering_rows()
+    source = write_rows(keys, tmp_path / "edge_cases.xlsx")
+    outcome, paths = run_sample(app, robot_env, monkeypatch, source=source)
+    assert_landed_exactly(app.dump(), set(keys))
     counts = outcome.counts()
-    assert counts[Status.DONE] == len(EXPECTED["valid"])
+    assert counts[Status.DONE] == len([e for e in EXPECTED["valid"] if e["case_id"] in keys])
     assert counts[Status.FAILED] == 0
     events = [json.loads(line) for line in paths.audit.read_text("utf-8").splitlines()]
     recoveries = Counter(e.get("cause") for e in events if e["event"] == "recover")
@@ -107,9 +116,12 @@ def test_hung_saves_are_verified_not_retyped(registry: Any, robot_env: Path,
                                              monkeypatch: pytest.MonkeyPatch,
                                              tmp_path: Path) -> None:
     """A save whose answer hangs past the timeout is found by verify, never entered twice."""
-    app = registry(hang_rate=0.12, hang_seconds=12, seed=3)
+    # The map's response timeout tells a hang in 2 s (not a step's 8 s); the fixture's hangs
+    # outlast it, so each is a hang to the robot all the same (the work done, the answer late).
+    selectors = selectors_with(tmp_path, "registry_web", response_timeout_ms=2000)
+    app = registry(hang_rate=0.12, hang_seconds=3, seed=3)
     small = _first_rows(SAMPLE, tmp_path / "twelve.xlsx", 12)
-    outcome, paths = run_sample(app, robot_env, monkeypatch, source=small)
+    outcome, paths = run_sample(app, robot_env, monkeypatch, source=small, selectors=selectors)
     records = app.dump()
     assert len(records) == len({r["case_id"] for r in records})
     assert all(r.status is Status.DONE for r in outcome.results
