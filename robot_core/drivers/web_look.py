@@ -5,7 +5,7 @@ miss, look again alternative by alternative and act a second time. On a loaded m
 150 ms ran out while the element was right there, so every step paid twice. ``LOOK_JS``
 replaces that guess: a single evaluation in the top page that checks every alternative of
 the targets in order (inside same-origin frames too), and every interrupt (a login page, a
-503 page), and waits in the page (on rendering frames) until one shows or its slice ends.
+503 page), and waits in the page (on DOM changes) until one shows or its slice ends.
 When the step is a fill, a select, a tick or a read, the same evaluation does it and reads
 the result back, so the usual step costs one round trip, loaded machine or not.
 
@@ -173,14 +173,32 @@ LOOK_JS = """async ({groups, interrupts, op, sliceMs}) => {
       if (interrupts[i] && shown(interrupts[i])) return {t: -1, interrupt: i};
     return null;
   };
+  // Resolves when the DOM of the page or of a same-origin frame changes, or after 50 ms (a
+  // change no observer sees: a style sheet, a frame's new document). Waiting on rendering
+  // frames instead made the renderer paint ~60 times a second while a page sat idle.
+  const changed = () => new Promise(done => {
+    const observers = [];
+    const finish = () => { observers.forEach(o => o.disconnect()); clearTimeout(timer); done(); };
+    const timer = setTimeout(finish, 50);
+    const watch = win => {
+      let doc;
+      try { doc = win.document; } catch (err) { return; }  // another origin's frame
+      if (!doc) return;
+      const observer = new MutationObserver(finish);
+      observer.observe(doc, {subtree: true, childList: true, attributes: true,
+                             characterData: true});
+      observers.push(observer);
+      for (let i = 0; i < win.frames.length; i++) watch(win.frames[i]);
+    };
+    watch(window);
+  });
   const until = performance.now() + sliceMs;
   for (;;) {
     let seen;
     try { seen = look(); } catch (err) { return UNKNOWN; }
     if (seen) return seen;
     if (performance.now() >= until) return {t: -1};
-    // the next rendering frame (the page changed), or a timer when none comes
-    await new Promise(done => { requestAnimationFrame(done); setTimeout(done, 32); });
+    await changed();
   }
 }""".replace("%(label)s", LABEL_ENGINE).replace("%(beside)s", BESIDE_ENGINE) \
     .replace("%(norm)s", NORMALISE_JS).replace("%(text_like)s", json.dumps(_TEXT_LIKE))
