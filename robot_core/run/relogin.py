@@ -6,12 +6,16 @@ loads (and, on a licence-counted system, a second session). The sign of a workin
 the one the bot already names: the target its ``setup`` waits for last (``wait_for:
 menu.entry``). When that shows and no watch target does (a login page, an error page), the
 session is kept; otherwise ``setup`` runs as before.
+
+The other way round, after an expired session a login follows for certain: when ``setup``
+opens its own page first (a web ``goto``), whatever ``recover`` would bring back is left at
+once, so its steps (a page load or two, each open to the same faults) are skipped.
 """
 
 from __future__ import annotations
 
 from robot_core.drivers.base import Driver
-from robot_core.errors import ApplicationError
+from robot_core.errors import ApplicationError, SessionExpired
 from robot_core.script.model import BotScript
 
 
@@ -32,3 +36,10 @@ def still_logged_in(bot: BotScript, driver: Driver) -> bool:
         return not any(driver.is_visible(bot.selectors.get(w.target)) for w in bot.watch)
     except ApplicationError:
         return False  # cannot tell: log in, as before
+
+
+def recover_moot(bot: BotScript, cause: Exception) -> bool:
+    """Whether ``recover`` may be skipped: the session expired (``setup`` runs anyway) and
+    ``setup`` starts by opening a page of its own."""
+    return (isinstance(cause, SessionExpired) and bot.driver == "web" and bool(bot.setup)
+            and bot.setup[0].action == "goto")

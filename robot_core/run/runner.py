@@ -44,7 +44,7 @@ from robot_core.home import RunPaths, who
 from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
 from robot_core.run.program import CaseProgram
-from robot_core.run.relogin import logged_in_target, still_logged_in
+from robot_core.run.relogin import logged_in_target, recover_moot, still_logged_in
 from robot_core.run.retries import Retries
 from robot_core.run.steps import RUN, StepContext
 from robot_core.run.steps.control import clock, run_steps
@@ -224,9 +224,15 @@ class Runner:
     # -- recovery ----------------------------------------------------------------------------
     def recover(self, cause: Exception) -> None:
         """``recover`` steps, then ``setup`` (which restarts the app if it keeps failing)
-        unless the logged-in screen still shows (``run/relogin.py``)."""
-        self.audit.event("recover", cause=type(cause).__name__, error=str(cause))
+        unless the logged-in screen still shows; after an expired session only ``setup``
+        when it opens its own page first (``run/relogin.py``)."""
+        moot = recover_moot(self.bot, cause)
+        self.audit.event("recover", cause=type(cause).__name__, error=str(cause),
+                         steps=not moot)
         self._revive(setup=False)  # setup follows anyway
+        if moot:  # an expired session: the login's own goto leaves wherever recover went
+            self._setup_with_retries()
+            return
         try:
             self._watching(False)
             self._run_block(self._context(None), self.bot.recover, key="", attempt=1)

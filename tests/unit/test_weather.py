@@ -1,0 +1,185 @@
+"""The system's weather (a 503 page, an expired session, a hung answer): retried at the
+cheapest safe level, on an allowance of its own (``retry.faults``), never at the price of
+typing a saved case twice. Fakes only (``robot_core.testing``); no sleep is real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fake_registry import BOT, Registry, Sessions, case, make_bot, saved_keys
+from tenacity import RetryError, Retrying
+
+from robot_core.errors import (
+    ApplicationError,
+    NoResponse,
+    SessionExpired,
+    SystemUnavailable,
+    TargetNotFound,
+)
+from robot_core.outcome import Status
+from robot_core.run.relogin import recover_moot
+from robot_core.run.retries import Retries
+from robot_core.run.runner import Runner
+from robot_core.script.actions import ACTIONS
+from robot_core.script.model import RetryPolicy
+from robot_core.testing import Call, FakeDriver, Result, capture_events, named
+
+FAST = "retry: {step: 3, case: 3, backoff_s: 0, backoff_max_s: 0"
+LOGIN, ENTRY, MENU = "http://registry/login", "http://registry/entry", "http://registry/menu"
+
+
+def _attempts(retrying: Retrying, errors: list[ApplicationError]) -> list[int]:
+    """Run attempts under ``retrying`` failing with ``errors`` in turn, then succeeding."""
+    seen: list[int] = []
+    for attempt in retrying:
+        with attempt:
+            number = attempt.retry_state.attempt_number
+            seen.append(number)
+            if number <= len(errors):
+                raise errors[number - 1]
+    return seen
+
+
+@pytest.fixture
+def runner(tmp_path: Path) -> Iterator[Callable[[FakeDriver, str], Runner]]:
+    """A runner of the tiny bot (its retry settings extended) on a given fake driver."""
+    sessions = Sessions(tmp_path / "home")
+
+    def start(driver: FakeDriver, retry: str = "") -> Runner:
+        bot = make_bot(tmp_path / f"p{len(sessions.trails)}", BOT.replace(FAST, FAST + retry))
+        return sessions.runner(bot, driver)
+
+    yield start
+    sessions.close()
+
+
+def test_weather_draws_on_its_own_allowance_before_the_cases_attempts() -> None:
+    """With case 2 and faults 3, four 503s/expiries/hangs still leave a fifth attempt that
+    lands; a fifth weather failure ends the case (bounded: case + faults attempts)."""
+    retries = Retries(RetryPolicy(case=2, faults=3, backoff_s=0), sleep=lambda _s: None)
+    weather: list[ApplicationError] = [SystemUnavailable("503"), SessionExpired("expired"),
+                                       NoResponse("hung"), SystemUnavailable("503")]
+    assert _attempts(retries.case(recover=lambda _e: None), weather) == [1, 2, 3, 4, 5]
+    with pytest.raises(RetryError):
+        _attempts(retries.case(recover=lambda _e: None), [*weather, NoResponse("hung")])
+
+
+def test_any_other_failure_counts_against_the_case_at_once() -> None:
+    """A missing target is the case's (or the form's) problem: two of them end a case of
+    case 2, however much weather allowance is left."""
+    retries = Retries(RetryPolicy(case=2, faults=10, backoff_s=0), sleep=lambda _s: None)
+    errors: list[ApplicationError] = [TargetNotFound("a"), SessionExpired("b"),
+                                      TargetNotFound("c"), TargetNotFound("never reached")]
+    seen: list[int] = []
+    with pytest.raises(RetryError):
+        for attempt in retries.case(recover=lambda _e: None):
+            with attempt:
+                seen.append(attempt.retry_state.attempt_number)
+                raise errors[len(seen) - 1]
+    assert seen == [1, 2, 3]
+
+
+def test_setup_has_the_same_allowance() -> None:
+    """A login meeting four 503s and an expiry (more than case 3) logs in on its sixth try,
+    in the same browser (the application's own word: no restart)."""
+    restarts: list[int] = []
+    retries = Retries(RetryPolicy(case=3, faults=5, backoff_s=0), sleep=lambda _s: None)
+    errors: list[ApplicationError] = [SystemUnavailable("503")] * 4 + [SessionExpired("x")]
+    retrying = retries.setup(failed=lambda _n, _e: None, restart=lambda: restarts.append(1))
+    assert _attempts(retrying, errors) == [1, 2, 3, 4, 5, 6] and restarts == []
+
+
+def test_the_backoff_doubles_with_each_503_not_with_each_attempt() -> None:
+    """Expiries and hangs between 503s neither wait nor lengthen the next 503's wait."""
+    slept: list[float] = []
+    retries = Retries(RetryPolicy(case=9, backoff_s=0.5, backoff_max_s=1.5), sleep=slept.append)
+    errors: list[ApplicationError] = [SessionExpired("e"), SystemUnavailable("1"),
+                                      NoResponse("h"), SessionExpired("e"),
+                                      SystemUnavailable("2"), SystemUnavailable("3")]
+    _attempts(retries.case(recover=lambda _e: None), errors)
+    assert slept == [0.5, 1.0, 1.5]
+
+
+def test_the_default_policy_has_a_weather_allowance() -> None:
+    """A bot that says nothing about retries gets 20 weather attempts besides its 3."""
+    assert (RetryPolicy().case, RetryPolicy().faults) == (3, 20)
+
+
+def test_a_hung_navigation_is_repeated_as_a_step_without_waiting() -> None:
+    """goto repeats on NoResponse (loading a page again is harmless) at once, no backoff."""
+    slept: list[float] = []
+    retries = Retries(RetryPolicy(step=3, backoff_s=1), sleep=slept.append)
+    assert _attempts(retries.step(ACTIONS["goto"]), [NoResponse("hung"), NoResponse("hung")]) \
+        == [1, 2, 3]
+    assert slept == []
+
+
+def test_a_case_meeting_more_weather_than_retry_case_lands_once(
+        runner: Callable[[FakeDriver, str], Runner]) -> None:
+    """Five 503s and hangs on the form (case 3) and the case still lands, typed to the end
+    once; every failed attempt was recovered."""
+    fail: dict[str, list[BaseException]] = {"form.name": [
+        SystemUnavailable("503"), NoResponse("hung"), SystemUnavailable("503"),
+        NoResponse("hung"), SystemUnavailable("503")]}
+    app = Registry(fail=fail)
+    run = runner(FakeDriver(app), "")
+    run.open()
+    with capture_events() as events:
+        result = run.run_case(case())
+    assert (result.status, result.attempts) == (Status.DONE, 6)
+    assert saved_keys(app) == ["U-0001"] and len(named(events, "recover")) == 5
+
+
+def test_weather_after_the_saving_click_still_verifies_first(
+        runner: Callable[[FakeDriver, str], Runner]) -> None:
+    """The save went through but its answer hung, then the search met 503s and an expiry
+    (more than case 3 in all): verify finds the case and it is never typed again."""
+    app = Registry(fail={"done.regno": [NoResponse("hung")],
+                         "search.key": [SystemUnavailable("503"), SessionExpired("x"),
+                                        SystemUnavailable("503")]})
+    driver = FakeDriver(app)
+    run = runner(driver, "")
+    run.open()
+    result = run.run_case(case())
+    assert (result.status, result.verified) == (Status.DONE, True)
+    assert saved_keys(app) == ["U-0001"]
+    assert sum(1 for c in driver.verbs("click") if c.target == "form.save") == 1
+
+
+def test_an_expired_session_skips_recover_and_logs_in(
+        runner: Callable[[FakeDriver, str], Runner]) -> None:
+    """Logged out mid-case: no recover steps (setup's own goto leaves the menu at once),
+    straight to the login, then the case lands."""
+    app = Registry()
+    expired: list[bool] = []
+
+    def logged_out_once(call: Call) -> Result:
+        if call.verb == "fill" and call.target == "form.name" and not expired:
+            expired.append(True)
+            raise SessionExpired("logged out")
+        return app(call)
+
+    driver = FakeDriver(logged_out_once)
+    run = runner(driver, "")
+    run.open()
+    with capture_events() as events:
+        result = run.run_case(case())
+    assert result.status is Status.DONE
+    assert [c.value for c in driver.verbs("goto")] == [LOGIN, ENTRY, LOGIN, ENTRY]
+    assert [e["steps"] for e in named(events, "recover")] == [False]
+
+
+def test_recover_runs_after_an_expiry_when_setup_does_not_open_a_page(tmp_path: Path) -> None:
+    """A setup that starts on whatever screen recover left (no goto first) keeps its
+    recover steps after an expiry; any other cause always keeps them."""
+    web = make_bot(tmp_path / "a")
+    assert recover_moot(web, SessionExpired("x")) is True
+    assert recover_moot(web, SystemUnavailable("503")) is False
+    text = BOT.replace("  - goto: http://registry/login\n", "", 1)
+    assert "registry/login" not in text
+    no_goto = make_bot(tmp_path / "b", text)
+    assert recover_moot(no_goto, SessionExpired("x")) is False
+    assert MENU in BOT  # the recover step skipped above is the bot's menu goto
