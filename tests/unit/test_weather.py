@@ -6,12 +6,14 @@ typing a saved case twice. Fakes only (``robot_core.testing``); no sleep is real
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fake_registry import BOT, Registry, Sessions, case, make_bot, saved_keys
 from tenacity import RetryError, Retrying
 
+from robot_core.drivers.web_watch import NavigationWatch
 from robot_core.errors import (
     ApplicationError,
     NoResponse,
@@ -183,3 +185,41 @@ def test_recover_runs_after_an_expiry_when_setup_does_not_open_a_page(tmp_path: 
     no_goto = make_bot(tmp_path / "b", text)
     assert recover_moot(no_goto, SessionExpired("x")) is False
     assert MENU in BOT  # the recover step skipped above is the bot's menu goto
+
+
+class _Events:
+    """Just enough of a Playwright page for ``NavigationWatch``: its event handlers."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Callable[[object], None]] = {}
+
+    def on(self, name: str, handler: Callable[[object], None]) -> None:
+        self.handlers[name] = handler
+
+
+@dataclass(frozen=True)
+class _Request:
+    url: str
+    method: str = "GET"
+
+    def is_navigation_request(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class _Response:
+    request: _Request
+    status: int
+
+
+def test_a_frame_answered_with_a_5xx_is_noted_for_the_goto() -> None:
+    """A frame's document answered 503 is what the page's goto reports (SystemUnavailable,
+    repeated as a step); a 200 notes nothing."""
+    page = _Events()
+    watch = NavigationWatch(page)  # type: ignore[arg-type]
+    ok, down = _Request("http://registry/entry"), _Request("http://registry/entry/form")
+    for request, status in ((ok, 200), (down, 503)):
+        page.handlers["request"](request)
+        page.handlers["response"](_Response(request, status))
+    assert watch.error_answer == "GET /entry/form answered HTTP 503"
+    assert SystemUnavailable in ACTIONS["goto"].retry_on
