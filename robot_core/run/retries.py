@@ -122,7 +122,7 @@ class Retries:
               restart: Callable[[], None]) -> Retrying:
         """Attempts of the setup block: restart the app before the third attempt and later
         (unless the last failure was the application's own word, ``NO_RESTART``)."""
-        budget = _Budget(self.policy)
+        budget = Budget(self.policy)
 
         def note(state: RetryCallState) -> None:
             budget.note(state)
@@ -136,13 +136,19 @@ class Retries:
                         retry=_retried((ApplicationError,)), reraise=True, sleep=self._sleep,
                         after=note, before=restart_after_second_failure)
 
-    def case(self, *, recover: Callable[[ApplicationError], None]) -> Retrying:
+    def budget(self) -> Budget:
+        """A fresh account of one case's failed attempts (``case(budget=...)``)."""
+        return Budget(self.policy)
+
+    def case(self, *, recover: Callable[[ApplicationError], None],
+             budget: Budget | None = None) -> Retrying:
         """Attempts of one case: ``recover`` with the last error before each one after the first.
 
         When the attempts are used up, tenacity raises ``RetryError`` (the caller keeps the
         last attempt's result); an error raised by ``recover`` itself leaves as it is.
+        ``budget``, when given, is the account kept (the caller may ask it ``free``).
         """
-        budget = _Budget(self.policy)
+        budget = budget or Budget(self.policy)
 
         def recover_first(state: RetryCallState) -> None:
             if state.attempt_number > 1:
@@ -154,11 +160,17 @@ class Retries:
 
 
 @dataclass
-class _Budget:
+class Budget:
     """The failed attempts of one case (or one setup) so far, and what they have used up."""
 
     policy: RetryPolicy
     failures: list[ApplicationError] = field(default_factory=list)
+
+    def free(self, exc: ApplicationError) -> bool:
+        """Whether ``exc``, failing the attempt now, would be paid from the weather allowance
+        (so the case surely gets another attempt)."""
+        weather = sum(isinstance(f, WEATHER) for f in self.failures)
+        return isinstance(exc, WEATHER) and weather < self.policy.faults
 
     def note(self, state: RetryCallState) -> None:
         """Tenacity's ``after``: one more failed attempt."""

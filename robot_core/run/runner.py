@@ -45,7 +45,7 @@ from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
 from robot_core.run.program import CaseProgram
 from robot_core.run.relogin import logged_in_target, recover_moot, still_logged_in
-from robot_core.run.retries import Retries
+from robot_core.run.retries import Budget, Retries
 from robot_core.run.steps import RUN, StepContext
 from robot_core.run.steps.control import clock, run_steps
 from robot_core.script.actions import ACTIONS
@@ -63,6 +63,7 @@ class _Tries:
 
     result: CaseResult
     maybe_saved: bool
+    budget: Budget
 
 
 class Runner:
@@ -138,9 +139,10 @@ class Runner:
         return result
 
     def _attempts(self, case: CaseRow, uncertain: bool) -> CaseResult:
-        tries = _Tries(CaseResult(case.key, case.row_number, Status.FAILED), uncertain)
+        tries = _Tries(CaseResult(case.key, case.row_number, Status.FAILED), uncertain,
+                       self.retries.budget())
         try:
-            for attempt in self.retries.case(recover=self.recover):
+            for attempt in self.retries.case(recover=self.recover, budget=tries.budget):
                 with attempt:
                     return self._attempt(case, tries, attempt.retry_state.attempt_number)
         except RetryError:
@@ -171,7 +173,10 @@ class Runner:
             result.maybe_saved = tries.maybe_saved
             return self._fail(result, Status.FAILED, exc, attempt)
         except ApplicationError as exc:
-            self._fail(result, Status.FAILED, exc, attempt)
+            # Weather paid from its allowance is retried for certain: no screenshot of a
+            # 503 page, a login page or a hung one (the step's audit line says what it was);
+            # a failure that may be the case's last always has one.
+            self._fail(result, Status.FAILED, exc, attempt, shot=not tries.budget.free(exc))
             # Without a `commit: true` click we cannot tell how far a failed attempt got.
             tries.maybe_saved = tries.maybe_saved or ctx.committed or not self.bot.marks_commit
             result.maybe_saved = tries.maybe_saved  # the queue keeps it: no blind correction
@@ -193,11 +198,12 @@ class Runner:
         return result
 
     def _fail(self, result: CaseResult, status: Status, exc: Exception, attempt: int,
-              ) -> CaseResult:
+              *, shot: bool = True) -> CaseResult:
         result.status = status
         result.error_kind = type(exc).__name__
         result.error = self.audit.masker.mask(getattr(exc, "reason", str(exc)))
-        result.screenshot = self._screenshot(result.key, attempt, result.error_kind)
+        if shot:
+            result.screenshot = self._screenshot(result.key, attempt, result.error_kind)
         return result
 
     def _rejected(self, case: CaseRow) -> CaseResult:

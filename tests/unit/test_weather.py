@@ -223,3 +223,21 @@ def test_a_frame_answered_with_a_5xx_is_noted_for_the_goto() -> None:
         page.handlers["response"](_Response(request, status))
     assert watch.error_answer == "GET /entry/form answered HTTP 503"
     assert SystemUnavailable in ACTIONS["goto"].retry_on
+
+
+def test_weather_paid_from_its_allowance_leaves_no_screenshot(
+        runner: Callable[[FakeDriver, str], Runner]) -> None:
+    """Two 503s retried from the allowance take no screenshot (the audit line says what
+    they were); with no allowance (faults 0) the same failures are each photographed."""
+    shots: list[int] = []
+    for faults in ("", ", faults: 0"):
+        app = Registry(fail={"form.name": [SystemUnavailable("503"), SystemUnavailable("503")]})
+        run = runner(FakeDriver(app), faults)
+        run.open()
+        with capture_events() as events:
+            result = run.run_case(case())
+        assert (result.status, result.screenshot) == (Status.DONE, "")
+        errors = [e for e in named(events, "step") if e["outcome"] == "error"]
+        assert len(errors) == 2
+        shots.append(len(named(events, "screenshot")))
+    assert shots == [0, 2]
