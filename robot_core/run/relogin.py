@@ -7,16 +7,23 @@ the one the bot already names: the target its ``setup`` waits for last (``wait_f
 menu.entry``). When that shows and no watch target does (a login page, an error page), the
 session is kept; otherwise ``setup`` runs as before.
 
-The other way round, after an expired session a login follows for certain: when ``setup``
-opens its own page first (a web ``goto``), whatever ``recover`` would bring back is left at
-once, so its steps (a page load or two, each open to the same faults) are skipped.
+What a recovery need not redo (``shortcut``), on the web, where a ``goto`` leaves whatever
+screen came before:
+
+* after an expired session a login follows for certain: when ``setup`` opens its own page
+  first, the ``recover`` steps (a page load or two, each open to the same faults) are
+  skipped: ``"login"``;
+* after a 503 page or a hung answer, when ``recover`` only navigates (``goto`` steps) and
+  the next attempt opens its own page first (``steps``, and ``verify`` if any), recover and
+  the login check are skipped: the attempt's own goto is the recovery, and a session that
+  did end shows there as an expired one: ``"resume"``.
 """
 
 from __future__ import annotations
 
 from robot_core.drivers.base import Driver
-from robot_core.errors import ApplicationError, SessionExpired
-from robot_core.script.model import BotScript
+from robot_core.errors import ApplicationError, NoResponse, SessionExpired, SystemUnavailable
+from robot_core.script.model import BotScript, Step
 
 
 def logged_in_target(bot: BotScript) -> str | None:
@@ -38,8 +45,18 @@ def still_logged_in(bot: BotScript, driver: Driver) -> bool:
         return False  # cannot tell: log in, as before
 
 
-def recover_moot(bot: BotScript, cause: Exception) -> bool:
-    """Whether ``recover`` may be skipped: the session expired (``setup`` runs anyway) and
-    ``setup`` starts by opening a page of its own."""
-    return (isinstance(cause, SessionExpired) and bot.driver == "web" and bool(bot.setup)
-            and bot.setup[0].action == "goto")
+def shortcut(bot: BotScript, cause: Exception) -> str | None:
+    """``"login"``: skip ``recover``, log in; ``"resume"``: skip both; None: recover as ever."""
+    if bot.driver != "web":
+        return None
+    if isinstance(cause, SessionExpired):
+        return "login" if _opens_page(bot.setup) else None
+    if not isinstance(cause, SystemUnavailable | NoResponse) or not bot.recover:
+        return None
+    only_navigates = all(step.action == "goto" for step in bot.recover)
+    opens = _opens_page(bot.steps) and (not bot.verify or _opens_page(bot.verify))
+    return "resume" if only_navigates and opens else None
+
+
+def _opens_page(steps: tuple[Step, ...]) -> bool:
+    return bool(steps) and steps[0].action == "goto"

@@ -44,7 +44,7 @@ from robot_core.home import RunPaths, who
 from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
 from robot_core.run.program import CaseProgram
-from robot_core.run.relogin import logged_in_target, recover_moot, still_logged_in
+from robot_core.run.relogin import logged_in_target, shortcut, still_logged_in
 from robot_core.run.retries import Budget, Retries
 from robot_core.run.steps import RUN, StepContext
 from robot_core.run.steps.control import clock, run_steps
@@ -230,13 +230,17 @@ class Runner:
     # -- recovery ----------------------------------------------------------------------------
     def recover(self, cause: Exception) -> None:
         """``recover`` steps, then ``setup`` (which restarts the app if it keeps failing)
-        unless the logged-in screen still shows; after an expired session only ``setup``
-        when it opens its own page first (``run/relogin.py``)."""
-        moot = recover_moot(self.bot, cause)
+        unless the logged-in screen still shows; less when a page of the next attempt's own
+        leaves the screen recover would bring back (``relogin.shortcut``)."""
+        short = shortcut(self.bot, cause)
         self.audit.event("recover", cause=type(cause).__name__, error=str(cause),
-                         steps=not moot)
-        self._revive(setup=False)  # setup follows anyway
-        if moot:  # an expired session: the login's own goto leaves wherever recover went
+                         steps=short is None, **({"shortcut": short} if short else {}))
+        if self._revive(setup=False):  # a program that exited: setup follows in any case
+            short = None
+        if short == "resume":  # the next attempt's own goto leaves the error page
+            self._watching(True)
+            return
+        if short == "login":  # an expired session: setup's own goto leaves wherever it is
             self._setup_with_retries()
             return
         try:
@@ -250,13 +254,16 @@ class Runner:
             return
         self._setup_with_retries()
 
-    def _revive(self, *, setup: bool = True) -> None:
-        """A program that exited is started again (and logged into) before the next step."""
-        if self.program.revive():
-            self.audit.event("program_restarted")
-            self.cases_since_recycle = 0  # as fresh as a recycled one
-            if setup:
-                self._setup_with_retries()
+    def _revive(self, *, setup: bool = True) -> bool:
+        """A program that exited is started again (and logged into) before the next step;
+        whether it had."""
+        if not self.program.revive():
+            return False
+        self.audit.event("program_restarted")
+        self.cases_since_recycle = 0  # as fresh as a recycled one
+        if setup:
+            self._setup_with_retries()
+        return True
 
     def _maybe_recycle(self) -> None:
         every = self.bot.session.recycle_every

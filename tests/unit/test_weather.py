@@ -22,11 +22,11 @@ from robot_core.errors import (
     TargetNotFound,
 )
 from robot_core.outcome import Status
-from robot_core.run.relogin import recover_moot
+from robot_core.run.relogin import shortcut
 from robot_core.run.retries import Retries
 from robot_core.run.runner import Runner
 from robot_core.script.actions import ACTIONS
-from robot_core.script.model import RetryPolicy
+from robot_core.script.model import BotScript, RetryPolicy
 from robot_core.testing import Call, FakeDriver, Result, capture_events, named
 
 FAST = "retry: {step: 3, case: 3, backoff_s: 0, backoff_max_s: 0"
@@ -174,17 +174,40 @@ def test_an_expired_session_skips_recover_and_logs_in(
     assert [e["steps"] for e in named(events, "recover")] == [False]
 
 
-def test_recover_runs_after_an_expiry_when_setup_does_not_open_a_page(tmp_path: Path) -> None:
-    """A setup that starts on whatever screen recover left (no goto first) keeps its
-    recover steps after an expiry; any other cause always keeps them."""
-    web = make_bot(tmp_path / "a")
-    assert recover_moot(web, SessionExpired("x")) is True
-    assert recover_moot(web, SystemUnavailable("503")) is False
-    text = BOT.replace("  - goto: http://registry/login\n", "", 1)
-    assert "registry/login" not in text
-    no_goto = make_bot(tmp_path / "b", text)
-    assert recover_moot(no_goto, SessionExpired("x")) is False
-    assert MENU in BOT  # the recover step skipped above is the bot's menu goto
+def test_what_a_recovery_may_skip_depends_on_the_pages_the_bot_opens(tmp_path: Path) -> None:
+    """An expiry skips recover when setup opens its own page ("login"); a 503 or a hang skips
+    recover and the login check when recover only navigates and steps and verify open their
+    own page ("resume"); a setup or verify that does not open a page, a recover that does
+    more than navigate, or another cause: the full recovery."""
+    def bot(name: str, old: str = "", new: str = "") -> BotScript:
+        return make_bot(tmp_path / name, BOT.replace(old, new, 1))
+
+    web = bot("a")
+    assert shortcut(web, SessionExpired("x")) == "login"
+    assert shortcut(web, SystemUnavailable("503")) == "resume"
+    assert shortcut(web, NoResponse("hung")) == "resume"
+    assert shortcut(web, TargetNotFound("gone")) is None
+    no_goto = bot("b", "  - goto: http://registry/login\n")
+    assert shortcut(no_goto, SessionExpired("x")) is None
+    busy = bot("c", f"  - goto: {MENU}\n", f"  - goto: {MENU}\n  - click: menu.home\n")
+    assert shortcut(busy, SystemUnavailable("503")) is None
+    searched = bot("d", "  - goto: http://registry/search\n")
+    assert shortcut(searched, NoResponse("hung")) is None
+
+
+def test_a_503_resumes_with_the_next_attempts_own_page(
+        runner: Callable[[FakeDriver, str], Runner]) -> None:
+    """After a 503 on the form no recover goto and no login: the next attempt's goto is the
+    recovery, and the case lands once."""
+    app = Registry(fail={"form.name": [SystemUnavailable("503")]})
+    driver = FakeDriver(app)
+    run = runner(driver, "")
+    run.open()
+    with capture_events() as events:
+        result = run.run_case(case())
+    assert (result.status, saved_keys(app)) == (Status.DONE, ["U-0001"])
+    assert [c.value for c in driver.verbs("goto")] == [LOGIN, ENTRY, ENTRY]
+    assert [e.get("shortcut") for e in named(events, "recover")] == ["resume"]
 
 
 class _Events:
