@@ -111,10 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     cases = case_file(args.cases, args.seed, args.out / "cases")
     rows = []
     trees = [t.strip() for t in args.trees.split(",") if t.strip()]
-    for latency in (int(x) for x in args.latencies.split(",")):
+    for n, latency in enumerate(int(x) for x in args.latencies.split(",")):
         for rep in range(args.repeat):
             for i, tree in enumerate(trees if rep % 2 == 0 else trees[::-1]):
-                first = "faults" if (rep + i) % 2 == 0 else "clean"
+                # who goes first alternates across pairs, latencies included
+                first = "faults" if (n + rep + i) % 2 == 0 else "clean"
                 row = pair(cases, latency, work, tree, first)
                 rows.append(row)
                 print(json.dumps(row, ensure_ascii=False), flush=True)

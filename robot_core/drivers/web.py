@@ -172,6 +172,7 @@ class WebDriver:
         if self._collector is not None:
             with self._bound(LOOK_S, f"collecting garbage before opening {url}"):
                 self._collector.page_loading()
+        self.watch.error_answer = ""
         try:
             # "load" waits for frames too, so an error page inside a frame is seen here; a
             # page or frame whose answer is overdue ends the wait early (web_stall.py).
@@ -188,6 +189,8 @@ class WebDriver:
             raise TransientError(f"{url}: {exc.message.splitlines()[0]}") from exc
         if response is not None and response.status >= 500:
             raise SystemUnavailable(f"{url} answered HTTP {response.status}")
+        if self.watch.error_answer:  # a frame's error page: the goto repeats, not the case
+            raise SystemUnavailable(f"opening {url}: {self.watch.error_answer}")
         self.watch.raise_if_error_page(self.page)  # a frame whose connection failed
         # No look for interrupts here: the next step's look for its target does that, and
         # only when its target is missing, which saves a round trip per frame on every page.

@@ -71,6 +71,7 @@ class NavigationWatch:
         self._page = page
         self._pending: dict[Request, float] = {}
         self._failure = ""
+        self.error_answer = ""  # the last document answered 5xx (a frame's too), described
         self.pace = pace or Pace()
         self.stop = stop
         page.on("request", self._sent)
@@ -87,6 +88,8 @@ class NavigationWatch:
         if sent is not None:
             self._failure = ""
             self.pace.answered(_page(response.request), time.monotonic() - sent)
+            if response.status >= 500:
+                self.error_answer = f"{_page(response.request)} answered HTTP {response.status}"
 
     def _failed(self, request: Request) -> None:
         if self._pending.pop(request, None) is None:

@@ -138,11 +138,13 @@ class DebugRunner(Runner):
         return result
 
     def _fail(self, result: CaseResult, status: Status, exc: Exception, attempt: int,
-              ) -> CaseResult:
-        failed = super()._fail(result, status, exc, attempt)
+              *, shot: bool = True) -> CaseResult:
+        # Pausing on a failure: the person looking gets its screenshot, weather or not.
+        failed = super()._fail(result, status, exc, attempt,
+                               shot=shot or self.debug.pause is not None)
         if self.debug.pause is not None:
-            shot = f" (screenshot {failed.screenshot})" if failed.screenshot else ""
-            self.debug.pause(f"{failed.key}: {failed.error_kind}: {failed.error}{shot}")
+            seen = f" (screenshot {failed.screenshot})" if failed.screenshot else ""
+            self.debug.pause(f"{failed.key}: {failed.error_kind}: {failed.error}{seen}")
         return failed
 
 

@@ -6,13 +6,24 @@ loads (and, on a licence-counted system, a second session). The sign of a workin
 the one the bot already names: the target its ``setup`` waits for last (``wait_for:
 menu.entry``). When that shows and no watch target does (a login page, an error page), the
 session is kept; otherwise ``setup`` runs as before.
+
+What a recovery need not redo (``shortcut``), on the web, where a ``goto`` leaves whatever
+screen came before:
+
+* after an expired session a login follows for certain: when ``setup`` opens its own page
+  first, the ``recover`` steps (a page load or two, each open to the same faults) are
+  skipped: ``"login"``;
+* after a 503 page or a hung answer, when ``recover`` only navigates (``goto`` steps) and
+  the next attempt opens its own page first (``steps``, and ``verify`` if any), recover and
+  the login check are skipped: the attempt's own goto is the recovery, and a session that
+  did end shows there as an expired one: ``"resume"``.
 """
 
 from __future__ import annotations
 
 from robot_core.drivers.base import Driver
-from robot_core.errors import ApplicationError
-from robot_core.script.model import BotScript
+from robot_core.errors import ApplicationError, NoResponse, SessionExpired, SystemUnavailable
+from robot_core.script.model import BotScript, Step
 
 
 def logged_in_target(bot: BotScript) -> str | None:
@@ -32,3 +43,20 @@ def still_logged_in(bot: BotScript, driver: Driver) -> bool:
         return not any(driver.is_visible(bot.selectors.get(w.target)) for w in bot.watch)
     except ApplicationError:
         return False  # cannot tell: log in, as before
+
+
+def shortcut(bot: BotScript, cause: Exception) -> str | None:
+    """``"login"``: skip ``recover``, log in; ``"resume"``: skip both; None: recover as ever."""
+    if bot.driver != "web":
+        return None
+    if isinstance(cause, SessionExpired):
+        return "login" if _opens_page(bot.setup) else None
+    if not isinstance(cause, SystemUnavailable | NoResponse) or not bot.recover:
+        return None
+    only_navigates = all(step.action == "goto" for step in bot.recover)
+    opens = _opens_page(bot.steps) and (not bot.verify or _opens_page(bot.verify))
+    return "resume" if only_navigates and opens else None
+
+
+def _opens_page(steps: tuple[Step, ...]) -> bool:
+    return bool(steps) and steps[0].action == "goto"

@@ -4,18 +4,29 @@ Built from the bot's ``retry:`` settings (``step`` and ``case`` attempts, the fi
 included; ``backoff_s`` doubling up to ``backoff_max_s`` between attempts):
 
 * **step**: an error in the action's ``retry_on`` (``TransientError``; for ``goto`` also
-  ``SystemUnavailable``) repeats the same step, up to ``retry.step`` attempts; a step that
-  may not be repeated blindly (a saving ``commit: true`` click) gets one attempt.
+  ``SystemUnavailable`` and ``NoResponse``: a page loaded again is harmless) repeats the
+  same step, up to ``retry.step`` attempts; a step that may not be repeated blindly (a
+  saving ``commit: true`` click) gets one attempt.
 * **setup** (log in): an ``ApplicationError`` repeats the whole block, up to ``retry.case``
-  attempts; ``failed`` hears of every failed attempt, the last one too, and from the second
-  failure on the application is restarted before the next attempt (``restart``), unless
-  that failure was the application's own word (an error page, an expired session): a new
-  browser cures neither, and costs seconds to start.
-* **case**: an ``ApplicationError`` repeats the case, up to ``retry.case`` attempts; between
-  attempts, after the backoff, ``recover`` runs with the error (recover steps, setup again).
+  attempts (and weather, below); ``failed`` hears of every failed attempt, the last one
+  too, and from the second failure on the application is restarted before the next attempt
+  (``restart``), unless that failure was the application's own word (an error page, an
+  expired session): a new browser cures neither, and costs seconds to start.
+* **case**: an ``ApplicationError`` repeats the case, up to ``retry.case`` attempts (and
+  weather, below); between attempts, after the backoff, ``recover`` runs with the error
+  (recover steps, setup again).
 
-The backoff is for errors that pass with time (a 503, a page mid-change). After an expired
-session (a login cures it, not a wait) or a hung answer (already waited for) there is none.
+**Weather.** A 503 page, an expired session and a hung answer (``WEATHER``) are the system's
+weather, not the case's fault: at the issue's densities (10% 503s, 5% hangs per request, a
+session of 20 requests) half of all attempts meet one. They draw on a separate allowance,
+``retry.faults`` further attempts of the case (and of setup), before they count against
+``retry.case``; any other failure counts at once. So a case (or a login) is tried at most
+``case + faults`` times, and a broken form still fails after ``case`` attempts.
+
+The backoff is for errors that pass with time (a 503, a page mid-change): it doubles with
+each such failure of the case so far (``backoff_s``, at most ``backoff_max_s``). After an
+expired session (a login cures it, not a wait) or a hung answer (already waited for) there
+is none, and they do not make the next wait longer.
 
 * **requeue**: a case that ended ``failed`` goes back to the queue ``requeue_s`` later, up
   to ``retry.system_failures`` times (``run/worker.py``; the queue's ``defer_until``).
@@ -28,7 +39,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity import wait_exponential as _wait_exponential
@@ -48,6 +59,8 @@ Sleep = Callable[[float], None]
 NO_WAIT: tuple[type[ApplicationError], ...] = (SessionExpired, NoResponse)
 #: Failures the application itself reported: a restarted browser would meet them again.
 NO_RESTART: tuple[type[ApplicationError], ...] = (SystemUnavailable, SessionExpired)
+#: The system's weather, not the case's fault: first drawn on ``retry.faults``.
+WEATHER: tuple[type[ApplicationError], ...] = (SystemUnavailable, SessionExpired, NoResponse)
 
 
 def _retried(kinds: tuple[type[BaseException], ...]) -> retry_if_exception:
@@ -76,8 +89,8 @@ class Retries:
             self.sleep(seconds)
 
     def _wait(self) -> Callable[[RetryCallState], float]:
-        # After failed attempt n: backoff_s * 2**(n-1) seconds, never more than backoff_max_s;
-        # nothing after a failure that waiting does not cure.
+        # Step attempts: after failed attempt n, backoff_s * 2**(n-1) seconds, at most
+        # backoff_max_s; nothing after a failure that waiting does not cure.
         backoff = _wait_exponential(multiplier=self.policy.backoff_s,
                                     max=self.policy.backoff_max_s)
 
@@ -109,35 +122,71 @@ class Retries:
               restart: Callable[[], None]) -> Retrying:
         """Attempts of the setup block: restart the app before the third attempt and later
         (unless the last failure was the application's own word, ``NO_RESTART``)."""
-        last: list[ApplicationError] = []
+        budget = Budget(self.policy)
 
         def note(state: RetryCallState) -> None:
-            last[:] = [_failure(state)]
-            failed(state.attempt_number, last[0])
+            budget.note(state)
+            failed(state.attempt_number, budget.failures[-1])
 
         def restart_after_second_failure(state: RetryCallState) -> None:
-            if state.attempt_number >= 3 and not isinstance(last[0], NO_RESTART):
+            if state.attempt_number >= 3 and not isinstance(budget.failures[-1], NO_RESTART):
                 restart()
 
-        return Retrying(stop=stop_after_attempt(self.policy.case), wait=self._wait(),
+        return Retrying(stop=budget.spent, wait=budget.wait,
                         retry=_retried((ApplicationError,)), reraise=True, sleep=self._sleep,
                         after=note, before=restart_after_second_failure)
 
-    def case(self, *, recover: Callable[[ApplicationError], None]) -> Retrying:
+    def budget(self) -> Budget:
+        """A fresh account of one case's failed attempts (``case(budget=...)``)."""
+        return Budget(self.policy)
+
+    def case(self, *, recover: Callable[[ApplicationError], None],
+             budget: Budget | None = None) -> Retrying:
         """Attempts of one case: ``recover`` with the last error before each one after the first.
 
         When the attempts are used up, tenacity raises ``RetryError`` (the caller keeps the
         last attempt's result); an error raised by ``recover`` itself leaves as it is.
+        ``budget``, when given, is the account kept (the caller may ask it ``free``).
         """
-        last: list[ApplicationError] = []
-
-        def remember(state: RetryCallState) -> None:
-            last[:] = [_failure(state)]
+        budget = budget or Budget(self.policy)
 
         def recover_first(state: RetryCallState) -> None:
             if state.attempt_number > 1:
-                recover(last[0])
+                recover(budget.failures[-1])
 
-        return Retrying(stop=stop_after_attempt(self.policy.case), wait=self._wait(),
+        return Retrying(stop=budget.spent, wait=budget.wait,
                         retry=_retried((ApplicationError,)), sleep=self._sleep,
-                        after=remember, before=recover_first)
+                        after=budget.note, before=recover_first)
+
+
+@dataclass
+class Budget:
+    """The failed attempts of one case (or one setup) so far, and what they have used up."""
+
+    policy: RetryPolicy
+    failures: list[ApplicationError] = field(default_factory=list)
+
+    def free(self, exc: ApplicationError) -> bool:
+        """Whether ``exc``, failing the attempt now, would be paid from the weather allowance
+        (so the case surely gets another attempt)."""
+        weather = sum(isinstance(f, WEATHER) for f in self.failures)
+        return isinstance(exc, WEATHER) and weather < self.policy.faults
+
+    def note(self, state: RetryCallState) -> None:
+        """Tenacity's ``after``: one more failed attempt."""
+        self.failures.append(_failure(state))
+
+    def spent(self, _state: RetryCallState) -> bool:
+        """Tenacity's ``stop``: weather beyond ``faults`` and every other failure count
+        against ``case``; stop once they reach it."""
+        weather = sum(isinstance(f, WEATHER) for f in self.failures)
+        counted = len(self.failures) - weather + max(0, weather - self.policy.faults)
+        return counted >= self.policy.case
+
+    def wait(self, _state: RetryCallState) -> float:
+        """Tenacity's ``wait``: none after what waiting does not cure; else ``backoff_s``
+        doubled for each earlier failure that waiting cures, at most ``backoff_max_s``."""
+        if isinstance(self.failures[-1], NO_WAIT):
+            return 0.0
+        waited = sum(not isinstance(f, NO_WAIT) for f in self.failures)
+        return float(min(self.policy.backoff_s * 2.0 ** (waited - 1), self.policy.backoff_max_s))

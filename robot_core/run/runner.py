@@ -44,8 +44,8 @@ from robot_core.home import RunPaths, who
 from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
 from robot_core.run.program import CaseProgram
-from robot_core.run.relogin import logged_in_target, still_logged_in
-from robot_core.run.retries import Retries
+from robot_core.run.relogin import logged_in_target, shortcut, still_logged_in
+from robot_core.run.retries import Budget, Retries
 from robot_core.run.steps import RUN, StepContext
 from robot_core.run.steps.control import clock, run_steps
 from robot_core.script.actions import ACTIONS
@@ -63,6 +63,7 @@ class _Tries:
 
     result: CaseResult
     maybe_saved: bool
+    budget: Budget
 
 
 class Runner:
@@ -138,9 +139,10 @@ class Runner:
         return result
 
     def _attempts(self, case: CaseRow, uncertain: bool) -> CaseResult:
-        tries = _Tries(CaseResult(case.key, case.row_number, Status.FAILED), uncertain)
+        tries = _Tries(CaseResult(case.key, case.row_number, Status.FAILED), uncertain,
+                       self.retries.budget())
         try:
-            for attempt in self.retries.case(recover=self.recover):
+            for attempt in self.retries.case(recover=self.recover, budget=tries.budget):
                 with attempt:
                     return self._attempt(case, tries, attempt.retry_state.attempt_number)
         except RetryError:
@@ -171,7 +173,10 @@ class Runner:
             result.maybe_saved = tries.maybe_saved
             return self._fail(result, Status.FAILED, exc, attempt)
         except ApplicationError as exc:
-            self._fail(result, Status.FAILED, exc, attempt)
+            # Weather paid from its allowance is retried for certain: no screenshot of a
+            # 503 page, a login page or a hung one (the step's audit line says what it was);
+            # a failure that may be the case's last always has one.
+            self._fail(result, Status.FAILED, exc, attempt, shot=not tries.budget.free(exc))
             # Without a `commit: true` click we cannot tell how far a failed attempt got.
             tries.maybe_saved = tries.maybe_saved or ctx.committed or not self.bot.marks_commit
             result.maybe_saved = tries.maybe_saved  # the queue keeps it: no blind correction
@@ -193,11 +198,12 @@ class Runner:
         return result
 
     def _fail(self, result: CaseResult, status: Status, exc: Exception, attempt: int,
-              ) -> CaseResult:
+              *, shot: bool = True) -> CaseResult:
         result.status = status
         result.error_kind = type(exc).__name__
         result.error = self.audit.masker.mask(getattr(exc, "reason", str(exc)))
-        result.screenshot = self._screenshot(result.key, attempt, result.error_kind)
+        if shot:
+            result.screenshot = self._screenshot(result.key, attempt, result.error_kind)
         return result
 
     def _rejected(self, case: CaseRow) -> CaseResult:
@@ -224,9 +230,19 @@ class Runner:
     # -- recovery ----------------------------------------------------------------------------
     def recover(self, cause: Exception) -> None:
         """``recover`` steps, then ``setup`` (which restarts the app if it keeps failing)
-        unless the logged-in screen still shows (``run/relogin.py``)."""
-        self.audit.event("recover", cause=type(cause).__name__, error=str(cause))
-        self._revive(setup=False)  # setup follows anyway
+        unless the logged-in screen still shows; less when a page of the next attempt's own
+        leaves the screen recover would bring back (``relogin.shortcut``)."""
+        short = shortcut(self.bot, cause)
+        self.audit.event("recover", cause=type(cause).__name__, error=str(cause),
+                         steps=short is None, **({"shortcut": short} if short else {}))
+        if self._revive(setup=False):  # a program that exited: setup follows in any case
+            short = None
+        if short == "resume":  # the next attempt's own goto leaves the error page
+            self._watching(True)
+            return
+        if short == "login":  # an expired session: setup's own goto leaves wherever it is
+            self._setup_with_retries()
+            return
         try:
             self._watching(False)
             self._run_block(self._context(None), self.bot.recover, key="", attempt=1)
@@ -238,13 +254,16 @@ class Runner:
             return
         self._setup_with_retries()
 
-    def _revive(self, *, setup: bool = True) -> None:
-        """A program that exited is started again (and logged into) before the next step."""
-        if self.program.revive():
-            self.audit.event("program_restarted")
-            self.cases_since_recycle = 0  # as fresh as a recycled one
-            if setup:
-                self._setup_with_retries()
+    def _revive(self, *, setup: bool = True) -> bool:
+        """A program that exited is started again (and logged into) before the next step;
+        whether it had."""
+        if not self.program.revive():
+            return False
+        self.audit.event("program_restarted")
+        self.cases_since_recycle = 0  # as fresh as a recycled one
+        if setup:
+            self._setup_with_retries()
+        return True
 
     def _maybe_recycle(self) -> None:
         every = self.bot.session.recycle_every

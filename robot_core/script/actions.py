@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from robot_core.errors import SystemUnavailable, TransientError
+from robot_core.errors import NoResponse, SystemUnavailable, TransientError
 
 
 class Args(BaseModel):
@@ -33,7 +33,8 @@ class Action:
     ``repeatable`` says whether a transient fault may simply repeat the step (a fill may; a
     click that submitted a form may not, and its faults go to case-level recovery instead).
     ``retry_on`` names the errors that repeat the step (navigation also repeats on an error
-    page: loading a page again is harmless).
+    page and on a hung answer: loading a page again is harmless, and cheaper than a new
+    attempt of the case).
     """
 
     name: str
@@ -276,7 +277,7 @@ class ScreenshotArgs(Args):
 
 _spec("goto", UrlArgs,
       "Open a URL (web) or bring a window forward (desktop).",
-      shorthand="url", retry_on=(TransientError, SystemUnavailable))
+      shorthand="url", retry_on=(TransientError, SystemUnavailable, NoResponse))
 _spec("click", ClickArgs,
       "Click a target (a button, a link, an image); ``commit: true`` marks the saving click.",
       shorthand="target")

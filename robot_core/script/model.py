@@ -94,10 +94,16 @@ class RetryPolicy(_Strict):
     after its ``case`` attempts) goes back to the queue by itself, ``system_backoff_s``
     later, doubling each time up to ``system_backoff_max_s``: an outage at 01:00 heals by
     03:00 without a person. After the last one the case stays ``failed``.
+
+    ``faults`` is how many further attempts a case (or the login) may spend on the system's
+    weather (a 503 page, an expired session, a hung answer) before those count against
+    ``case``: at 10% 503s and 5% hangs per request a 4-request case attempt fails about
+    every second time, so 3 attempts alone lose a few cases of every 200 (run/retries.py).
     """
 
     step: int = Field(default=3, ge=1, le=10)
     case: int = Field(default=3, ge=1, le=10)
+    faults: int = Field(default=20, ge=0, le=100)
     backoff_s: float = Field(default=0.5, ge=0, le=60)
     backoff_max_s: float = Field(default=5.0, ge=0, le=600)
     system_failures: int = Field(default=2, ge=0, le=10)

@@ -30,7 +30,7 @@ def test_a_save_that_never_answered_is_requeued_verified_and_lands_once(
     app = registry(freeze_path="/entry/commit", freeze_saved=1)
     monkeypatch.setenv("REGISTRY_URL", app.url)
     text = SHIPPED.read_text("utf-8")
-    tuned = text.replace("retry: {step: 3, case: 5,", "retry: {step: 3, case: 1, "
+    tuned = text.replace("retry: {step: 3, case: 5,", "retry: {step: 3, case: 1, faults: 0, "
                          "system_failures: 1, system_backoff_s: 1,").replace(
         "timeouts: {step_ms: 8000, navigation_ms: 8000}",
         "timeouts: {step_ms: 2000, navigation_ms: 2000}")

@@ -67,10 +67,11 @@ def _assert_frozen_step_bounded(events: list[dict[str, Any]]) -> dict[str, Any]:
 @pytest.mark.timeout(180)
 def test_a_frozen_save_is_a_system_failure_within_its_bound(
         registry: Any, robot_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """With one attempt allowed, a save that never answers fails the case as NoResponse, unsaved."""
+    """With one attempt allowed (no weather allowance either), a save that never answers
+    fails the case as NoResponse, unsaved."""
     app = registry(freeze_path="/entry/commit")
     once = SHIPPED.read_text("utf-8").replace("retry: {step: 3, case: 5,",
-                                              "retry: {step: 3, case: 1,")
+                                              "retry: {step: 3, case: 1, faults: 0,")
     assert once != SHIPPED.read_text("utf-8")
     result, events = _run(app, _bot_file(tmp_path, once), robot_env, monkeypatch,
                           _one_case(tmp_path))

@@ -160,7 +160,8 @@ def test_setup_reports_every_failure_and_restarts_from_the_second_one() -> None:
 
 def test_setup_does_not_restart_the_app_after_its_own_error_page_or_an_expired_session() -> None:
     """A 503 or an expired session in setup is the application's word: setup tries again
-    (after the backoff for the 503, at once for the expiry) in the same browser."""
+    (after the backoff for the 503, doubled for the second 503; at once for the expiry) in
+    the same browser."""
     clock = Clock()
     retries = Retries(_policy(case=4, backoff_s=0.5, backoff_max_s=5), sleep=clock)
     errors = [SystemUnavailable("503"), SessionExpired("expired"), SystemUnavailable("503")]
@@ -173,13 +174,14 @@ def test_setup_does_not_restart_the_app_after_its_own_error_page_or_an_expired_s
     retrying = retries.setup(failed=lambda _n, _e: None,
                              restart=lambda: clock.log.append("restart"))
     assert _run(retrying, attempt) == [1, 2, 3, 4]
-    assert clock.log == ["attempt 1", "sleep 0.5", "attempt 2", "attempt 3", "sleep 2",
+    assert clock.log == ["attempt 1", "sleep 0.5", "attempt 2", "attempt 3", "sleep 1",
                          "attempt 4"]
 
 
 def test_no_backoff_after_an_expired_session_or_a_hung_answer() -> None:
     """Waiting cures neither a logged-out session nor a hang already waited for: the case's
-    next attempt recovers at once; a 503 between them still backs off."""
+    next attempt recovers at once; a 503 after them still backs off, by backoff_s: they do
+    not make its wait longer."""
     clock = Clock()
     retries = Retries(_policy(case=4, backoff_s=0.25, backoff_max_s=5), sleep=clock)
     errors = [SessionExpired("expired"), NoResponse("hung"), SystemUnavailable("503")]
@@ -192,7 +194,7 @@ def test_no_backoff_after_an_expired_session_or_a_hung_answer() -> None:
     retrying = retries.case(recover=lambda exc: clock.log.append(f"recover {exc.reason}"))
     _run(retrying, attempt)
     assert clock.log == ["attempt 1", "recover expired", "attempt 2", "recover hung",
-                         "attempt 3", "sleep 1", "recover 503", "attempt 4"]
+                         "attempt 3", "sleep 0.25", "recover 503", "attempt 4"]
 
 
 def test_a_case_recovers_with_the_last_error_after_the_backoff_before_each_new_attempt() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fake_registry import BOT, Registry, make_bot, saved_keys
@@ -39,7 +40,8 @@ def _options(home: Path, app: Registry, store: MemoryStore) -> RunOptions:
 
 
 def _down(times: int) -> dict[str, list[BaseException]]:
-    """The entry page answers with an error page ``times`` times."""
+    """The entry page answers with an error page ``times`` times (an outage: the bots here
+    have no weather allowance, ``faults: 0``, so it outlasts the case's attempts)."""
     return {"http://registry/entry": [SystemUnavailable("503") for _ in range(times)]}
 
 
@@ -104,7 +106,7 @@ def test_a_done_case_with_changed_data_is_a_conflict_and_not_typed_again(
 def test_a_system_failure_is_requeued_and_lands_on_its_next_try(
         home: Path, tmp_path: Path) -> None:
     """A round that fails for system reasons goes back to the queue, and lands next round."""
-    bot = _bot(tmp_path, system_failures=2, system_backoff_s=0)
+    bot = _bot(tmp_path, system_failures=2, system_backoff_s=0, faults=0)
     app, store = Registry(fail=_down(9)), MemoryStore()  # 3 case attempts x 3 step attempts
     outcome, _, _ = run_file(bot, _csv(tmp_path / "a.csv", [("U-1", "山田 太郎", MY_NUMBER)]),
                              _options(home, app, store))
@@ -117,7 +119,7 @@ def test_a_system_failure_is_requeued_and_lands_on_its_next_try(
 
 def test_the_last_try_stays_failed(home: Path, tmp_path: Path) -> None:
     """Bounded: after system_failures requeues the case stays failed, for a person."""
-    bot = _bot(tmp_path, system_failures=2, system_backoff_s=0)
+    bot = _bot(tmp_path, system_failures=2, system_backoff_s=0, faults=0)
     app, store = Registry(fail=_down(99)), MemoryStore()
     outcome, _, _ = run_file(bot, _csv(tmp_path / "a.csv", [("U-1", "山田 太郎", MY_NUMBER)]),
                              _options(home, app, store))
@@ -129,16 +131,19 @@ def test_the_last_try_stays_failed(home: Path, tmp_path: Path) -> None:
 def test_a_run_does_not_wait_for_a_deferred_case(home: Path, tmp_path: Path) -> None:
     """The run ends at once and reports the case deferred and when; a later worker, once it
     is due, enters it."""
-    bot = _bot(tmp_path, system_failures=1, system_backoff_s=0.6)
+    # An hour's deferral: a run that waited for it would be stopped by the test's timeout.
+    bot = _bot(tmp_path, system_failures=1, system_backoff_s=3600, faults=0)
     app, store = Registry(fail=_down(9)), MemoryStore()
     started = time.monotonic()
     outcome, _, _ = run_file(bot, _csv(tmp_path / "a.csv", [("U-1", "山田 太郎", MY_NUMBER)]),
                              _options(home, app, store))
-    assert time.monotonic() - started < 0.6, "the run did not wait for the deferred case"
+    assert time.monotonic() - started < 600, "the run did not wait for the deferred case"
     assert [r.status for r in outcome.results] == [Status.PENDING]
     assert outcome.meta["deferred"] == 1 and outcome.meta["next_try"]
     assert outcome.exit_code == 2 and app.saved == []
-    time.sleep(0.7)
+    work_queue(bot, _options(home, app, store))  # not due yet: nothing is entered
+    assert store.items()[0].state is Status.PENDING and app.saved == []
+    store._items[1].defer_until = datetime.now(UTC) - timedelta(seconds=1)  # an hour on
     work_queue(bot, _options(home, app, store))
     assert store.items()[0].state is Status.DONE and saved_keys(app) == ["U-1"]
     assert batch_outcome(store, 1).meta["deferred"] == 0
@@ -148,8 +153,8 @@ def test_a_failure_after_the_save_without_verify_stays_failed(
         home: Path, tmp_path: Path) -> None:
     """A bot that marks no saving click and cannot verify: a system failure may have saved
     the case, so it is not requeued blindly and stays failed for a person."""
-    text = BOT.replace(FAST, FAST + ", system_failures: 2, system_backoff_s: 0").replace(
-        "{target: form.save, commit: true}", "form.save")
+    text = BOT.replace(FAST, FAST + ", system_failures: 2, system_backoff_s: 0, faults: 0")
+    text = text.replace("{target: form.save, commit: true}", "form.save")
     start, end = text.index("verify:"), text.index("steps:")
     bot = make_bot(tmp_path / "project", text[:start] + text[end:])
     fail: dict[str, list[BaseException]] = {"done.regno": [SystemUnavailable("503")
