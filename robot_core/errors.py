@@ -20,7 +20,8 @@
             ├── TransientError     a hiccup worth repeating the same step for
             ├── TargetNotFound     no alternative of a target appeared in time
             ├── SessionExpired     the legacy system logged the robot out
-            ├── SystemUnavailable  the legacy system answered with an error page
+            ├── SystemUnavailable  the legacy system cannot be reached or used
+            │   └── ErrorPage      it answered with an error page (a 503): its weather
             ├── NoResponse         the legacy system accepted a request and never answered
             └── ReadBackDiffers    before the saving click, a read-back is not what was meant
 
@@ -139,7 +140,21 @@ class SessionExpired(ApplicationError):
 
 
 class SystemUnavailable(ApplicationError):
-    """The legacy system showed an error page (HTTP 503 and the like)."""
+    """The legacy system cannot be reached or used: refused, closed, its window gone."""
+
+
+class ErrorPage(SystemUnavailable):
+    """The legacy system answered with an error page (HTTP 5xx, its own "unavailable"
+    screen): the system's weather, which passes; retried from ``retry.faults``. Reported
+    as ``SystemUnavailable``, the word operators and reports already use for both."""
+
+    kind = "SystemUnavailable"
+
+
+def error_kind(exc: BaseException) -> str:
+    """The error's name in the audit trail, the queue and the reports."""
+    kind = getattr(type(exc), "kind", None)
+    return kind if isinstance(kind, str) else type(exc).__name__
 
 
 class NoResponse(ApplicationError):

@@ -35,6 +35,7 @@ from robot_core.drivers.web_watch import NavigationWatch, net_error, playwright_
 from robot_core.errors import (
     ApplicationError,
     ConfigError,
+    ErrorPage,
     SystemUnavailable,
     TargetNotFound,
     TransientError,
@@ -188,9 +189,9 @@ class WebDriver:
                                         f"net::{code})") from exc
             raise TransientError(f"{url}: {exc.message.splitlines()[0]}") from exc
         if response is not None and response.status >= 500:
-            raise SystemUnavailable(f"{url} answered HTTP {response.status}")
+            raise ErrorPage(f"{url} answered HTTP {response.status}")
         if self.watch.error_answer:  # a frame's error page: the goto repeats, not the case
-            raise SystemUnavailable(f"opening {url}: {self.watch.error_answer}")
+            raise ErrorPage(f"opening {url}: {self.watch.error_answer}")
         self.watch.raise_if_error_page(self.page)  # a frame whose connection failed
         # No look for interrupts here: the next step's look for its target does that, and
         # only when its target is missing, which saves a round trip per frame on every page.

@@ -47,9 +47,9 @@ from tenacity import wait_exponential as _wait_exponential
 from robot_core.errors import (
     ApplicationError,
     BusinessError,
+    ErrorPage,
     NoResponse,
     SessionExpired,
-    SystemUnavailable,
 )
 from robot_core.script.actions import Action
 from robot_core.script.model import RetryPolicy
@@ -58,9 +58,9 @@ Sleep = Callable[[float], None]
 #: Failures after which the next attempt starts at once: waiting cures neither.
 NO_WAIT: tuple[type[ApplicationError], ...] = (SessionExpired, NoResponse)
 #: Failures the application itself reported: a restarted browser would meet them again.
-NO_RESTART: tuple[type[ApplicationError], ...] = (SystemUnavailable, SessionExpired)
+NO_RESTART: tuple[type[ApplicationError], ...] = (ErrorPage, SessionExpired)
 #: The system's weather, not the case's fault: first drawn on ``retry.faults``.
-WEATHER: tuple[type[ApplicationError], ...] = (SystemUnavailable, SessionExpired, NoResponse)
+WEATHER: tuple[type[ApplicationError], ...] = (ErrorPage, SessionExpired, NoResponse)
 
 
 def _retried(kinds: tuple[type[BaseException], ...]) -> retry_if_exception:

@@ -32,11 +32,12 @@ from robot_core.errors import (
     ApplicationError,
     BotScriptError,
     BusinessError,
+    ErrorPage,
     RecordMismatch,
     SessionExpired,
-    SystemUnavailable,
     TargetNotFound,
     TransientError,
+    error_kind,
 )
 from robot_core.evidence.audit import AuditTrail
 from robot_core.evidence.cards import HtmlRenderer, rejection_card
@@ -53,7 +54,7 @@ from robot_core.script.model import BotScript, Step
 
 WATCH_ERRORS: dict[str, type[ApplicationError]] = {
     "session_expired": SessionExpired,
-    "system_unavailable": SystemUnavailable,
+    "system_unavailable": ErrorPage,
 }
 
 
@@ -200,7 +201,7 @@ class Runner:
     def _fail(self, result: CaseResult, status: Status, exc: Exception, attempt: int,
               *, shot: bool = True) -> CaseResult:
         result.status = status
-        result.error_kind = type(exc).__name__
+        result.error_kind = error_kind(exc)
         result.error = self.audit.masker.mask(getattr(exc, "reason", str(exc)))
         if shot:
             result.screenshot = self._screenshot(result.key, attempt, result.error_kind)
@@ -233,7 +234,7 @@ class Runner:
         unless the logged-in screen still shows; less when a page of the next attempt's own
         leaves the screen recover would bring back (``relogin.shortcut``)."""
         short = shortcut(self.bot, cause)
-        self.audit.event("recover", cause=type(cause).__name__, error=str(cause),
+        self.audit.event("recover", cause=error_kind(cause), error=str(cause),
                          steps=short is None, **({"shortcut": short} if short else {}))
         if self._revive(setup=False):  # a program that exited: setup follows in any case
             short = None
@@ -314,7 +315,7 @@ class Runner:
             interrupted = self._watch_shown(exc.reason)
             if interrupted is not None:
                 self._step_event(fields, ctx, step, started, "error",
-                                 error=f"{type(interrupted).__name__}: {interrupted.reason}")
+                                 error=f"{error_kind(interrupted)}: {interrupted.reason}")
                 raise interrupted from None
             self._step_event(fields, ctx, step, started, "business_error", error=exc.reason)
             raise
@@ -324,7 +325,7 @@ class Runner:
         except ApplicationError as exc:
             exc = self._classify(exc)
             self._step_event(fields, ctx, step, started, "error",
-                             error=f"{type(exc).__name__}: {exc.reason}")
+                             error=f"{error_kind(exc)}: {exc.reason}")
             raise exc from None
         self._step_event(fields, ctx, step, started, "ok")
 

@@ -16,6 +16,7 @@ from robot_core.errors import (
     ApplicationError,
     BusinessError,
     CaseFailure,
+    ErrorPage,
     NoResponse,
     SessionExpired,
     SystemUnavailable,
@@ -96,7 +97,7 @@ def test_a_saving_click_and_a_missing_target_are_tried_once_at_step_level() -> N
 def test_goto_also_repeats_on_an_error_page() -> None:
     """goto's retry_on includes SystemUnavailable: a 503 twice, then the page loads."""
     retries = Retries(_policy(step=3, backoff_s=0), sleep=Clock())
-    failures = [SystemUnavailable("503"), SystemUnavailable("503")]
+    failures = [ErrorPage("503"), ErrorPage("503")]
 
     def flaky(_attempt: int) -> None:
         if failures:
@@ -164,7 +165,7 @@ def test_setup_does_not_restart_the_app_after_its_own_error_page_or_an_expired_s
     the same browser."""
     clock = Clock()
     retries = Retries(_policy(case=4, backoff_s=0.5, backoff_max_s=5), sleep=clock)
-    errors = [SystemUnavailable("503"), SessionExpired("expired"), SystemUnavailable("503")]
+    errors = [ErrorPage("503"), SessionExpired("expired"), ErrorPage("503")]
 
     def attempt(number: int) -> None:
         clock.log.append(f"attempt {number}")
@@ -184,7 +185,7 @@ def test_no_backoff_after_an_expired_session_or_a_hung_answer() -> None:
     not make its wait longer."""
     clock = Clock()
     retries = Retries(_policy(case=4, backoff_s=0.25, backoff_max_s=5), sleep=clock)
-    errors = [SessionExpired("expired"), NoResponse("hung"), SystemUnavailable("503")]
+    errors = [SessionExpired("expired"), NoResponse("hung"), ErrorPage("503")]
 
     def attempt(number: int) -> None:
         clock.log.append(f"attempt {number}")

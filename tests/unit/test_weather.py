@@ -16,6 +16,7 @@ from tenacity import RetryError, Retrying
 from robot_core.drivers.web_watch import NavigationWatch
 from robot_core.errors import (
     ApplicationError,
+    ErrorPage,
     NoResponse,
     SessionExpired,
     SystemUnavailable,
@@ -23,7 +24,7 @@ from robot_core.errors import (
 )
 from robot_core.outcome import Status
 from robot_core.run.relogin import shortcut
-from robot_core.run.retries import Retries
+from robot_core.run.retries import Budget, Retries
 from robot_core.run.runner import Runner
 from robot_core.script.actions import ACTIONS
 from robot_core.script.model import BotScript, RetryPolicy
@@ -62,8 +63,8 @@ def test_weather_draws_on_its_own_allowance_before_the_cases_attempts() -> None:
     """With case 2 and faults 3, four 503s/expiries/hangs still leave a fifth attempt that
     lands; a fifth weather failure ends the case (bounded: case + faults attempts)."""
     retries = Retries(RetryPolicy(case=2, faults=3, backoff_s=0), sleep=lambda _s: None)
-    weather: list[ApplicationError] = [SystemUnavailable("503"), SessionExpired("expired"),
-                                       NoResponse("hung"), SystemUnavailable("503")]
+    weather: list[ApplicationError] = [ErrorPage("503"), SessionExpired("expired"),
+                                       NoResponse("hung"), ErrorPage("503")]
     assert _attempts(retries.case(recover=lambda _e: None), weather) == [1, 2, 3, 4, 5]
     with pytest.raises(RetryError):
         _attempts(retries.case(recover=lambda _e: None), [*weather, NoResponse("hung")])
@@ -84,12 +85,29 @@ def test_any_other_failure_counts_against_the_case_at_once() -> None:
     assert seen == [1, 2, 3]
 
 
+def test_an_unreachable_system_is_an_outage_not_weather() -> None:
+    """A refused connection or a replaced window is no error page: it counts against the
+    case's attempts at once (an outage is the requeue's to wait out), and setup restarts
+    the application for it from the third attempt on."""
+    retries = Retries(RetryPolicy(case=2, faults=10, backoff_s=0), sleep=lambda _s: None)
+    down: list[ApplicationError] = [SystemUnavailable("refused"), SystemUnavailable("gone"),
+                                    SystemUnavailable("never reached")]
+    with pytest.raises(RetryError):
+        _attempts(retries.case(recover=lambda _e: None), down)
+    assert not Budget(RetryPolicy(faults=10)).free(SystemUnavailable("window replaced"))
+    assert Budget(RetryPolicy(faults=10)).free(ErrorPage("503"))
+    restarts: list[int] = []
+    setup = Retries(RetryPolicy(case=3, faults=10, backoff_s=0), sleep=lambda _s: None)
+    retrying = setup.setup(failed=lambda _n, _e: None, restart=lambda: restarts.append(1))
+    assert _attempts(retrying, down[:2]) == [1, 2, 3] and restarts == [1]
+
+
 def test_setup_has_the_same_allowance() -> None:
     """A login meeting four 503s and an expiry (more than case 3) logs in on its sixth try,
     in the same browser (the application's own word: no restart)."""
     restarts: list[int] = []
     retries = Retries(RetryPolicy(case=3, faults=5, backoff_s=0), sleep=lambda _s: None)
-    errors: list[ApplicationError] = [SystemUnavailable("503")] * 4 + [SessionExpired("x")]
+    errors: list[ApplicationError] = [ErrorPage("503")] * 4 + [SessionExpired("x")]
     retrying = retries.setup(failed=lambda _n, _e: None, restart=lambda: restarts.append(1))
     assert _attempts(retrying, errors) == [1, 2, 3, 4, 5, 6] and restarts == []
 
@@ -98,9 +116,9 @@ def test_the_backoff_doubles_with_each_503_not_with_each_attempt() -> None:
     """Expiries and hangs between 503s neither wait nor lengthen the next 503's wait."""
     slept: list[float] = []
     retries = Retries(RetryPolicy(case=9, backoff_s=0.5, backoff_max_s=1.5), sleep=slept.append)
-    errors: list[ApplicationError] = [SessionExpired("e"), SystemUnavailable("1"),
+    errors: list[ApplicationError] = [SessionExpired("e"), ErrorPage("1"),
                                       NoResponse("h"), SessionExpired("e"),
-                                      SystemUnavailable("2"), SystemUnavailable("3")]
+                                      ErrorPage("2"), ErrorPage("3")]
     _attempts(retries.case(recover=lambda _e: None), errors)
     assert slept == [0.5, 1.0, 1.5]
 
@@ -124,8 +142,8 @@ def test_a_case_meeting_more_weather_than_retry_case_lands_once(
     """Five 503s and hangs on the form (case 3) and the case still lands, typed to the end
     once; every failed attempt was recovered."""
     fail: dict[str, list[BaseException]] = {"form.name": [
-        SystemUnavailable("503"), NoResponse("hung"), SystemUnavailable("503"),
-        NoResponse("hung"), SystemUnavailable("503")]}
+        ErrorPage("503"), NoResponse("hung"), ErrorPage("503"),
+        NoResponse("hung"), ErrorPage("503")]}
     app = Registry(fail=fail)
     run = runner(FakeDriver(app), "")
     run.open()
@@ -140,8 +158,8 @@ def test_weather_after_the_saving_click_still_verifies_first(
     """The save went through but its answer hung, then the search met 503s and an expiry
     (more than case 3 in all): verify finds the case and it is never typed again."""
     app = Registry(fail={"done.regno": [NoResponse("hung")],
-                         "search.key": [SystemUnavailable("503"), SessionExpired("x"),
-                                        SystemUnavailable("503")]})
+                         "search.key": [ErrorPage("503"), SessionExpired("x"),
+                                        ErrorPage("503")]})
     driver = FakeDriver(app)
     run = runner(driver, "")
     run.open()
@@ -184,13 +202,13 @@ def test_what_a_recovery_may_skip_depends_on_the_pages_the_bot_opens(tmp_path: P
 
     web = bot("a")
     assert shortcut(web, SessionExpired("x")) == "login"
-    assert shortcut(web, SystemUnavailable("503")) == "resume"
+    assert shortcut(web, ErrorPage("503")) == "resume"
     assert shortcut(web, NoResponse("hung")) == "resume"
     assert shortcut(web, TargetNotFound("gone")) is None
     no_goto = bot("b", "  - goto: http://registry/login\n")
     assert shortcut(no_goto, SessionExpired("x")) is None
     busy = bot("c", f"  - goto: {MENU}\n", f"  - goto: {MENU}\n  - click: menu.home\n")
-    assert shortcut(busy, SystemUnavailable("503")) is None
+    assert shortcut(busy, ErrorPage("503")) is None
     searched = bot("d", "  - goto: http://registry/search\n")
     assert shortcut(searched, NoResponse("hung")) is None
 
@@ -199,7 +217,7 @@ def test_a_503_resumes_with_the_next_attempts_own_page(
         runner: Callable[[FakeDriver, str], Runner]) -> None:
     """After a 503 on the form no recover goto and no login: the next attempt's goto is the
     recovery, and the case lands once."""
-    app = Registry(fail={"form.name": [SystemUnavailable("503")]})
+    app = Registry(fail={"form.name": [ErrorPage("503")]})
     driver = FakeDriver(app)
     run = runner(driver, "")
     run.open()
@@ -254,7 +272,7 @@ def test_weather_paid_from_its_allowance_leaves_no_screenshot(
     they were); with no allowance (faults 0) the same failures are each photographed."""
     shots: list[int] = []
     for faults in ("", ", faults: 0"):
-        app = Registry(fail={"form.name": [SystemUnavailable("503"), SystemUnavailable("503")]})
+        app = Registry(fail={"form.name": [ErrorPage("503"), ErrorPage("503")]})
         run = runner(FakeDriver(app), faults)
         run.open()
         with capture_events() as events:
