@@ -70,8 +70,12 @@ def stop(process: subprocess.Popen[str], signum: int) -> tuple[float, str]:
 
 
 def counts(db: Path) -> tuple[int, int]:
-    """(batches, items) in the queue database, read with sqlite3 alone."""
+    """(batches, items) in the queue database, read with sqlite3 alone; (0, 0) for a file
+    whose schema was never written (a stop while the store was being created)."""
     with sqlite3.connect(db) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        if not {"batches", "items"} <= tables:
+            return 0, 0
         return (conn.execute("SELECT count(*) FROM batches").fetchone()[0],
                 conn.execute("SELECT count(*) FROM items").fetchone()[0])
 
