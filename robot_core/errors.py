@@ -13,6 +13,7 @@
     │       └── SecretsErased   3   an item's secret columns were erased: it cannot be typed again
     ├── DaemonRunningError      2   another daemon already runs on this ROBOT_HOME
     ├── AlreadyRunningError     2   another run of the same schedule holds its lock
+    ├── SystemDown              2   the breaker: case after case met the system down; run stopped
     └── CaseFailure             2   one case did not go through
         ├── BusinessError       1   the data is wrong for the legacy system: never retried
         ├── RecordMismatch      2   saved, but the legacy system shows other values: never retried
@@ -111,6 +112,18 @@ class AlreadyRunningError(RobotError):
     """Another run of the same schedule holds its lock."""
 
 
+class SystemDown(RobotError):
+    """The run's breaker (``retry.breaker``): that many cases in a row failed on the legacy
+    system itself (each spent its weather allowance), with none going through between. The
+    worker took no further case; what is left stays queued. A verdict on the run, not on a
+    case: never retried by the runner (``run/breaker.py``)."""
+
+    def __init__(self, app: str, reason: str) -> None:
+        self.app = app
+        self.reason = reason
+        super().__init__(reason)
+
+
 class CaseFailure(RobotError):
     """One case failed; ``reason`` is what staff read in the results workbook."""
 
@@ -192,6 +205,7 @@ EXIT_CODES: dict[type[RobotError], int] = {
     QueueRefused: EXIT_INVALID,
     DaemonRunningError: EXIT_SYSTEM,
     AlreadyRunningError: EXIT_SYSTEM,
+    SystemDown: EXIT_SYSTEM,
     CaseFailure: EXIT_SYSTEM,
     BusinessError: EXIT_BUSINESS,
     ApplicationError: EXIT_SYSTEM,

@@ -14,8 +14,8 @@ from rich.table import Table
 
 from robot_core.cli.app import STOP, console, main
 from robot_core.cli.bots import load_named
-from robot_core.cli.render import ProgressReport
-from robot_core.errors import QueueRefused
+from robot_core.cli.render import ProgressReport, stopped
+from robot_core.errors import QueueRefused, SystemDown, exit_code
 from robot_core.evidence.export import export_batch
 from robot_core.home import robot_home
 from robot_core.outcome import CaseResult, Status, shown
@@ -68,9 +68,14 @@ def work(bot_name: str, batch: int | None, limit: int | None, workers: int, head
             pool.on_result = report
             reports = pool.wait()
     else:
-        with ProgressReport(total) as report, STOP.graceful():
-            worked, paths = work_queue(bot, RunOptions(robot_home(), headed, limit),
-                                       report, STOP.requested, batch)
+        try:
+            with ProgressReport(total) as report, STOP.graceful():
+                worked, paths = work_queue(bot, RunOptions(robot_home(), headed, limit),
+                                           report, STOP.requested, batch)
+        except SystemDown as exc:  # the breaker: what is left stays queued
+            stopped(exc)
+            _status(bot.name)
+            sys.exit(exit_code(exc))
     if workers == 1:
         console.print(f"worked {worked} item(s); evidence: {paths.root}", highlight=False,
                       soft_wrap=True)

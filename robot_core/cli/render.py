@@ -6,7 +6,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from robot_core.cli.app import console
+from robot_core.cli.app import console, err
+from robot_core.errors import SystemDown
 from robot_core.outcome import CaseResult, RunOutcome, Status, shown
 from robot_core.run.session import Ending
 
@@ -91,6 +92,11 @@ def deferred(outcome: RunOutcome) -> None:
                       f"again from {outcome.meta['next_try'][:16].replace('T', ' ')} UTC: "
                       f"robot work {outcome.bot} (or the daemon's next pass) takes them then",
                       highlight=False, soft_wrap=True)
+
+
+def stopped(exc: SystemDown) -> None:
+    """The breaker's one line: the app, what was seen, what stays queued."""
+    err.print(f"[red]stopped:[/red] {escape(exc.reason)}", highlight=False, soft_wrap=True)
 
 
 def tell(ending: Ending) -> None:

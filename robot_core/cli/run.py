@@ -14,8 +14,15 @@ from robot_core.cli.app import STOP, console, err, main, signal_name
 from robot_core.cli.bots import load_named
 from robot_core.cli.debugging import debug_flags, debug_options, render_dry, warn_unsupported
 from robot_core.cli.queue import pool_summary, work_in_pool
-from robot_core.cli.render import ProgressReport, tell
-from robot_core.errors import EXIT_SYSTEM, ApplicationError, CaseDataError, ConfigError, exit_code
+from robot_core.cli.render import ProgressReport, stopped, tell
+from robot_core.errors import (
+    EXIT_SYSTEM,
+    ApplicationError,
+    CaseDataError,
+    ConfigError,
+    SystemDown,
+    exit_code,
+)
 from robot_core.home import robot_home
 from robot_core.intake import CaseStream, Intake, collect, open_cases
 from robot_core.run.dryrun import dry_run
@@ -73,9 +80,8 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
     pool: list[WorkerReport] = []
     try:
         _enter(bot, cases, intake, options, ending, workers, pool)
-    except ApplicationError as exc:
-        err.print(f"[red]the application could not be started:[/red] {escape(str(exc))}",
-                  highlight=False, soft_wrap=True)
+    except (SystemDown, ApplicationError) as exc:
+        _system_failed(exc)
         tell(ending)
         sys.exit(exit_code(exc))
     except KeyboardInterrupt:  # a stop at once (StopRequested): still tell what was done
@@ -119,6 +125,16 @@ def _enter(bot: BotScript, cases: CaseStream, intake: Intake | None, options: Ru
                      work_in_pool(str(bot.file), workers, batch, limit, options.headed,
                                   report)))
 
+def _system_failed(exc: SystemDown | ApplicationError) -> None:
+    """The one line of a run the legacy system ended: it would not start (log in), or the
+    breaker stopped it (``SystemDown``: the rest stays queued)."""
+    if isinstance(exc, SystemDown):
+        stopped(exc)
+        return
+    err.print(f"[red]the application could not be started:[/red] {escape(str(exc))}",
+              highlight=False, soft_wrap=True)
+
+
 def _where(ending: Ending) -> str:
     if ending.stopped_in == "queue":
         return " while queueing: nothing was queued"
@@ -133,8 +149,7 @@ def _dry(bot: BotScript, intake: Intake, options: RunOptions) -> NoReturn:
         with STOP.graceful():
             done = dry_run(bot, intake, options, stop=STOP.requested)
     except ApplicationError as exc:
-        err.print(f"[red]the application could not be started:[/red] {escape(str(exc))}",
-                  highlight=False)
+        _system_failed(exc)
         sys.exit(exit_code(exc))
     render_dry(done)
     console.print(f"evidence: {done.paths.root}", highlight=False, soft_wrap=True)

@@ -9,6 +9,11 @@ window shuts (workers finish the case in hand) or the daemon stops (the same, by
 Cases that failed for system reasons come back deferred (``retry.system_failures``): a
 windowed run stays for the first of them due before the window shuts and starts a crew
 again then; a run without a window ends, and the schedule's next run takes them.
+
+A crew whose worker exits 2 met the system down: the login failed, the app would not
+start, or the run's breaker tripped (``retry.breaker``: case after case failed on the
+system). All three are treated alike: no new crew at once for what the last one got done
+before it stopped, only for new files or deferred cases coming due (``system_down``).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from robot_core.daemon.crew import Crew
 from robot_core.daemon.delivery import deliver_finished
 from robot_core.daemon.inbox import Inbox
 from robot_core.daemon.receive import Receiver
-from robot_core.errors import ConfigError
+from robot_core.errors import EXIT_SYSTEM, ConfigError
 from robot_core.outcome import Status
 from robot_core.run.session import environment
 from robot_core.run.worker import owner_alive
@@ -209,9 +214,14 @@ class NightRun:
 
     def _crew_done(self) -> None:
         assert self.crew is not None
-        self.ctx.events.event("workers_finished", exit_codes=self.crew.codes(),
-                              logs=str(self.run_dir))
+        codes = self.crew.codes()
+        self.ctx.events.event("workers_finished", exit_codes=codes, logs=str(self.run_dir))
         self.crew = None
+        if EXIT_SYSTEM in codes:
+            # The system is down (a failed login, the breaker): what the crew got done
+            # before is no reason to start another against it now.
+            self.final_at_start = self._counts()[1]
+            self.ctx.events.event("system_down", app=self.ctx.bot.app, logs=str(self.run_dir))
         self._find_next_try()
         if self.next_try is not None:
             self.ctx.events.event("cases_deferred", next_try=self.next_try.isoformat())

@@ -10,6 +10,12 @@ time (``retry.system_failures``, ``Retries.requeue_s``): ``pending``, or ``uncer
 failed attempt may have saved it (then only if the bot can ``verify``; otherwise it stays
 ``failed`` for a person to check). A worker whose queue holds only deferred items ends: the
 next ``robot work`` or the daemon's next pass takes them when they are due.
+
+When ``retry.breaker`` cases in a row have failed on the system itself (``run/breaker.py``),
+the worker takes no other case: the one in hand goes back as on a stop (``uncertain`` if it
+may have been saved; one that may have been saved and cannot be verified stays ``failed``),
+a ``breaker_tripped`` event names the app and what was seen, and ``run`` raises
+``SystemDown`` (exit 2) once the browser is closed; what is left stays queued.
 """
 
 from __future__ import annotations
@@ -24,12 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from robot_core.errors import SecretsErased
+from robot_core.errors import SecretsErased, SystemDown
 from robot_core.evidence.audit import AuditTrail
 from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
 from robot_core.queue.base import CLAIMABLE, Item, Store
 from robot_core.queue.payload import Sealer, from_payload
+from robot_core.run.breaker import Breaker
 from robot_core.run.crash_points import CRASH_ENV, CrashPoints
 from robot_core.run.runner import Runner
 from robot_core.run.slots import SessionSlot
@@ -120,6 +127,8 @@ class Worker:
 
     def __post_init__(self) -> None:
         self._sealer = Sealer.for_bot(self.bot, self.vault or Vault(self.home))
+        self.breaker = Breaker(self.bot.app, self.bot.retry.breaker)
+        self.down: SystemDown | None = None  # set when the breaker trips
 
     def run(self) -> int:
         """Work until the queue is empty, ``limit`` is reached or a stop is requested."""
@@ -131,8 +140,8 @@ class Worker:
         slot = SessionSlot(self.store, self.bot.app, self.bot.selectors.section.max_sessions,
                            self.owner, self.lease_s, self.audit, self._alive)
         try:
-            while not self.stop() and not slot.lost and (self.limit is None
-                                                         or worked < self.limit):
+            while not self.stop() and not slot.lost and self.down is None and (
+                    self.limit is None or worked < self.limit):
                 # The licence slot before the first claim: a worker waiting for one holds
                 # no item another could be working on.
                 if not slot.take(self.stop, self._work_left):
@@ -153,7 +162,10 @@ class Worker:
                     self.runner.close()
             finally:
                 slot.free()  # only once the browser (and its session) is gone
-            self.audit.event("worker_stopped", owner=self.owner, worked=worked)
+            self.audit.event("worker_stopped", owner=self.owner, worked=worked,
+                             **({"reason": "breaker"} if self.down else {}))
+        if self.down is not None:
+            raise self.down
         return worked
 
     def _alive(self, owner: str) -> bool:
@@ -161,10 +173,13 @@ class Worker:
 
     def _work_left(self) -> bool:
         """Whether the queue still holds an item this worker could claim."""
-        return any(state in CLAIMABLE and n
-                   for (_, batch), counts in self.store.counts(self.bot.name).items()
+        return self._claimable() > 0
+
+    def _claimable(self) -> int:
+        """Items of this bot (and batch) waiting in the queue, deferred ones included."""
+        return sum(n for (_, batch), counts in self.store.counts(self.bot.name).items()
                    if self.batch is None or batch == self.batch
-                   for state, n in counts.items())
+                   for state, n in counts.items() if state in CLAIMABLE)
 
     def _open(self, item: Item) -> None:
         """Open the application; if it will not open, the claimed item goes back pending
@@ -202,7 +217,9 @@ class Worker:
                 result = self.runner.run_case(case, uncertain=item.was_uncertain)
             self.crash.passed("before_complete")
             stored = self._stored(result)
-            finished = self._requeued(item, stored)
+            down = self.breaker.record(stored)
+            finished = down is not None and self._tripped(item, stored, down)
+            finished = finished or self._requeued(item, stored)
             if not finished:
                 self.store.complete(item.id, self.owner, stored)
                 finished = True
@@ -212,6 +229,23 @@ class Worker:
             if not finished:
                 # Stopped mid-case (a second Ctrl-C): it may have been saved; verify first.
                 self.store.release(item.id, self.owner, Status.UNCERTAIN)
+
+    def _tripped(self, item: Item, result: CaseResult, down: SystemDown) -> bool:
+        """The breaker tripped on this case: no other case is taken, and this one goes back
+        to the queue as on a stop (no round of ``system_failures`` spent, due at once).
+        False when it may have been saved and the bot cannot verify: the usual path decides."""
+        saved = result.maybe_saved or item.maybe_saved
+        state = Status.UNCERTAIN if saved else Status.PENDING
+        held = (not saved or bool(self.bot.verify)) and self.store.release(
+            item.id, self.owner, state)
+        queued = self._claimable()
+        self.down = SystemDown(down.app, f"{down.reason}; {queued} case(s) stay queued: "
+                               f"robot work {self.bot.name} carries on once it is back")
+        self.audit.event("breaker_tripped", app=down.app, case=item.key,
+                         state=state.value if held else "", queued=queued,
+                         cases=[r.key for r in self.breaker.streak], error=result.error,
+                         reason=self.down.reason)
+        return held
 
     def _requeued(self, item: Item, result: CaseResult) -> bool:
         """Send a system failure back to the queue for a later try, if it has tries left."""

@@ -99,11 +99,17 @@ class RetryPolicy(_Strict):
     weather (a 503 page, an expired session, a hung answer) before those count against
     ``case``: at 10% 503s and 5% hangs per request a 4-request case attempt fails about
     every second time, so 3 attempts alone lose a few cases of every 200 (run/retries.py).
+
+    ``breaker`` stops the run (``SystemDown``, exit 2) once that many cases in a row ended
+    failed on the system itself (a 503 or "unavailable" page, an expired session, a hung
+    answer, a refused connection: each case spent its ``faults`` allowance) with no case
+    going through between; the rest stay queued for the next run. 0: never (run/breaker.py).
     """
 
     step: int = Field(default=3, ge=1, le=10)
     case: int = Field(default=3, ge=1, le=10)
     faults: int = Field(default=20, ge=0, le=100)
+    breaker: int = Field(default=3, ge=0, le=100)
     backoff_s: float = Field(default=0.5, ge=0, le=60)
     backoff_max_s: float = Field(default=5.0, ge=0, le=600)
     system_failures: int = Field(default=2, ge=0, le=10)

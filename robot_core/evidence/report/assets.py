@@ -45,7 +45,7 @@ JS = r"""
   "use strict";
   var D = JSON.parse(document.getElementById("report-data").textContent);
   var S = D.strings, PAGE = 100, KNOWN = ["done", "business_failed", "failed", "mismatch",
-               "pending"];
+               "pending", "uncertain"];
   var state = {status: null, query: "", page: 0}, shown = [];
   var list = document.getElementById("cases"), info = document.getElementById("pageinfo");
   var prev = document.getElementById("prev"), next = document.getElementById("next");

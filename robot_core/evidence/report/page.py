@@ -137,6 +137,8 @@ def _summary(run_dir: Path, found: AuditRead, broken: Verdict) -> str:
         _row("所要時間 (duration)", escape(_duration(run.started, run.ended))),
         _row("入力 (input)", escape(run.input or NOT_RECORDED)),
         _row("終了コード (exit code)", escape(exit_text), ident="exit-code"),
+        *([_row("停止理由 (stopped because)", escape(run.stopped), ident="stopped")]
+          if run.stopped else []),
         _row("監査ログ (audit chain)", verdict, ident="chain"),
         _row("ファイル (files)", _links(run_dir)),
     ]

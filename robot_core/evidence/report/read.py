@@ -97,6 +97,7 @@ class RunRecord:
     lines: int = 0
     unreadable: list[int] = field(default_factory=list)  # line numbers that were not JSON
     finished: dict[str, Any] | None = None  # the last run_finished event
+    stopped: str = ""  # why the run stopped taking cases (the breaker), if it did
     batches: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -228,6 +229,17 @@ def _batch(found: AuditRead, event: dict[str, Any]) -> None:
     found.run.input = found.run.input or clean(event.get("source", ""), 500)
 
 
+def _back_in_queue(found: AuditRead, event: dict[str, Any]) -> None:
+    """A case sent back to the queue (a system failure's round, the breaker): it is queued
+    again, ``pending`` or ``uncertain``, not failed."""
+    state = event.get("state")
+    if event.get("case") and state in ("pending", "uncertain"):
+        _case(found, event).status = str(state)
+    if event.get("event") == "breaker_tripped":
+        found.run.stopped = clean(event.get("reason", ""))
+    _note(found, event)
+
+
 def _run_finished(found: AuditRead, event: dict[str, Any]) -> None:
     found.run.finished = event
 
@@ -254,4 +266,6 @@ _HANDLERS = {
     "session_started": _session_started,
     "batch_ingested": _batch,
     "run_finished": _run_finished,
+    "case_requeued": _back_in_queue,
+    "breaker_tripped": _back_in_queue,
 }

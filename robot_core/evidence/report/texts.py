@@ -5,11 +5,12 @@ from __future__ import annotations
 from robot_core.outcome import Status
 
 #: Statuses in the order the report lists them; "" is a case the run stopped in.
-ORDER = ("done", "business_failed", "failed", "mismatch", "pending", "")
+ORDER = ("done", "business_failed", "failed", "mismatch", "pending", "uncertain", "")
 #: Listed in the counts only when some case has them.
-WHEN_PRESENT = frozenset({"mismatch", ""})
+WHEN_PRESENT = frozenset({"mismatch", "uncertain", ""})
 _EN = {"done": "done", "business_failed": "business failure", "failed": "system failure",
-       "mismatch": "saved with other values", "pending": "not entered", "": "unfinished"}
+       "mismatch": "saved with other values", "pending": "not entered",
+       "uncertain": "queued, verified before it is typed again", "": "unfinished"}
 
 
 def status_label(status: str) -> str:
@@ -46,6 +47,11 @@ def next_steps(status: str, bot: str) -> str:
             f"未処理のケースはキューに残っています。`robot work {bot}` で再開します。 / These "
             f"cases were not entered (the run stopped or hit its limit); they stay queued: "
             f"`robot work {bot}` carries on.",
+        "uncertain":
+            f"登録済みか不明のケースはキューに残っています。`robot work {bot}` が先に業務システムを"
+            "確認してから再開します。 / These cases may have been saved before the system "
+            "failed; they stay queued: `robot work {bot}` checks the legacy system first "
+            "and types only what is not there.",
         "":
             "実行が途中で終わりました。`robot queue status` で状態を確認し、"
             f"`robot work {bot}` で再開します。 / The run ended inside these cases (a crash or "
