@@ -118,7 +118,7 @@ class SystemDown(RobotError):
     worker took no further case; what is left stays queued. A verdict on the run, not on a
     case: never retried by the runner (``run/breaker.py``)."""
 
-    def __init__(self, app: str, reason: str) -> None:
+    def __init__(self, reason: str, app: str = "") -> None:
         self.app = app
         self.reason = reason
         super().__init__(reason)

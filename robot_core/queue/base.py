@@ -217,6 +217,11 @@ class Store(Protocol):
         ``maybe_saved`` takes ``result``'s if set.
         """
 
+    def due_now(self, ids: Sequence[int]) -> int:
+        """Items among ``ids`` waiting out a deferral (``pending``/``uncertain``) become due
+        at once, all else kept (the breaker's verdict: the system was down, not they); how
+        many changed. An item in any other state is left alone."""
+
     def reclaim_dead(self, host: str, is_alive: Callable[[str], bool]) -> int:
         """Turn items leased by dead workers of ``host`` uncertain now; return how many."""
 

@@ -253,6 +253,15 @@ class PostgresStore(PostgresSideTables):
                 (state.value, defer_s, defer_s, item_id, owner,
                  Status.IN_PROGRESS.value)).rowcount == 1
 
+    def due_now(self, ids: Sequence[int]) -> int:
+        """Deferred waiting items among ``ids`` due at once."""
+        if not ids:
+            return 0
+        where, params = item_filter(ids, CLAIMABLE, None, None, mark="%s")
+        with self._tx() as cur:
+            return cur.execute(f"UPDATE items SET defer_until = NULL, updated_at = now() WHERE"
+                               f" {where} AND defer_until IS NOT NULL", params).rowcount
+
     def reclaim_dead(self, host: str, is_alive: Callable[[str], bool]) -> int:
         """Items leased by this host's workers that are gone become uncertain now."""
         with self._tx() as cur:

@@ -262,6 +262,15 @@ class SQLiteStore(SQLiteSideTables):
                 " AND state = ?", (state.value, defer, _ts(_now()), item_id, owner,
                                    Status.IN_PROGRESS.value)).rowcount == 1
 
+    def due_now(self, ids: Sequence[int]) -> int:
+        """Deferred waiting items among ``ids`` due at once."""
+        if not ids:
+            return 0
+        where, params = item_filter(ids, CLAIMABLE, None, None)
+        with self._tx() as db:
+            return db.execute(f"UPDATE items SET defer_until = NULL, updated_at = ? WHERE {where}"
+                              " AND defer_until IS NOT NULL", (_ts(_now()), *params)).rowcount
+
     def reclaim_dead(self, host: str, is_alive: Callable[[str], bool]) -> int:
         """Items leased by this host's workers that are gone become uncertain now."""
         with self._tx() as db:

@@ -14,13 +14,17 @@ ended ``failed`` on the system itself, with no case going through between:
   such cases in a row do not happen on a night that is merely unsteady;
 * reset: any case the system answered (``done``, a business failure, ``mismatch``, a failure
   of the case's own: a target not found, a read-back, the bot);
-* neither: a row rejected at intake (it never reached the system).
+* neither: a row rejected at intake (it never reached the system); the same case failing
+  again (its next round, when ``system_backoff_s`` lets it come back at once) replaces its
+  earlier count: the cases in a row are distinct cases.
 
 A 503 on every page costs a case ``case + faults`` attempts (about 2 minutes with the
 default backoff): the breaker trips after about 6 minutes instead of working 200 cases for
 hours. The worker (``run/worker.py``) stops at that case boundary: the case in hand goes
 back to the queue as on a stop (``uncertain`` if it may have been saved, so ``verify`` runs
-first), the earlier ones were requeued as every system failure is, and ``SystemDown``
+first), the earlier ones, requeued as every system failure is (a round of
+``system_failures`` spent), are made due at once (``Store.due_now``): the system was down,
+not they, and the operator's ``robot work`` once it is back takes them all. ``SystemDown``
 (exit 2) tells the operator the app and what was seen.
 """
 
@@ -43,23 +47,29 @@ class Breaker:
 
     app: str
     after: int  # retry.breaker; 0 = never
-    streak: list[CaseResult] = field(default_factory=list)
+    streak: list[tuple[int, CaseResult]] = field(default_factory=list)  # (queue item, result)
 
-    def record(self, result: CaseResult) -> SystemDown | None:
-        """One more finished case; the error to stop the run with once the breaker trips."""
+    def record(self, result: CaseResult, item: int = 0) -> SystemDown | None:
+        """One more finished case (of queue item ``item``); the error to stop the run with
+        once the breaker trips."""
         if result.error_kind in NOT_SEEN:
             return None
         if result.status is not Status.FAILED or result.error_kind not in DOWN:
             self.streak.clear()
             return None
-        self.streak.append(result)
+        # The same case again (its next round, due at once) is no further evidence.
+        self.streak = [(i, r) for i, r in self.streak if r.key != result.key] + [(item, result)]
         if not self.after or len(self.streak) < self.after:
             return None
-        return SystemDown(self.app, self.reason())
+        return SystemDown(self.reason(), self.app)
+
+    def items(self) -> list[int]:
+        """The queue items of the cases in the streak, in order."""
+        return [i for i, _ in self.streak]
 
     def reason(self) -> str:
         """One line: the app, how many cases, how many attempts, and the last error seen."""
-        cases = self.streak[-self.after:]
+        cases = [r for _, r in self.streak[-self.after:]]
         kinds = "/".join(sorted({r.error_kind for r in cases}))
         attempts = sum(r.attempts for r in cases)
         return (f"{self.app} looks down: {len(cases)} cases in a row "

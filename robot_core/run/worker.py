@@ -14,6 +14,7 @@ next ``robot work`` or the daemon's next pass takes them when they are due.
 When ``retry.breaker`` cases in a row have failed on the system itself (``run/breaker.py``),
 the worker takes no other case: the one in hand goes back as on a stop (``uncertain`` if it
 may have been saved; one that may have been saved and cannot be verified stays ``failed``),
+the streak's earlier cases, requeued, are due at once (``Store.due_now``),
 a ``breaker_tripped`` event names the app and what was seen, and ``run`` raises
 ``SystemDown`` (exit 2) once the browser is closed; what is left stays queued.
 """
@@ -217,7 +218,7 @@ class Worker:
                 result = self.runner.run_case(case, uncertain=item.was_uncertain)
             self.crash.passed("before_complete")
             stored = self._stored(result)
-            down = self.breaker.record(stored)
+            down = self.breaker.record(stored, item.id)
             finished = down is not None and self._tripped(item, stored, down)
             finished = finished or self._requeued(item, stored)
             if not finished:
@@ -238,12 +239,13 @@ class Worker:
         state = Status.UNCERTAIN if saved else Status.PENDING
         held = (not saved or bool(self.bot.verify)) and self.store.release(
             item.id, self.owner, state)
+        self.store.due_now(self.breaker.items()[:-1])  # requeued deferred: the system's fault
         queued = self._claimable()
-        self.down = SystemDown(down.app, f"{down.reason}; {queued} case(s) stay queued: "
-                               f"robot work {self.bot.name} carries on once it is back")
+        self.down = SystemDown(f"{down.reason}; {queued} case(s) stay queued: robot work "
+                               f"{self.bot.name} carries on once it is back", down.app)
         self.audit.event("breaker_tripped", app=down.app, case=item.key,
                          state=state.value if held else "", queued=queued,
-                         cases=[r.key for r in self.breaker.streak], error=result.error,
+                         cases=[r.key for _, r in self.breaker.streak], error=result.error,
                          reason=self.down.reason)
         return held
 

@@ -222,6 +222,17 @@ class MemoryStore:
             item.defer_until = stamp + timedelta(seconds=defer_s) if defer_s else None
             return True
 
+    def due_now(self, ids: Sequence[int]) -> int:
+        """Deferred waiting items among ``ids`` due at once."""
+        with self._lock:
+            waiting = [self._items[i] for i in ids if i in self._items
+                       and self._items[i].state in CLAIMABLE
+                       and self._items[i].defer_until is not None]
+            for item in waiting:
+                item.defer_until = None
+                item.updated_at = now()
+            return len(waiting)
+
     def reclaim_dead(self, host: str, is_alive: Callable[[str], bool]) -> int:
         """Items leased by this host's workers that are gone become uncertain now."""
         with self._lock:

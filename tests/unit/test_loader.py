@@ -169,7 +169,7 @@ BROKEN: list[tuple[str, str, str]] = [
      "{bot}:12:9: retry.case: Input should be greater than or equal to 1"),
     ("unknown_retry_key",
      HEAD + GOOD_STEPS + "retry: {cases: 2}\n",
-     "{bot}:12:9: retry.cases: unknown key (did you mean 'case'?) (allowed: backoff_max_s, backoff_s, case, faults, step, system_backoff_max_s, "
+     "{bot}:12:9: retry.cases: unknown key (did you mean 'case'?) (allowed: backoff_max_s, backoff_s, breaker, case, faults, step, system_backoff_max_s, "
      "system_backoff_s, system_failures)"),
 ]
 

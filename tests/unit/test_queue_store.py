@@ -182,6 +182,25 @@ def test_release_defers(store: Store) -> None:
     assert store.claim("bot", "w:1:a", 30) is not None
 
 
+def test_due_now_lifts_a_deferral_and_keeps_the_round(store: Store) -> None:
+    """The breaker's requeued cases come due at once, their error and round kept; an item
+    in hand or finished is left alone."""
+    store.add_batch("bot", "a", "x", "s", [], _items(["A", "B", "C"]))
+    a, b, c = (store.claim("bot", "w:1:a", 30) for _ in range(3))
+    assert a is not None and b is not None and c is not None
+    failed = finished(a, Status.FAILED, error="503", error_kind="SystemUnavailable")
+    assert store.requeue(a.id, "w:1:a", failed, Status.PENDING, 3600)
+    store.complete(b.id, "w:1:a", finished(b, Status.DONE))
+    assert store.claim("bot", "w:1:a", 30) is None  # A waits an hour
+    assert store.due_now([a.id, b.id, c.id]) == 1
+    again = store.get(a.id)
+    assert again.defer_until is None and again.system_failures == 1 and again.error == "503"
+    assert store.get(b.id).state is Status.DONE and store.get(c.id).state is Status.IN_PROGRESS
+    claimed = store.claim("bot", "w:1:a", 30)
+    assert claimed is not None and claimed.id == a.id
+    assert store.due_now([]) == 0
+
+
 def test_retry_and_cancel(store: Store) -> None:
     """Retry puts final items back with attempts reset; cancel spares items in progress."""
     store.add_batch("bot", "a", "x", "s", [], _items(["A", "B", "C"]))
