@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -14,6 +15,7 @@ from fake_registry import BOT, Registry, make_bot, saved_keys
 from helpers import MY_NUMBER
 from tenacity import RetryError
 
+from robot_core.daemon.night import NightRun
 from robot_core.errors import (
     EXIT_CODES,
     EXIT_SYSTEM,
@@ -25,12 +27,15 @@ from robot_core.errors import (
     error_kind,
 )
 from robot_core.evidence.report.read import read_audit
+from robot_core.intake import open_cases
 from robot_core.outcome import CaseResult, Status
+from robot_core.run.ingest import ingest_cases
 from robot_core.run.breaker import Breaker
 from robot_core.run.retries import Retries
 from robot_core.run.session import RunOptions, run_file, work_queue
 from robot_core.script.model import BotScript, RetryPolicy
 from robot_core.testing import FakeDriver, MemoryStore
+from robot_core.vault import Vault
 
 FAST = "retry: {step: 3, case: 3, backoff_s: 0, backoff_max_s: 0"
 ENTRY = "http://registry/entry"
@@ -245,3 +250,42 @@ def test_with_the_breaker_off_every_case_spends_its_attempts(home: Path, tmp_pat
     assert [r.status for r in outcome.results] == [Status.FAILED] * 3
     assert _events(home, "breaker_tripped") == []
     assert len(_events(home, "case_started")) == 3 * (3 + 1)
+
+
+# -- the daemon: a crew the breaker stopped is treated as a system that is down ------------
+
+class _Events:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, dict[str, object]]] = []
+
+    def event(self, name: str, **fields: object) -> None:
+        self.seen.append((name, fields))
+
+
+def _night_after_a_crew(bot: BotScript, store: MemoryStore, codes: list[int],
+                        tmp_path: Path) -> tuple[NightRun, _Events]:
+    """A night run whose crew started with nothing final and has just ended with ``codes``
+    (only what ``_crew_done`` and ``_worth_working`` read is set up)."""
+    night, events = NightRun.__new__(NightRun), _Events()
+    night.ctx = SimpleNamespace(store=store, bot=bot, events=events)  # type: ignore[assignment]
+    night.crew = SimpleNamespace(codes=lambda: codes)  # type: ignore[assignment]
+    night.run_dir, night.windowed, night.until, night.next_try = tmp_path, False, None, None
+    night.set_up, night.final_at_start = True, 0
+    night._crew_done()
+    return night, events
+
+
+@pytest.mark.parametrize(("codes", "again"), [([0], True), ([2], False), ([0, 2], False)])
+def test_the_night_starts_no_crew_at_once_after_one_met_the_system_down(
+        codes: list[int], again: bool, home: Path, tmp_path: Path) -> None:
+    """One case done, then the breaker (a worker's exit 2): like a failed login, the case
+    done before is no reason to send another crew against the system now."""
+    bot, store = _bot(tmp_path), MemoryStore()
+    run_file(bot, _csv(tmp_path / "a.csv", ["U-1"]), _options(home, Registry(), store))
+    with open_cases(_csv(tmp_path / "b.csv", ["U-2", "U-3"]), bot.input) as cases:
+        ingest_cases(store, bot, cases, vault=Vault(home))
+    night, events = _night_after_a_crew(bot, store, codes, tmp_path)
+    assert night._worth_working(fresh=False) is again
+    assert night._worth_working(fresh=True)  # a new file in the inbox: a crew again
+    down = [fields for name, fields in events.seen if name == "system_down"]
+    assert down == ([] if again else [{"app": "fake_registry", "logs": str(tmp_path)}])
