@@ -40,6 +40,7 @@ from robot_core.intake import CaseRow, CaseStream, Intake, open_cases
 from robot_core.outcome import CaseResult, RunOutcome, Status
 from robot_core.queue import Batch, QueueError, Store, open_store
 from robot_core.queue.base import AuditAnchor
+from robot_core.run.breaker import Breaker
 from robot_core.run.debug import DebugOptions, make_runner
 from robot_core.run.ingest import Ingested, ingest_cases, record_changes
 from robot_core.run.runner import Runner
@@ -319,7 +320,8 @@ def run_direct(bot: BotScript, intake: Intake, options: RunOptions,
                progress: Progress | None = None, stop: Callable[[], bool] = lambda: False,
                driver: Driver | None = None, ending: Ending | None = None,
                ) -> tuple[RunOutcome, RunPaths]:
-    """Run every case of ``intake`` without the queue; the workbook is written even on a crash.
+    """Run every case of ``intake`` without the queue; the workbook is written even on a crash
+    (and when the breaker stops the run: ``SystemDown``, the cases not reached ``pending``).
 
     A row without a key runs under the key the queue would give it (``intake.case_key``).
     The queue database keeps only the run's audit anchor.
@@ -350,7 +352,7 @@ def run_direct(bot: BotScript, intake: Intake, options: RunOptions,
 
 def _direct(runner: Runner, cases: Iterable[CaseRow], outcome: RunOutcome,
             progress: Progress | None, stop: Callable[[], bool]) -> None:
-    opened = False
+    opened, breaker = False, Breaker(runner.bot.app, runner.bot.retry.breaker)
     try:
         for case in cases:
             if stop():
@@ -362,6 +364,9 @@ def _direct(runner: Runner, cases: Iterable[CaseRow], outcome: RunOutcome,
             outcome.results.append(result)
             if progress:
                 progress(result)
+            down = breaker.record(result)
+            if down is not None:  # the rest is written pending (run_direct's finally)
+                raise down
     finally:
         if opened:
             runner.close()

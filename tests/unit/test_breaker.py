@@ -27,12 +27,12 @@ from robot_core.errors import (
     error_kind,
 )
 from robot_core.evidence.report.read import read_audit
-from robot_core.intake import open_cases
+from robot_core.intake import open_cases, read_cases
 from robot_core.outcome import CaseResult, Status
 from robot_core.run.ingest import ingest_cases
 from robot_core.run.breaker import Breaker
 from robot_core.run.retries import Retries
-from robot_core.run.session import RunOptions, run_file, work_queue
+from robot_core.run.session import Ending, RunOptions, run_direct, run_file, work_queue
 from robot_core.script.model import BotScript, RetryPolicy
 from robot_core.testing import FakeDriver, MemoryStore
 from robot_core.vault import Vault
@@ -240,6 +240,21 @@ def test_the_case_in_hand_that_may_be_saved_goes_back_uncertain_and_is_verified(
     assert sorted(saved_keys(healthy)) == ["U-1", "U-2"]
     verified = [e for e in _events(home, "case_verified") if e["case"] == "U-1"]
     assert verified and verified[-1]["found"] is False
+
+
+def test_a_direct_run_stops_too_and_writes_the_cases_not_reached_pending(
+        home: Path, tmp_path: Path) -> None:
+    bot = _bot(tmp_path)
+    down = Registry(fail={ENTRY: [ErrorPage("HTTP 503") for _ in range(1000)]})
+    ending = Ending()
+    with pytest.raises(SystemDown):
+        run_direct(bot, read_cases(_csv(tmp_path / "a.csv", ["U-1", "U-2", "U-3", "U-4"]),
+                                   bot.input),
+                   RunOptions(home, driver_factory=lambda _bot: FakeDriver(down)), ending=ending)
+    assert ending.outcome is not None and ending.results_written
+    assert [r.status for r in ending.outcome.results] == [Status.FAILED] * 2 + [
+        Status.PENDING] * 2
+    assert down.saved == []
 
 
 def test_with_the_breaker_off_every_case_spends_its_attempts(home: Path, tmp_path: Path) -> None:
