@@ -126,9 +126,11 @@ def lean_node() -> Iterator[None]:
             os.environ["NODE_OPTIONS"] = saved
 
 
-#: Debian's builds: the browser, and the headless shell (``chromium-headless-shell``).
+#: Debian's builds: the browser, and the headless shell (package ``chromium-headless-shell``;
+#: its binary, not the /usr/bin script, which would run it as a child of a shell that a kill
+#: of the browser would not reach).
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
-DEBIAN_HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
+DEBIAN_HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
 
 
 def chromium_path(*, headless: bool = True) -> str | None:

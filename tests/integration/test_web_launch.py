@@ -61,3 +61,20 @@ def test_the_browser_tree_is_lean() -> None:
         assert "max-semi-space" not in os.environ.get("NODE_OPTIONS", "")
     finally:
         driver.stop()
+
+
+def test_headless_runs_in_the_headless_shell_and_still_enters_a_case(registry: Any) -> None:
+    """Without ROBOT_CHROMIUM, a headless driver's browser is Debian's chromium-headless-shell
+    (no browser UI), and it logs in and opens the form, images blocked or not."""
+    assert "ROBOT_CHROMIUM" not in os.environ  # the suite runs the product's own default
+    app = registry()
+    driver = WebDriver(block=MAP.section.block)
+    driver.start()
+    try:
+        browsers = [p for p in psutil.Process().children(recursive=True)
+                    if not any(a.startswith("--type=") for a in p.cmdline())
+                    and "chrom" in p.name()]
+        assert [os.path.basename(p.exe()) for p in browsers] == ["chromium-headless-shell"]
+        assert _entry_form(driver, app.url) == 0
+    finally:
+        driver.stop()
