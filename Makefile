@@ -1,9 +1,8 @@
 # make demo · make test · make bench — each installs what it needs first.
 SHELL := /bin/bash
 PY := .venv/bin/python
-APT_PACKAGES := chromium xvfb xdotool scrot xauth fonts-noto-cjk postgresql s3270
+APT_PACKAGES := chromium chromium-headless-shell xvfb xdotool scrot xauth fonts-noto-cjk postgresql s3270
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-export ROBOT_CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: demo demo-terminal demo-3270 test wheel-check bench lint system venv clean
 

@@ -42,6 +42,7 @@ from rich.markup import escape
 from bench.measure import ROOT, RunResult, case_file, run_one
 from bench.startup import startup
 from bench.summary import summary
+from robot_core.drivers.web_chromium import chromium_path
 
 OUT = ROOT / "bench" / "out"
 TARGET_RATIO = 0.9
@@ -294,7 +295,7 @@ def _clock(started: float) -> str:
 
 
 def meta(args: argparse.Namespace) -> dict[str, Any]:
-    chromium = os.environ.get("ROBOT_CHROMIUM", "/usr/bin/chromium")
+    chromium = chromium_path() or "chromium"
     try:
         chromium_version = subprocess.run([chromium, "--version"], capture_output=True,
                                           text=True, timeout=30, check=False).stdout.strip()

@@ -132,8 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="robot-profile-") as tmp, \
             LegacyWebApp(Path(tmp) / "registry.db", latency_ms=args.latency) as app:
-        os.environ.update(REGISTRY_URL=app.url, REGISTRY_USER=USER, REGISTRY_PASSWORD=PASSWORD,
-                          ROBOT_CHROMIUM=os.environ.get("ROBOT_CHROMIUM", "/usr/bin/chromium"))
+        os.environ.update(REGISTRY_URL=app.url, REGISTRY_USER=USER, REGISTRY_PASSWORD=PASSWORD)
         if args.offset == 0:
             begin()
         try:

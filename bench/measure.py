@@ -209,8 +209,7 @@ def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, lab
     with LegacyWebApp(db, latency_ms=latency_ms, **(app_switches or {})) as app:
         env = {**os.environ, "REGISTRY_URL": app.url, "REGISTRY_USER": USER,
                "REGISTRY_PASSWORD": PASSWORD, "ROBOT_HOME": str(home),
-               "PYTHONUNBUFFERED": "1", "ROBOT_CHROMIUM": os.environ.get(
-                   "ROBOT_CHROMIUM", "/usr/bin/chromium")}
+               "PYTHONUNBUFFERED": "1"}  # ROBOT_CHROMIUM passed on only when set
         env.pop("COLUMNS", None)
         if tree != ROOT:
             env["PYTHONPATH"] = str(tree)

@@ -21,6 +21,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from robot_core.drivers.web_chromium import chromium_path
 from robot_core.evidence.audit import HashChain
 from robot_core.evidence.report import build_report
 
@@ -94,7 +95,7 @@ def open_time(report: Path) -> float:
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=os.environ.get("ROBOT_CHROMIUM", "/usr/bin/chromium"),
+            executable_path=chromium_path(),
             args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page()
         page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(

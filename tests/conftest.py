@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -48,5 +47,4 @@ def robot_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.setenv("ROBOT_PROJECT", str(ROOT))
     monkeypatch.setenv("REGISTRY_USER", "clerk")
     monkeypatch.setenv("REGISTRY_PASSWORD", "clerk-pass")
-    os.environ.setdefault("ROBOT_CHROMIUM", "/usr/bin/chromium")
     yield home

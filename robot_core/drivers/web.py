@@ -86,16 +86,17 @@ class WebDriver:
         with lean_node():
             self._pw = sync_playwright().start()
         register_engines(self._pw)
+        headless = not self.headed
         try:
             self._browser = self._pw.chromium.launch(
-                executable_path=chromium_path(), headless=not self.headed,
-                args=launch_args(self.block, headless=not self.headed),
-                slow_mo=self.slow_mo_ms)
+                executable_path=chromium_path(headless=headless), headless=headless,
+                args=launch_args(self.block, headless=headless), slow_mo=self.slow_mo_ms)
         except PlaywrightError as exc:
             self._pw.stop()
             self._pw = None
             raise ConfigError(f"cannot start Chromium ({exc.message.splitlines()[0]}); "
-                              "install it with `apt-get install chromium` or set "
+                              "install it with `apt-get install chromium "
+                              "chromium-headless-shell` or set "
                               "ROBOT_CHROMIUM") from exc
         self._new_context()
 

@@ -126,9 +126,27 @@ def lean_node() -> Iterator[None]:
             os.environ["NODE_OPTIONS"] = saved
 
 
-def chromium_path() -> str | None:
-    """The Chromium to launch: ``ROBOT_CHROMIUM``, else Debian's, else Playwright's own."""
+#: Debian's builds: the browser, and the headless shell (package ``chromium-headless-shell``;
+#: its binary, not the /usr/bin script, which would run it as a child of a shell that a kill
+#: of the browser would not reach).
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+DEBIAN_HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
+
+
+def chromium_path(*, headless: bool = True) -> str | None:
+    """The Chromium to launch: ``ROBOT_CHROMIUM``, else (headless) Debian's headless shell,
+    else Debian's browser, else Playwright's own.
+
+    The headless shell is Chromium without the browser's own UI: the full browser in
+    headless mode still runs a hidden window whose tab animates its loading throbber, and
+    while a page waits on a slow server that costs the browser process and its compositor
+    ~75 ms of CPU a second (bench/cpu_kinds.py: 0.12 s of 1.0 s per case at 500 ms app
+    latency); the shell spends ~5. Playwright itself runs headless pages in it by default.
+    """
     explicit = os.environ.get("ROBOT_CHROMIUM")
     if explicit:
         return explicit
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    for path in (DEBIAN_HEADLESS_SHELL, DEBIAN_CHROMIUM) if headless else (DEBIAN_CHROMIUM,):
+        if Path(path).exists():
+            return path
+    return None

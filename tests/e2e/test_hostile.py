@@ -81,7 +81,6 @@ def robot(corpus: Corpus, args: list[str], *, home: Path, project: Path = REPO,
     env.update(COLUMNS="250", NO_COLOR="1", ROBOT_HOME=str(home), ROBOT_PROJECT=str(project),
                REGISTRY_URL=corpus.registry.url, REGISTRY_USER="clerk",
                REGISTRY_PASSWORD="clerk-pass")
-    env.setdefault("ROBOT_CHROMIUM", "/usr/bin/chromium")
     if not browser:
         done = subprocess.run([str(ROBOT), *args], cwd=corpus.root, env=env, text=True,
                               capture_output=True, timeout=TIME_LIMIT_S,

@@ -64,7 +64,6 @@ class Installed:
         env = {k: v for k, v in os.environ.items() if k not in CLEARED}
         env.update(PATH=f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
                    ROBOT_HOME=str(home), COLUMNS="250", NO_COLOR="1", **extra)
-        env.setdefault("ROBOT_CHROMIUM", "/usr/bin/chromium")
         return env
 
 

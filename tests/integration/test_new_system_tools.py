@@ -41,7 +41,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LegacyWebApp]:
         patch.setenv("REGISTRY_URL", registry.url)
         patch.setenv("REGISTRY_USER", "clerk")
         patch.setenv("REGISTRY_PASSWORD", "clerk-pass")
-        patch.setenv("ROBOT_CHROMIUM", os.environ.get("ROBOT_CHROMIUM", "/usr/bin/chromium"))
         yield registry
 
 

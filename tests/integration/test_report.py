@@ -22,6 +22,7 @@ from PIL import Image, ImageStat
 from playwright.sync_api import Page, Route, sync_playwright
 
 from fixtures.cases.generate import generate
+from robot_core.drivers.web_chromium import chromium_path
 from robot_core.outcome import Status
 from robot_core.queue.sqlite import SQLiteStore
 from robot_core.vault import MASK
@@ -86,7 +87,7 @@ def ran(registry: Any, robot_env: Path, tmp_path: Path,
             route.abort()
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=os.environ["ROBOT_CHROMIUM"],
+        browser = pw.chromium.launch(executable_path=chromium_path(),
                                      args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.route("**/*", guard)

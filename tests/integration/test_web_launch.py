@@ -11,6 +11,7 @@ import pytest
 from robot_core.drivers.web import WebDriver
 from robot_core.selectors import load_selector_map
 from tests.conftest import ROOT
+from tests.integration.desktop_env import xvfb
 
 pytestmark = pytest.mark.browser
 MAP = load_selector_map(ROOT / "selectors" / "registry_web.yaml")
@@ -61,3 +62,41 @@ def test_the_browser_tree_is_lean() -> None:
         assert "max-semi-space" not in os.environ.get("NODE_OPTIONS", "")
     finally:
         driver.stop()
+
+
+def _browsers() -> list[str]:
+    """The executables of the Chromium browser processes (not their children) under this one."""
+    return [os.path.basename(p.exe()) for p in psutil.Process().children(recursive=True)
+            if "chrom" in p.name() and not any(a.startswith("--type=") for a in p.cmdline())]
+
+
+def test_headless_runs_in_the_headless_shell_and_still_enters_a_case(registry: Any) -> None:
+    """Without ROBOT_CHROMIUM, a headless driver's browser is Debian's chromium-headless-shell
+    (no browser UI, one process: no shell script around it), and it logs in and opens the
+    form with images blocked."""
+    assert "ROBOT_CHROMIUM" not in os.environ  # the suite runs the product's own default
+    app = registry()
+    driver = WebDriver(block=MAP.section.block)
+    driver.start()
+    try:
+        assert _browsers() == ["chromium-headless-shell"]
+        assert _entry_form(driver, app.url) == 0
+    finally:
+        driver.stop()
+
+
+def test_headed_runs_the_browser_on_the_display(registry: Any,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """--headed (which the shell cannot do) launches Debian's full browser on the display,
+    and it logs in and opens the form there."""
+    app = registry()
+    with xvfb() as display:
+        monkeypatch.setenv("DISPLAY", display)
+        driver = WebDriver(headed=True, block=MAP.section.block)
+        driver.start()
+        try:
+            assert "chromium-headless-shell" not in _browsers()
+            assert "chromium" in _browsers()
+            assert _entry_form(driver, app.url) == 0
+        finally:
+            driver.stop()

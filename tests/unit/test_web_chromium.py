@@ -8,14 +8,18 @@ import sys
 from pathlib import Path
 
 import playwright
+import pytest
 
 from robot_core.cli import render
 from robot_core.drivers.web_chromium import (
+    DEBIAN_CHROMIUM,
+    DEBIAN_HEADLESS_SHELL,
     LEAN_DISABLED,
     LEAN_ENABLED,
     PLAYWRIGHT_BLINK_HEADLESS,
     PLAYWRIGHT_DISABLED,
     PLAYWRIGHT_ENABLED,
+    chromium_path,
     launch_args,
 )
 from robot_core.evidence import report
@@ -60,6 +64,18 @@ def test_blink_settings_merge_headless_pointer_and_blocked_images() -> None:
     assert headed == ["--blink-settings=imagesEnabled=false"]
     assert not [a for a in launch_args(["fonts"], headless=False) if "blink" in a]
     assert "--disable-remote-fonts" in launch_args(["fonts"])
+
+
+def test_headless_prefers_the_headless_shell_and_headed_the_browser(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With both Debian builds installed (make system), headless launches the shell and
+    --headed the browser; ROBOT_CHROMIUM, when set, is launched either way."""
+    monkeypatch.delenv("ROBOT_CHROMIUM", raising=False)
+    assert Path(DEBIAN_HEADLESS_SHELL).exists() and Path(DEBIAN_CHROMIUM).exists()
+    assert chromium_path() == DEBIAN_HEADLESS_SHELL
+    assert chromium_path(headless=False) == DEBIAN_CHROMIUM
+    monkeypatch.setenv("ROBOT_CHROMIUM", "/opt/chrome/chrome")
+    assert chromium_path() == chromium_path(headless=False) == "/opt/chrome/chrome"
 
 
 def test_report_name_told_by_the_console_is_the_reports() -> None:
