@@ -26,6 +26,7 @@ once, as everywhere.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -36,6 +37,7 @@ from robot_core.run.ending import Stopper
 from robot_core.script.model import BotScript
 
 T = TypeVar("T")
+SWITCH_S = 0.0005  # the GIL's switch interval while the two threads overlap
 
 
 def environment(bot: BotScript) -> dict[str, str]:
@@ -92,6 +94,10 @@ def start_while(driver: Driver, prepare: Callable[[Callable[[], None]], T],
     to start, if it would not). ``prepare`` must ask ``stop.requested`` rather than wait for
     a signal, and call ``ready`` once the browser may be launched."""
     begin = getattr(driver, "begin", None)
+    switch = sys.getswitchinterval()
+    # The main thread answers Playwright's many small messages: it takes the GIL back from
+    # ``prepare`` within a fraction of a millisecond, not the default 5 ms per message.
+    sys.setswitchinterval(SWITCH_S)
     prepared = _Prepared(prepare)
     try:
         with stop.graceful("starting the browser"):
@@ -104,6 +110,8 @@ def start_while(driver: Driver, prepare: Callable[[Callable[[], None]], T],
     except BaseException:
         driver.stop()
         raise
+    finally:
+        sys.setswitchinterval(switch)
 
 
 def _launch(driver: Driver) -> None:
