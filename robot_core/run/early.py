@@ -104,7 +104,7 @@ def start_while(driver: Driver, prepare: Callable[[Callable[[], None]], T],
             if begin is not None:
                 begin()  # Node alone: nothing the case file could make wasted
             prepared.ready.wait()
-            if prepared.error is None:
+            if prepared.error is None and not stop.requested():  # a stop launches nothing
                 _launch(driver)
             return prepared.result()
     except BaseException:
