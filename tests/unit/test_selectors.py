@@ -203,7 +203,8 @@ ERRORS: list[tuple[str, str, str]] = [
      "{sel}:16:3: screens.search: a screen needs `targets:` (and may set `frame:`)"),
     ("unknown_screen_key",
      DEMO_SELECTORS.replace("  search:\n    targets:", "  search:\n    titel: x\n    targets:"),
-     "{sel}:17:5: screens.search.titel: unknown key (expected targets, frame)"),
+     "{sel}:17:5: screens.search.titel: unknown key (expected targets, frame, "
+     "response_timeout_ms)"),
     ("missing_screens",
      "app: demo\ndriver: web\n",
      "{sel}:1:1: screens: screens must be a mapping of screen name to targets"),

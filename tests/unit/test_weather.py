@@ -113,14 +113,25 @@ def test_setup_has_the_same_allowance() -> None:
 
 
 def test_the_backoff_doubles_with_each_503_not_with_each_attempt() -> None:
-    """Expiries and hangs between 503s neither wait nor lengthen the next 503's wait."""
+    """The first 503 of a case is tried again at once, the next ones after backoff_s doubling
+    (a system really down is spared); expiries and hangs between them neither wait nor
+    lengthen the next 503's wait."""
     slept: list[float] = []
     retries = Retries(RetryPolicy(case=9, backoff_s=0.5, backoff_max_s=1.5), sleep=slept.append)
     errors: list[ApplicationError] = [SessionExpired("e"), ErrorPage("1"),
                                       NoResponse("h"), SessionExpired("e"),
-                                      ErrorPage("2"), ErrorPage("3")]
+                                      ErrorPage("2"), ErrorPage("3"), ErrorPage("4")]
     _attempts(retries.case(recover=lambda _e: None), errors)
     assert slept == [0.5, 1.0, 1.5]
+
+
+def test_a_goto_answered_503_is_loaded_again_at_once_then_after_the_backoff() -> None:
+    """A step's first 503 repeats it without a wait; its second waits backoff_s."""
+    slept: list[float] = []
+    retries = Retries(RetryPolicy(step=3, backoff_s=0.5, backoff_max_s=2), sleep=slept.append)
+    assert _attempts(retries.step(ACTIONS["goto"]), [ErrorPage("1"), ErrorPage("2")]) \
+        == [1, 2, 3]
+    assert slept == [0.5]
 
 
 def test_the_default_policy_has_a_weather_allowance() -> None:
