@@ -17,9 +17,9 @@ next attempt may instead start where the failed one stood, when that is safe:
 Never after a saving click (``commit: true``) of this attempt or any earlier one that may
 have saved (``verify`` comes first, always); never without a marked saving click (how far
 a failed attempt got cannot be told); never after an expired session (a new login starts
-from the case's first page) or an outage; never for a driver that watches its program
-across cases (desktop: a per-case program is started by the attempt). Only top-level steps
-are resumed at: a failure inside ``if``/``repeat``/``use`` repeats that whole step.
+from the case's first page) or an outage; web bots only (a desktop program or a terminal
+session keeps screen state of its own). Only top-level steps are resumed at: a failure
+inside ``if``/``repeat``/``use`` repeats that whole step.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from typing import Any
 from tenacity import RetryError
 
 from robot_core.credentials import Credentials
-from robot_core.drivers.base import CaseAware, Driver, PageAware
+from robot_core.drivers.base import Driver, PageAware
 from robot_core.errors import (
     ApplicationError,
     BotScriptError,
@@ -169,8 +169,7 @@ class Runner:
         try:
             if tries.maybe_saved and self.bot.verify and self._verify(ctx, case, attempt):
                 return self._done(result, ctx, verified=True)
-            if not start:
-                self.program.begin(ctx)
+            self.program.begin(ctx)
             self._run_steps_from(ctx, tries, start, key=case.key, attempt=attempt)
             self.program.end(ctx, finished=True)
             return self._done(result, ctx, verified=False)
@@ -215,7 +214,7 @@ class Runner:
     def _resume(self, ctx: StepContext, tries: _Tries,
                 exc: ApplicationError) -> tuple[int, StepContext] | None:
         """Where the next attempt may start, if not at the first step (``run/resume.py``)."""
-        if tries.maybe_saved or ctx.committed or isinstance(self.driver, CaseAware):
+        if tries.maybe_saved or ctx.committed or self.bot.driver != "web":
             return None
         start = resume_at(self.bot, tries.at, tries.marks, self._page_mark(), exc)
         return None if start is None else (start, ctx)

@@ -42,6 +42,7 @@ SELECTORS = dedent("""\
           key: '#key'
           name: '#name'
           my_number: {secret: true, any: [{css: '#mn'}]}
+          confirm: '#confirm'
           save: '#save'
           error: '.err'
       done:

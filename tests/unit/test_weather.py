@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fake_registry import BOT, Registry, Sessions, case, make_bot, saved_keys
+from helpers import MY_NUMBER
 from tenacity import RetryError, Retrying
 
 from robot_core.drivers.web_watch import NavigationWatch
@@ -32,6 +33,7 @@ from robot_core.testing import Call, FakeDriver, Result, capture_events, named
 
 FAST = "retry: {step: 3, case: 3, backoff_s: 0, backoff_max_s: 0"
 LOGIN, ENTRY, MENU = "http://registry/login", "http://registry/entry", "http://registry/menu"
+SEARCH = "http://registry/search"
 
 
 def _attempts(retrying: Retrying, errors: list[ApplicationError]) -> list[int]:
@@ -293,3 +295,127 @@ def test_weather_paid_from_its_allowance_leaves_no_screenshot(
         assert len(errors) == 2
         shots.append(len(named(events, "screenshot")))
     assert shots == [0, 2]
+
+
+# -- where the next attempt starts (run/resume.py) -------------------------------------------
+NEXT = "http://registry/next"
+CONFIRMED = BOT.replace("  - click: {target: form.save, commit: true}\n",
+                        "  - click: form.confirm\n  - click: {target: form.save, commit: true}\n")
+TWO_PAGES = BOT.replace("  - fill: {target: form.name,", f"  - goto: {NEXT}\n  - fill: {{target: form.name,")
+assert CONFIRMED != BOT and TWO_PAGES != BOT
+
+
+def _pages(app: Registry, driver: FakeDriver, *, hang_on: str, changed: bool) -> Callable[
+        [Call], Result]:
+    """``app`` on a driver that tells documents apart: a goto or a click shows a new one;
+    the first click on ``hang_on`` is a hung answer (the screen stays, unless ``changed``)."""
+    hung: list[bool] = []
+    driver.document = 0
+
+    def handler(call: Call) -> Result:
+        if call.verb == "click" and call.target == hang_on and not hung:
+            hung.append(True)
+            if changed:
+                driver.document = (driver.document or 0) + 1
+            raise NoResponse("hung")
+        answer = app(call)
+        if call.verb in ("goto", "click"):
+            driver.document = (driver.document or 0) + 1
+        return answer
+
+    return handler
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Callable[[str, FakeDriver], Runner]]:
+    """A logged-in runner of a variant of the tiny bot on a given fake driver."""
+    sessions = Sessions(tmp_path / "home")
+
+    def start(bot: str, driver: FakeDriver) -> Runner:
+        run = sessions.runner(make_bot(tmp_path / f"p{len(sessions.trails)}", bot), driver)
+        run.open()
+        return run
+
+    yield start
+    sessions.close()
+
+
+def test_a_hung_answer_before_the_save_repeats_the_click_on_the_same_form(
+        project: Callable[[str, FakeDriver], Runner]) -> None:
+    """The confirm click's answer hung and was given up on: the form it was typed into still
+    shows, so the next attempt repeats that click; no field is typed twice, no page loaded
+    again, no recovery, and the case lands once with its values."""
+    app = Registry()
+    driver = FakeDriver()
+    driver.handler = _pages(app, driver, hang_on="form.confirm", changed=False)
+    run = project(CONFIRMED, driver)
+    with capture_events() as events:
+        result = run.run_case(case())
+    assert (result.status, result.attempts) == (Status.DONE, 2)
+    assert app.saved == [{"form.key": "U-0001", "form.name": "山田 太郎",
+                          "form.my_number": MY_NUMBER}]
+    assert [t for t, _ in driver.typed()] == ["login.user", "login.password", "form.key",
+                                              "form.name", "form.my_number"]
+    assert [c.value for c in driver.verbs("goto")] == [LOGIN, ENTRY]
+    assert [c.target for c in driver.verbs("click")] == ["login.submit", "form.confirm",
+                                                         "form.confirm", "form.save"]
+    assert [(e["shortcut"], e["resume_at"]) for e in named(events, "recover")] == \
+        [("resume", "steps[4] click")]
+    assert named(events, "case_started")[1]["resumed_at"] == "steps[4] click"
+
+
+def test_a_hang_after_which_the_screen_changed_starts_the_case_over(
+        project: Callable[[str, FakeDriver], Runner]) -> None:
+    """The same hang, but the frame moved on (another document shows): what was typed is
+    gone, so the case starts again from its first page."""
+    app = Registry()
+    driver = FakeDriver()
+    driver.handler = _pages(app, driver, hang_on="form.confirm", changed=True)
+    run = project(CONFIRMED, driver)
+    result = run.run_case(case())
+    assert result.status is Status.DONE and saved_keys(app) == ["U-0001"]
+    assert [c.value for c in driver.verbs("goto")] == [LOGIN, ENTRY, ENTRY]
+    assert [t for t, _ in driver.typed()].count("form.name") == 2
+
+
+def test_a_hung_saving_click_is_verified_never_resumed(
+        project: Callable[[str, FakeDriver], Runner]) -> None:
+    """The saving click itself hung (on the same screen): verify searches first, and only a
+    case not found is typed again, from its first page."""
+    app = Registry()
+    driver = FakeDriver()
+    driver.handler = _pages(app, driver, hang_on="form.save", changed=False)
+    run = project(CONFIRMED, driver)
+    with capture_events() as events:
+        result = run.run_case(case())
+    assert result.status is Status.DONE and saved_keys(app) == ["U-0001"]
+    assert [c.value for c in driver.verbs("goto")] == [LOGIN, ENTRY, SEARCH, ENTRY]
+    assert all("resumed_at" not in e for e in named(events, "case_started"))
+
+
+def test_a_503_resumes_from_the_last_page_opened_not_the_first(
+        project: Callable[[str, FakeDriver], Runner]) -> None:
+    """A 503 on the second page of the steps: the next attempt opens that page again (the
+    session is kept: no recover, no login) and the first page is not typed again."""
+    app = Registry(fail={"form.name": [ErrorPage("503")]})
+    driver = FakeDriver(app)
+    run = project(TWO_PAGES, driver)
+    with capture_events() as events:
+        result = run.run_case(case())
+    assert (result.status, result.attempts, len(app.saved)) == (Status.DONE, 2, 1)
+    assert [c.value for c in driver.verbs("goto")] == [LOGIN, ENTRY, NEXT, NEXT]
+    assert [t for t, _ in driver.typed()].count("form.key") == 1
+    assert [e["shortcut"] for e in named(events, "recover")] == ["resume"]
+
+
+def test_an_expiry_before_the_save_logs_in_and_starts_from_the_first_page(
+        project: Callable[[str, FakeDriver], Runner]) -> None:
+    """A new session knows nothing of the pages before: after the login the case starts
+    from its first page, even with a second page to resume at."""
+    app = Registry(fail={"form.name": [SessionExpired("logged out")]})
+    driver = FakeDriver(app)
+    run = project(TWO_PAGES, driver)
+    result = run.run_case(case())
+    assert result.status is Status.DONE and len(app.saved) == 1
+    assert [c.value for c in driver.verbs("goto")] == [LOGIN, ENTRY, NEXT, LOGIN, ENTRY, NEXT]
+    assert [t for t, _ in driver.typed()].count("form.key") == 2
