@@ -14,12 +14,13 @@ next attempt may instead start where the failed one stood, when that is safe:
   session (``relogin.shortcut`` is ``"resume"``: no login, so what earlier pages told the
   system still holds). A last ``goto`` that is the first step is a plain new attempt.
 
-Never after a saving click (``commit: true``) of this attempt or any earlier one that may
-have saved (``verify`` comes first, always); never without a marked saving click (how far
-a failed attempt got cannot be told); never after an expired session (a new login starts
-from the case's first page) or an outage; web bots only (a desktop program or a terminal
-session keeps screen state of its own). Only top-level steps are resumed at: a failure
-inside ``if``/``repeat``/``use`` repeats that whole step.
+Never at a step that may not be repeated blindly (``Step.once``: a key pressed a counted
+number of times); never after a saving click (``commit: true``) of this attempt, or of an
+earlier one that may have saved (``verify`` comes first, always); never without a marked
+saving click (how far a failed attempt got cannot be told); never after an expired session
+(a new login starts from the case's first page) or an outage; web bots only (a desktop
+program or a terminal session keeps screen state of its own). Only top-level steps are
+resumed at: a failure inside ``if``/``repeat``/``use`` repeats that whole step.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ def resume_at(bot: BotScript, failed: int, marks: Mapping[int, object | None],
         while same > 0 and marks.get(same - 1) == now:
             same -= 1
         senders = [i for i in range(same, failed + 1) if steps[i].action in SENDS]
-        return senders[-1] if senders else failed
+        start = senders[-1] if senders else failed
+        # a key pressed a counted number of times is never repeated blindly (Step.once)
+        return None if any(steps[i].once for i in range(start, failed + 1)) else start
     if shortcut(bot, cause) != "resume":
         return None
     gotos = [i for i in range(failed + 1) if steps[i].action == "goto"]

@@ -162,7 +162,7 @@ class Runner:
         result = tries.result
         result.attempts = attempt
         start, ctx = tries.resume or (0, self._context(case))
-        tries.resume = None
+        tries.resume, tries.at = None, -1  # -1: no step of the case's own has run yet
         self.audit.event("case_started", case=case.key, row=case.row_number,
                          attempt=attempt, uncertain=tries.maybe_saved,
                          **({"resumed_at": self.bot.steps[start].label} if start else {}))

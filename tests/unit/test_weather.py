@@ -25,6 +25,7 @@ from robot_core.errors import (
 )
 from robot_core.outcome import Status
 from robot_core.run.relogin import shortcut
+from robot_core.run.resume import resume_at
 from robot_core.run.retries import Budget, Retries
 from robot_core.run.runner import Runner
 from robot_core.script.actions import ACTIONS
@@ -301,8 +302,9 @@ def test_weather_paid_from_its_allowance_leaves_no_screenshot(
 NEXT = "http://registry/next"
 CONFIRMED = BOT.replace("  - click: {target: form.save, commit: true}\n",
                         "  - click: form.confirm\n  - click: {target: form.save, commit: true}\n")
-TWO_PAGES = BOT.replace("  - fill: {target: form.name,", f"  - goto: {NEXT}\n  - fill: {{target: form.name,")
-assert CONFIRMED != BOT and TWO_PAGES != BOT
+TWO_PAGES = BOT.replace("  - fill: {target: form.name,",
+                        f"  - goto: {NEXT}\n  - fill: {{target: form.name,")
+assert BOT not in (CONFIRMED, TWO_PAGES)
 
 
 def _pages(app: Registry, driver: FakeDriver, *, hang_on: str, changed: bool) -> Callable[
@@ -419,3 +421,24 @@ def test_an_expiry_before_the_save_logs_in_and_starts_from_the_first_page(
     assert result.status is Status.DONE and len(app.saved) == 1
     assert [c.value for c in driver.verbs("goto")] == [LOGIN, ENTRY, NEXT, LOGIN, ENTRY, NEXT]
     assert [t for t, _ in driver.typed()].count("form.key") == 2
+
+
+def test_the_resume_point_is_the_last_sender_on_the_page_still_showing(tmp_path: Path) -> None:
+    """After a hang on an unchanged page: the last click/press/goto on it (a wait after the
+    click goes back to the click); a key pressed a counted number of times is never repeated
+    blindly; after a 503 the last goto, unless it is the first step (a plain new attempt)."""
+    bot = make_bot(tmp_path / "a", CONFIRMED.replace(
+        "  - click: form.confirm\n", "  - click: form.confirm\n  - wait_for: form.key\n"))
+    same = {0: "entry", 1: "form", 2: "form", 3: "form", 4: "form", 5: "form"}
+    assert resume_at(bot, 5, same, "form", NoResponse("h")) == 4  # the wait's click
+    assert resume_at(bot, 4, same, "form", NoResponse("h")) == 4
+    assert resume_at(bot, 5, same, "error page", NoResponse("h")) is None  # gone: from 0
+    assert resume_at(bot, 5, same, None, NoResponse("h")) is None  # cannot tell
+    assert resume_at(bot, 5, same, "form", SessionExpired("x")) is None
+    assert resume_at(bot, 5, same, "form", TargetNotFound("x")) is None
+    pressed = make_bot(tmp_path / "b", CONFIRMED.replace(
+        "  - click: form.confirm\n", "  - press: {target: form.name, key: Down, times: '3'}\n"))
+    assert resume_at(pressed, 4, same, "form", NoResponse("h")) is None
+    two = make_bot(tmp_path / "c", TWO_PAGES)
+    assert resume_at(two, 3, {}, None, ErrorPage("503")) == 2
+    assert resume_at(two, 1, {}, None, ErrorPage("503")) is None
