@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fake_registry import BOT, Registry, Sessions, case, make_bot, saved_keys
+from fake_registry import BOT, SELECTORS, Registry, Sessions, case, make_bot, saved_keys
 from helpers import MY_NUMBER
 from tenacity import RetryError, Retrying
 
@@ -304,7 +304,9 @@ CONFIRMED = BOT.replace("  - click: {target: form.save, commit: true}\n",
                         "  - click: form.confirm\n  - click: {target: form.save, commit: true}\n")
 TWO_PAGES = BOT.replace("  - fill: {target: form.name,",
                         f"  - goto: {NEXT}\n  - fill: {{target: form.name,")
-assert BOT not in (CONFIRMED, TWO_PAGES)
+#: the map with a 確認 button before the saving one
+CONFIRM_MAP = SELECTORS.replace("  save: '#save'\n", "  confirm: '#confirm'\n      save: '#save'\n")
+assert BOT not in (CONFIRMED, TWO_PAGES) and CONFIRM_MAP != SELECTORS
 
 
 def _pages(app: Registry, driver: FakeDriver, *, hang_on: str, changed: bool) -> Callable[
@@ -334,7 +336,8 @@ def project(tmp_path: Path) -> Iterator[Callable[[str, FakeDriver], Runner]]:
     sessions = Sessions(tmp_path / "home")
 
     def start(bot: str, driver: FakeDriver) -> Runner:
-        run = sessions.runner(make_bot(tmp_path / f"p{len(sessions.trails)}", bot), driver)
+        root = tmp_path / f"p{len(sessions.trails)}"
+        run = sessions.runner(make_bot(root, bot, CONFIRM_MAP), driver)
         run.open()
         return run
 
@@ -428,7 +431,8 @@ def test_the_resume_point_is_the_last_sender_on_the_page_still_showing(tmp_path:
     click goes back to the click); a key pressed a counted number of times is never repeated
     blindly; after a 503 the last goto, unless it is the first step (a plain new attempt)."""
     bot = make_bot(tmp_path / "a", CONFIRMED.replace(
-        "  - click: form.confirm\n", "  - click: form.confirm\n  - wait_for: form.key\n"))
+        "  - click: form.confirm\n", "  - click: form.confirm\n  - wait_for: form.key\n"),
+        CONFIRM_MAP)
     same = {0: "entry", 1: "form", 2: "form", 3: "form", 4: "form", 5: "form"}
     assert resume_at(bot, 5, same, "form", NoResponse("h")) == 4  # the wait's click
     assert resume_at(bot, 4, same, "form", NoResponse("h")) == 4
@@ -437,7 +441,8 @@ def test_the_resume_point_is_the_last_sender_on_the_page_still_showing(tmp_path:
     assert resume_at(bot, 5, same, "form", SessionExpired("x")) is None
     assert resume_at(bot, 5, same, "form", TargetNotFound("x")) is None
     pressed = make_bot(tmp_path / "b", CONFIRMED.replace(
-        "  - click: form.confirm\n", "  - press: {target: form.name, key: Down, times: '3'}\n"))
+        "  - click: form.confirm\n", "  - press: {target: form.name, key: Down, times: '3'}\n"),
+        CONFIRM_MAP)
     assert resume_at(pressed, 4, same, "form", NoResponse("h")) is None
     two = make_bot(tmp_path / "c", TWO_PAGES)
     assert resume_at(two, 3, {}, None, ErrorPage("503")) == 2
