@@ -41,7 +41,7 @@ def breakdown(home: Path) -> dict[str, Any]:
     last_error_at: float | None = None
     recovering: tuple[str, float] | None = None
     verifying: float | None = None
-    kept = 0
+    kept = resumed = 0
     for event in events:
         at = datetime.fromisoformat(event["ts"]).timestamp()
         name = event["event"]
@@ -57,6 +57,7 @@ def breakdown(home: Path) -> dict[str, Any]:
         elif name == "login_kept":
             kept += 1
         elif name == "case_started":
+            resumed += "resumed_at" in event
             if recovering is not None:
                 recover_s[recovering[0]] += at - recovering[1]
                 recovering = None
@@ -66,7 +67,15 @@ def breakdown(home: Path) -> dict[str, Any]:
             verifying = None
     return {"failed_steps_s": _rounded(failed_steps), "before_recover_s": round(before_recover_s, 1),
             "recover_s": _rounded(recover_s), "recoveries": dict(causes), "login_kept": kept,
-            "verify_s": round(verify_s, 1)}
+            "resumed": resumed, "verify_s": round(verify_s, 1)}
+
+
+def false_hangs(home: Path) -> int:
+    """Steps of a clean run (no hang injected) that were called hung: honest answers late."""
+    trail = sorted(home.glob("runs/*/audit.jsonl"))[-1]
+    events = (json.loads(line) for line in trail.read_text("utf-8").splitlines())
+    return sum(e["event"] == "step" and str(e.get("error", "")).startswith("NoResponse")
+               for e in events)
 
 
 def _rounded(values: dict[str, float]) -> dict[str, float]:
@@ -87,6 +96,8 @@ def pair(cases: Any, latency: int, work: Path, tree: str, first: str) -> dict[st
         row[f"{kind}_load"] = [round(x, 1) for x in result.load_before]
         if kind == "faults":
             row["faults"] = breakdown(work / label / "home")
+        else:  # the bound of a hung answer holds when no honest answer is called hung
+            row["clean_false_hangs"] = false_hangs(work / label / "home")
     row["ratio"] = round(row["faults_wall_s"] / row["clean_wall_s"], 2)
     return row
 

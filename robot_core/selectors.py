@@ -48,6 +48,7 @@ stops or restarts it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -134,6 +135,8 @@ class Target:
     secret: bool = False
     timeout_ms: int | None = None  # read by run/timeouts.py only; a step's own wins
     options: Mapping[str, Target] = field(default_factory=dict)
+    #: the screen's own bound of a hung answer (web_pace.py), replacing the learned one
+    response_timeout_ms: int | None = None
 
     def option(self, value: str) -> Target:
         """The alternative set for one radio/choice value (``form.sex`` + ``男``)."""
@@ -215,18 +218,30 @@ def _screen(src: YamlSource, path: PathKey, screen: str, body: Any,
             strategies: Mapping[str, str]) -> dict[str, Target]:
     if not isinstance(body, dict) or "targets" not in body:
         raise src.error(path, "a screen needs `targets:` (and may set `frame:`)")
-    unknown = set(body) - {"targets", "frame"}
+    unknown = set(body) - {"targets", "frame", "response_timeout_ms"}
     if unknown:
-        raise src.error((*path, sorted(unknown)[0]), "unknown key (expected targets, frame)")
+        raise src.error((*path, sorted(unknown)[0]),
+                        "unknown key (expected targets, frame, response_timeout_ms)")
     frame = body.get("frame")
+    bound = body.get("response_timeout_ms")
+    if bound is not None and (not isinstance(bound, int) or isinstance(bound, bool) or bound <= 0):
+        raise src.error((*path, "response_timeout_ms"),
+                        "response_timeout_ms must be a positive whole number")
     if not isinstance(body["targets"], dict) or not body["targets"]:
         raise src.error((*path, "targets"), "targets must be a mapping of target names")
     out: dict[str, Target] = {}
     for name, spec in body["targets"].items():
         src.identifier((*path, "targets", name), name, "a target name")
         full = f"{screen}.{name}"
-        out[full] = _target(src, (*path, "targets", name), full, spec, frame, strategies)
+        target = _target(src, (*path, "targets", name), full, spec, frame, strategies)
+        out[full] = _paced(target, bound) if bound else target
     return out
+
+
+def _paced(target: Target, bound: int) -> Target:
+    """``target`` (and its options) with its screen's bound of a hung answer."""
+    options = {value: _paced(option, bound) for value, option in target.options.items()}
+    return dataclasses.replace(target, response_timeout_ms=bound, options=options)
 
 
 def _target(src: YamlSource, path: PathKey, name: str, spec: Any, frame: str | None,

@@ -99,6 +99,16 @@ class Driver(Protocol):
 
 
 @runtime_checkable
+class PageAware(Protocol):
+    """What a driver that can tell whether the screen is still the same document offers (the
+    web one): a weather failure whose page never changed resumes on it (``run/resume.py``)."""
+
+    def page_mark(self) -> object | None:
+        """A token that changes whenever any frame shows another document or the browser is
+        new; None: cannot tell now."""
+
+
+@runtime_checkable
 class CaseAware(Protocol):
     """What a driver that watches its program across cases also offers (the desktop one).
 

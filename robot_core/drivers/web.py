@@ -159,6 +159,11 @@ class WebDriver:
             raise TransientError("the browser is not running")
         return self._watch
 
+    def page_mark(self) -> object | None:
+        """This page's watch and how many documents its frames have shown (``PageAware``)."""
+        watch = self._watch
+        return None if watch is None else (watch.serial, watch.documents)
+
     def _bound(self, seconds: float, doing: str) -> Any:
         """A block that may not take longer than ``seconds`` on a busy page."""
         if self._busy is None:
@@ -313,6 +318,10 @@ class WebDriver:
         """Poll until no alternative of ``target`` is visible; an unanswered page: NoResponse."""
         self._answered = {}
         deadline = time.monotonic() + timeout_ms / 1000
+        with self._paced([target]):
+            self._wait_gone(target, timeout_ms, deadline)
+
+    def _wait_gone(self, target: Target, timeout_ms: int, deadline: float) -> None:
         while self._first_visible(target) is not None:
             if time.monotonic() >= deadline:
                 self._raise_if_frozen(f"waiting for {target.name} to go")
@@ -378,7 +387,13 @@ class WebDriver:
     def _look(self, targets: Sequence[Target], timeout_ms: int, op: dict[str, Any] | None,
               ) -> dict[str, Any] | None:
         self._answered = {}
-        return look(self, targets, timeout_ms, op)
+        with self._paced(targets):
+            return look(self, targets, timeout_ms, op)
+
+    def _paced(self, targets: Sequence[Target | None]) -> Any:
+        """While a step is on a screen with its own ``response_timeout_ms``: that bound."""
+        own = [t.response_timeout_ms for t in targets if t is not None and t.response_timeout_ms]
+        return self.pace.screen(max(own) / 1000 if own else None)
 
     def _resolve(self, target: Target, timeout_ms: int) -> tuple[Locator, Alternative]:
         tried = "; ".join(a.describe() for a in target.alternatives)
@@ -388,12 +403,15 @@ class WebDriver:
 
     def _await(self, targets: Sequence[Target], timeout_ms: int, *, wait_first: bool,
                missing: Callable[[], str]) -> tuple[Target, Locator, Alternative]:
-        return await_targets(self, targets, timeout_ms, wait_first=wait_first, missing=missing)
+        with self._paced(targets):
+            return await_targets(self, targets, timeout_ms, wait_first=wait_first,
+                                 missing=missing)
 
     def _act(self, target: Target | None, action: Any) -> Any:
         name = target.name if target else "page"
         try:
-            with overdue(self.watch, name):  # a click waits for the navigation it started
+            with self._paced([target]), overdue(self.watch, name):  # a click waits for the
+                # navigation it started
                 return action()
         except PlaywrightTimeout as exc:
             # A click waits for the navigation it started: a frozen server times it out.

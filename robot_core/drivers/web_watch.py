@@ -10,6 +10,7 @@ leaves in a frame, so both end a step as the system failure they are.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ _NOT_A_FAULT = frozenset({"ERR_ABORTED"})
 _TRANSIENT_MARKERS = ("detached", "not attached", "Execution context was destroyed",
                       "Target page, context or browser has been closed", "net::ERR_",
                       "frame was detached", "Navigation failed because page crashed")
+_SERIALS = itertools.count(1)  # one per watch, so a new page never repeats an old mark
 # A document request younger than this at the end of a wait may just have started.
 _STALL_MIN_S = 0.5
 
@@ -74,10 +76,16 @@ class NavigationWatch:
         self.error_answer = ""  # the last document answered 5xx (a frame's too), described
         self.pace = pace or Pace()
         self.stop = stop
+        self.serial = next(_SERIALS)
+        self.documents = 0  # documents committed in any frame: a changed screen (page_mark)
         page.on("request", self._sent)
         page.on("response", self._answered)
         page.on("requestfailed", self._failed)
         page.on("framedetached", self._detached)
+        page.on("framenavigated", self._navigated)
+
+    def _navigated(self, _frame: Frame) -> None:
+        self.documents += 1
 
     def _sent(self, request: Request) -> None:
         if request.is_navigation_request():

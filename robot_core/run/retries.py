@@ -24,9 +24,12 @@ session of 20 requests) half of all attempts meet one. They draw on a separate a
 ``case + faults`` times, and a broken form still fails after ``case`` attempts.
 
 The backoff is for errors that pass with time (a 503, a page mid-change): it doubles with
-each such failure of the case so far (``backoff_s``, at most ``backoff_max_s``). After an
-expired session (a login cures it, not a wait) or a hung answer (already waited for) there
-is none, and they do not make the next wait longer.
+each such failure of the case so far (``backoff_s``, at most ``backoff_max_s``). The first
+error page (a 503) of a case, or of a step, is tried again at once: a real system's 503 is
+most often a brief overload, and the random ones of the fixture always are; the second waits
+``backoff_s``, and the doubling from there still spares a system that is really down. After
+an expired session (a login cures it, not a wait) or a hung answer (already waited for)
+there is none, and they do not make the next wait longer.
 
 * **requeue**: a case that ended ``failed`` goes back to the queue ``requeue_s`` later, up
   to ``retry.system_failures`` times (``run/worker.py``; the queue's ``defer_until``).
@@ -96,11 +99,18 @@ class Retries:
 
         def wait(state: RetryCallState) -> float:
             outcome = state.outcome
-            if outcome is not None and isinstance(outcome.exception(), NO_WAIT):
+            failure = outcome.exception() if outcome is not None else None
+            if isinstance(failure, NO_WAIT):
                 return 0.0
+            if isinstance(failure, ErrorPage):  # the first at once, then backoff_s doubling
+                return self._backoff(state.attempt_number - 1)
             return float(backoff(state))
 
         return wait
+
+    def _backoff(self, waited: int) -> float:
+        """The wait after the ``waited``-th failure that waiting cures (none after the 0th)."""
+        return _backoff(self.policy, waited)
 
     def requeue_s(self, rounds: int) -> float | None:
         """Seconds before a case failed for system reasons ``rounds`` times already is tried
@@ -186,7 +196,17 @@ class Budget:
     def wait(self, _state: RetryCallState) -> float:
         """Tenacity's ``wait``: none after what waiting does not cure; else ``backoff_s``
         doubled for each earlier failure that waiting cures, at most ``backoff_max_s``."""
-        if isinstance(self.failures[-1], NO_WAIT):
+        last = self.failures[-1]
+        if isinstance(last, NO_WAIT):
             return 0.0
         waited = sum(not isinstance(f, NO_WAIT) for f in self.failures)
-        return float(min(self.policy.backoff_s * 2.0 ** (waited - 1), self.policy.backoff_max_s))
+        # The first error page of the case at once; the backoff doubles from the second.
+        return _backoff(self.policy, waited - 1 if isinstance(last, ErrorPage) else waited)
+
+
+def _backoff(policy: RetryPolicy, waited: int) -> float:
+    """``backoff_s`` doubled for each of ``waited`` earlier failures past the first, at most
+    ``backoff_max_s``; none for the 0th."""
+    if waited <= 0:
+        return 0.0
+    return float(min(policy.backoff_s * 2.0 ** (waited - 1), policy.backoff_max_s))

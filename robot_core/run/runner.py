@@ -21,13 +21,14 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from tenacity import RetryError
 
 from robot_core.credentials import Credentials
-from robot_core.drivers.base import Driver
+from robot_core.drivers.base import Driver, PageAware
 from robot_core.errors import (
     ApplicationError,
     BotScriptError,
@@ -46,6 +47,7 @@ from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
 from robot_core.run.program import CaseProgram
 from robot_core.run.relogin import logged_in_target, shortcut, still_logged_in
+from robot_core.run.resume import resume_at
 from robot_core.run.retries import Budget, Retries
 from robot_core.run.steps import RUN, StepContext
 from robot_core.run.steps.control import clock, run_steps
@@ -60,11 +62,15 @@ WATCH_ERRORS: dict[str, type[ApplicationError]] = {
 
 @dataclass
 class _Tries:
-    """One case's attempts so far: the result, and whether the case may be saved already."""
+    """One case's attempts so far: the result, whether the case may be saved already, and
+    where the next attempt starts (``run/resume.py``: a step, with the context as it was)."""
 
     result: CaseResult
     maybe_saved: bool
     budget: Budget
+    at: int = 0  # the top-level step running (or failed)
+    marks: dict[int, object | None] = field(default_factory=dict)  # page mark at each start
+    resume: tuple[int, StepContext] | None = None
 
 
 class Runner:
@@ -143,7 +149,8 @@ class Runner:
         tries = _Tries(CaseResult(case.key, case.row_number, Status.FAILED), uncertain,
                        self.retries.budget())
         try:
-            for attempt in self.retries.case(recover=self.recover, budget=tries.budget):
+            for attempt in self.retries.case(recover=partial(self._recover, tries),
+                                             budget=tries.budget):
                 with attempt:
                     return self._attempt(case, tries, attempt.retry_state.attempt_number)
         except RetryError:
@@ -154,14 +161,16 @@ class Runner:
         """One attempt; an ``ApplicationError`` leaves for the policy to try again."""
         result = tries.result
         result.attempts = attempt
+        start, ctx = tries.resume or (0, self._context(case))
+        tries.resume, tries.at = None, -1  # -1: no step of the case's own has run yet
         self.audit.event("case_started", case=case.key, row=case.row_number,
-                         attempt=attempt, uncertain=tries.maybe_saved)
-        ctx = self._context(case)
+                         attempt=attempt, uncertain=tries.maybe_saved,
+                         **({"resumed_at": self.bot.steps[start].label} if start else {}))
         try:
             if tries.maybe_saved and self.bot.verify and self._verify(ctx, case, attempt):
                 return self._done(result, ctx, verified=True)
             self.program.begin(ctx)
-            self._run_block(ctx, self.bot.steps, key=case.key, attempt=attempt)
+            self._run_steps_from(ctx, tries, start, key=case.key, attempt=attempt)
             self.program.end(ctx, finished=True)
             return self._done(result, ctx, verified=False)
         except BusinessError as exc:
@@ -181,9 +190,44 @@ class Runner:
             # Without a `commit: true` click we cannot tell how far a failed attempt got.
             tries.maybe_saved = tries.maybe_saved or ctx.committed or not self.bot.marks_commit
             result.maybe_saved = tries.maybe_saved  # the queue keeps it: no blind correction
+            tries.resume = self._resume(ctx, tries, exc)
             raise
         finally:
             self.program.end(ctx, finished=False)  # no-op when the steps all ran
+
+    def _run_steps_from(self, ctx: StepContext, tries: _Tries, start: int, *, key: str,
+                        attempt: int) -> None:
+        """The case's steps from the top-level step ``start``, each one's page mark noted."""
+        if not start:
+            tries.marks.clear()
+        steps = self.bot.steps
+        for index in range(start, len(steps)):
+            tries.at = index
+            tries.marks[index] = self._page_mark()
+            if not run_steps(ctx, steps[index:index + 1],
+                             lambda step: self._run_step(ctx, step, key, attempt)):
+                return
+
+    def _page_mark(self) -> object | None:
+        return self.driver.page_mark() if isinstance(self.driver, PageAware) else None
+
+    def _resume(self, ctx: StepContext, tries: _Tries,
+                exc: ApplicationError) -> tuple[int, StepContext] | None:
+        """Where the next attempt may start, if not at the first step (``run/resume.py``)."""
+        if tries.maybe_saved or ctx.committed or self.bot.driver != "web":
+            return None
+        start = resume_at(self.bot, tries.at, tries.marks, self._page_mark(), exc)
+        return None if start is None else (start, ctx)
+
+    def _recover(self, tries: _Tries, cause: Exception) -> None:
+        """Before a resumed attempt nothing is recovered: the screen it starts on is there
+        (or its own ``goto`` opens it, in a session kept); else ``recover``."""
+        if tries.resume is None:
+            self.recover(cause)
+            return
+        self.audit.event("recover", cause=error_kind(cause), error=str(cause), steps=False,
+                         shortcut="resume", resume_at=self.bot.steps[tries.resume[0]].label)
+        self._watching(True)
 
     def _verify(self, ctx: StepContext, case: CaseRow, attempt: int) -> bool:
         self._run_block(ctx, self.bot.verify, key=case.key, attempt=attempt)

@@ -201,6 +201,9 @@ class Screen(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     frame: str | None = None
+    response_timeout_ms: int | None = Field(
+        None, gt=0, description="this screen's answers may take this long: it replaces the "
+                                "learned bound of a hung answer while a step is on the screen")
     targets: dict[str, list[Alternative | str] | Alternative | str | TargetSpec]  # type: ignore[valid-type]
 
 

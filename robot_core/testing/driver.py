@@ -90,6 +90,9 @@ class FakeDriver:
         self.calls: list[Call] = []
         self.interrupts: list[tuple[Target, type[ApplicationError]]] = []
         self.running = False
+        #: which document the screen shows (``PageAware``): a test that models navigation
+        #: sets a number and changes it when the screen would; None: cannot tell (the default)
+        self.document: int | None = None
 
     # -- what the tests read -----------------------------------------------------------------
     def verbs(self, *verbs: str) -> list[Call]:
@@ -121,6 +124,10 @@ class FakeDriver:
         names = (target.name,) if target is not None else ()
         return self._ask(Call(verb, target.name if target else None, value,
                               (target, *args) if target is not None else args, names))
+
+    def page_mark(self) -> object | None:
+        """``document`` (not a recorded call)."""
+        return self.document
 
     def set_interrupts(self, interrupts: Sequence[tuple[Target, type[ApplicationError]]]) -> None:
         """Remember the targets that end a wait with their error."""

@@ -3,6 +3,8 @@ the end of a step's long timeout."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -54,3 +56,22 @@ def test_a_hung_page_load_is_no_response_after_the_response_timeout(registry: An
     with pytest.raises(NoResponse, match=r"GET /menu"):
         quick.goto(f"{app.url}/menu", 20_000)
     assert time.monotonic() - started < 1.0 + 1.5
+
+
+@pytest.mark.timeout(60)
+def test_a_screens_own_response_timeout_replaces_the_apps(registry: Any,
+                                                          quick: WebDriver) -> None:
+    """A wait for targets of a screen whose map says ``response_timeout_ms: 3000`` (a slow
+    page on a bad night) is not called hung after the app's 1 s, but after the screen's 3 s."""
+    app = registry(freeze_path="/entry/commit")
+    _login(quick, app.url)
+    quick.goto(f"{app.url}/entry", 10_000)
+    _fill_case(quick, EXPECTED["valid"][0])
+    quick.click(MAP.get("form.confirm"), 5_000)
+    quick.wait_any([MAP.get("confirm.message")], 10_000)
+    quick.click(MAP.get("confirm.register"), 3_000)
+    done = dataclasses.replace(MAP.get("done.message"), response_timeout_ms=3000)
+    with pytest.raises(NoResponse, match=r"POST /entry/commit unanswered after") as raised:
+        quick.wait_any([done, MAP.get("form.error")], 20_000)
+    waited = re.search(r"unanswered after ([\d.]+) s", str(raised.value))
+    assert waited is not None and float(waited.group(1)) >= 3.0

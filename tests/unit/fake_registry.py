@@ -101,9 +101,9 @@ BOT = dedent("""\
     """)
 
 
-def make_bot(root: Path, bot: str = BOT) -> BotScript:
+def make_bot(root: Path, bot: str = BOT, selectors: str = SELECTORS) -> BotScript:
     """Write the project under ``root`` and load the bot as ``robot run`` would."""
-    path = write_project(root, bot, selectors=SELECTORS, app="fake_registry", name="register")
+    path = write_project(root, bot, selectors=selectors, app="fake_registry", name="register")
     return load_bot(path, root / "selectors")
 
 

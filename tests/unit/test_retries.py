@@ -175,17 +175,17 @@ def test_setup_does_not_restart_the_app_after_its_own_error_page_or_an_expired_s
     retrying = retries.setup(failed=lambda _n, _e: None,
                              restart=lambda: clock.log.append("restart"))
     assert _run(retrying, attempt) == [1, 2, 3, 4]
-    assert clock.log == ["attempt 1", "sleep 0.5", "attempt 2", "attempt 3", "sleep 1",
-                         "attempt 4"]
+    # the first 503 is tried again at once, the second after backoff_s; no restart
+    assert clock.log == ["attempt 1", "attempt 2", "attempt 3", "sleep 0.5", "attempt 4"]
 
 
 def test_no_backoff_after_an_expired_session_or_a_hung_answer() -> None:
     """Waiting cures neither a logged-out session nor a hang already waited for: the case's
-    next attempt recovers at once; a 503 after them still backs off, by backoff_s: they do
+    next attempt recovers at once; a second 503 after them backs off by backoff_s: they do
     not make its wait longer."""
     clock = Clock()
-    retries = Retries(_policy(case=4, backoff_s=0.25, backoff_max_s=5), sleep=clock)
-    errors = [SessionExpired("expired"), NoResponse("hung"), ErrorPage("503")]
+    retries = Retries(_policy(case=5, backoff_s=0.25, backoff_max_s=5), sleep=clock)
+    errors = [SessionExpired("expired"), ErrorPage("503"), NoResponse("hung"), ErrorPage("503")]
 
     def attempt(number: int) -> None:
         clock.log.append(f"attempt {number}")
@@ -194,8 +194,9 @@ def test_no_backoff_after_an_expired_session_or_a_hung_answer() -> None:
 
     retrying = retries.case(recover=lambda exc: clock.log.append(f"recover {exc.reason}"))
     _run(retrying, attempt)
-    assert clock.log == ["attempt 1", "recover expired", "attempt 2", "recover hung",
-                         "attempt 3", "sleep 0.25", "recover 503", "attempt 4"]
+    assert clock.log == ["attempt 1", "recover expired", "attempt 2", "recover 503",
+                         "attempt 3", "recover hung", "attempt 4", "sleep 0.25", "recover 503",
+                         "attempt 5"]
 
 
 def test_a_case_recovers_with_the_last_error_after_the_backoff_before_each_new_attempt() -> None:

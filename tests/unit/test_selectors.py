@@ -82,6 +82,19 @@ def test_target_frame_overrides_screen_frame(tmp_path: Path) -> None:
     assert [a.frame for a in own.alternatives] == ["iframe#own", "iframe#alt"]
 
 
+def test_a_screens_response_timeout_is_on_each_of_its_targets(tmp_path: Path) -> None:
+    """``response_timeout_ms`` of a screen (its slow answers' bound) is carried by each of
+    its targets and their options; a target of another screen has none."""
+    text = MAP.replace("  form:\n", "  form:\n    response_timeout_ms: 6000\n", 1)
+    assert text != MAP
+    sel = _load(tmp_path, text)
+    assert sel.get("form.name").response_timeout_ms == 6000
+    assert {o.response_timeout_ms for o in sel.get("form.sex").options.values()} == {6000}
+    assert sel.get("login.user").response_timeout_ms is None
+    bad = MAP.replace("  form:\n", "  form:\n    response_timeout_ms: soon\n", 1)
+    assert "response_timeout_ms must be a positive whole number" in _error(tmp_path, bad)
+
+
 def test_screen_without_frame_has_none(tmp_path: Path) -> None:
     """Targets of a screen with no frame are looked up in the page itself."""
     user = _load(tmp_path, MAP).get("login.user")
@@ -203,7 +216,8 @@ ERRORS: list[tuple[str, str, str]] = [
      "{sel}:16:3: screens.search: a screen needs `targets:` (and may set `frame:`)"),
     ("unknown_screen_key",
      DEMO_SELECTORS.replace("  search:\n    targets:", "  search:\n    titel: x\n    targets:"),
-     "{sel}:17:5: screens.search.titel: unknown key (expected targets, frame)"),
+     "{sel}:17:5: screens.search.titel: unknown key (expected targets, frame, "
+     "response_timeout_ms)"),
     ("missing_screens",
      "app: demo\ndriver: web\n",
      "{sel}:1:1: screens: screens must be a mapping of screen name to targets"),

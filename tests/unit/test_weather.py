@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fake_registry import BOT, Registry, Sessions, case, make_bot, saved_keys
+from fake_registry import BOT, SELECTORS, Registry, Sessions, case, make_bot, saved_keys
+from helpers import MY_NUMBER
 from tenacity import RetryError, Retrying
 
 from robot_core.drivers.web_watch import NavigationWatch
@@ -24,6 +25,7 @@ from robot_core.errors import (
 )
 from robot_core.outcome import Status
 from robot_core.run.relogin import shortcut
+from robot_core.run.resume import resume_at
 from robot_core.run.retries import Budget, Retries
 from robot_core.run.runner import Runner
 from robot_core.script.actions import ACTIONS
@@ -32,6 +34,7 @@ from robot_core.testing import Call, FakeDriver, Result, capture_events, named
 
 FAST = "retry: {step: 3, case: 3, backoff_s: 0, backoff_max_s: 0"
 LOGIN, ENTRY, MENU = "http://registry/login", "http://registry/entry", "http://registry/menu"
+SEARCH = "http://registry/search"
 
 
 def _attempts(retrying: Retrying, errors: list[ApplicationError]) -> list[int]:
@@ -113,14 +116,25 @@ def test_setup_has_the_same_allowance() -> None:
 
 
 def test_the_backoff_doubles_with_each_503_not_with_each_attempt() -> None:
-    """Expiries and hangs between 503s neither wait nor lengthen the next 503's wait."""
+    """The first 503 of a case is tried again at once, the next ones after backoff_s doubling
+    (a system really down is spared); expiries and hangs between them neither wait nor
+    lengthen the next 503's wait."""
     slept: list[float] = []
     retries = Retries(RetryPolicy(case=9, backoff_s=0.5, backoff_max_s=1.5), sleep=slept.append)
     errors: list[ApplicationError] = [SessionExpired("e"), ErrorPage("1"),
                                       NoResponse("h"), SessionExpired("e"),
-                                      ErrorPage("2"), ErrorPage("3")]
+                                      ErrorPage("2"), ErrorPage("3"), ErrorPage("4")]
     _attempts(retries.case(recover=lambda _e: None), errors)
     assert slept == [0.5, 1.0, 1.5]
+
+
+def test_a_goto_answered_503_is_loaded_again_at_once_then_after_the_backoff() -> None:
+    """A step's first 503 repeats it without a wait; its second waits backoff_s."""
+    slept: list[float] = []
+    retries = Retries(RetryPolicy(step=3, backoff_s=0.5, backoff_max_s=2), sleep=slept.append)
+    assert _attempts(retries.step(ACTIONS["goto"]), [ErrorPage("1"), ErrorPage("2")]) \
+        == [1, 2, 3]
+    assert slept == [0.5]
 
 
 def test_the_default_policy_has_a_weather_allowance() -> None:
@@ -282,3 +296,154 @@ def test_weather_paid_from_its_allowance_leaves_no_screenshot(
         assert len(errors) == 2
         shots.append(len(named(events, "screenshot")))
     assert shots == [0, 2]
+
+
+# -- where the next attempt starts (run/resume.py) -------------------------------------------
+NEXT = "http://registry/next"
+CONFIRMED = BOT.replace("  - click: {target: form.save, commit: true}\n",
+                        "  - click: form.confirm\n  - click: {target: form.save, commit: true}\n")
+TWO_PAGES = BOT.replace("  - fill: {target: form.name,",
+                        f"  - goto: {NEXT}\n  - fill: {{target: form.name,")
+#: the map with a 確認 button before the saving one
+CONFIRM_MAP = SELECTORS.replace("  save: '#save'\n", "  confirm: '#confirm'\n      save: '#save'\n")
+assert BOT not in (CONFIRMED, TWO_PAGES) and CONFIRM_MAP != SELECTORS
+
+
+def _pages(app: Registry, driver: FakeDriver, *, hang_on: str, changed: bool) -> Callable[
+        [Call], Result]:
+    """``app`` on a driver that tells documents apart: a goto or a click shows a new one;
+    the first click on ``hang_on`` is a hung answer (the screen stays, unless ``changed``)."""
+    hung: list[bool] = []
+    driver.document = 0
+
+    def handler(call: Call) -> Result:
+        if call.verb == "click" and call.target == hang_on and not hung:
+            hung.append(True)
+            if changed:
+                driver.document = (driver.document or 0) + 1
+            raise NoResponse("hung")
+        answer = app(call)
+        if call.verb in ("goto", "click"):
+            driver.document = (driver.document or 0) + 1
+        return answer
+
+    return handler
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Callable[[str, FakeDriver], Runner]]:
+    """A logged-in runner of a variant of the tiny bot on a given fake driver."""
+    sessions = Sessions(tmp_path / "home")
+
+    def start(bot: str, driver: FakeDriver) -> Runner:
+        root = tmp_path / f"p{len(sessions.trails)}"
+        run = sessions.runner(make_bot(root, bot, CONFIRM_MAP), driver)
+        run.open()
+        return run
+
+    yield start
+    sessions.close()
+
+
+def test_a_hung_answer_before_the_save_repeats_the_click_on_the_same_form(
+        project: Callable[[str, FakeDriver], Runner]) -> None:
+    """The confirm click's answer hung and was given up on: the form it was typed into still
+    shows, so the next attempt repeats that click; no field is typed twice, no page loaded
+    again, no recovery, and the case lands once with its values."""
+    app = Registry()
+    driver = FakeDriver()
+    driver.handler = _pages(app, driver, hang_on="form.confirm", changed=False)
+    run = project(CONFIRMED, driver)
+    with capture_events() as events:
+        result = run.run_case(case())
+    assert (result.status, result.attempts) == (Status.DONE, 2)
+    assert app.saved == [{"form.key": "U-0001", "form.name": "山田 太郎",
+                          "form.my_number": MY_NUMBER}]
+    assert [t for t, _ in driver.typed()] == ["login.user", "login.password", "form.key",
+                                              "form.name", "form.my_number"]
+    assert [c.value for c in driver.verbs("goto")] == [LOGIN, ENTRY]
+    assert [c.target for c in driver.verbs("click")] == ["login.submit", "form.confirm",
+                                                         "form.confirm", "form.save"]
+    assert [(e["shortcut"], e["resume_at"]) for e in named(events, "recover")] == \
+        [("resume", "steps[4] click")]
+    assert named(events, "case_started")[1]["resumed_at"] == "steps[4] click"
+
+
+def test_a_hang_after_which_the_screen_changed_starts_the_case_over(
+        project: Callable[[str, FakeDriver], Runner]) -> None:
+    """The same hang, but the frame moved on (another document shows): what was typed is
+    gone, so the case starts again from its first page."""
+    app = Registry()
+    driver = FakeDriver()
+    driver.handler = _pages(app, driver, hang_on="form.confirm", changed=True)
+    run = project(CONFIRMED, driver)
+    result = run.run_case(case())
+    assert result.status is Status.DONE and saved_keys(app) == ["U-0001"]
+    assert [c.value for c in driver.verbs("goto")] == [LOGIN, ENTRY, ENTRY]
+    assert [t for t, _ in driver.typed()].count("form.name") == 2
+
+
+def test_a_hung_saving_click_is_verified_never_resumed(
+        project: Callable[[str, FakeDriver], Runner]) -> None:
+    """The saving click itself hung (on the same screen): verify searches first, and only a
+    case not found is typed again, from its first page."""
+    app = Registry()
+    driver = FakeDriver()
+    driver.handler = _pages(app, driver, hang_on="form.save", changed=False)
+    run = project(CONFIRMED, driver)
+    with capture_events() as events:
+        result = run.run_case(case())
+    assert result.status is Status.DONE and saved_keys(app) == ["U-0001"]
+    assert [c.value for c in driver.verbs("goto")] == [LOGIN, ENTRY, SEARCH, ENTRY]
+    assert all("resumed_at" not in e for e in named(events, "case_started"))
+
+
+def test_a_503_resumes_from_the_last_page_opened_not_the_first(
+        project: Callable[[str, FakeDriver], Runner]) -> None:
+    """A 503 on the second page of the steps: the next attempt opens that page again (the
+    session is kept: no recover, no login) and the first page is not typed again."""
+    app = Registry(fail={"form.name": [ErrorPage("503")]})
+    driver = FakeDriver(app)
+    run = project(TWO_PAGES, driver)
+    with capture_events() as events:
+        result = run.run_case(case())
+    assert (result.status, result.attempts, len(app.saved)) == (Status.DONE, 2, 1)
+    assert [c.value for c in driver.verbs("goto")] == [LOGIN, ENTRY, NEXT, NEXT]
+    assert [t for t, _ in driver.typed()].count("form.key") == 1
+    assert [e["shortcut"] for e in named(events, "recover")] == ["resume"]
+
+
+def test_an_expiry_before_the_save_logs_in_and_starts_from_the_first_page(
+        project: Callable[[str, FakeDriver], Runner]) -> None:
+    """A new session knows nothing of the pages before: after the login the case starts
+    from its first page, even with a second page to resume at."""
+    app = Registry(fail={"form.name": [SessionExpired("logged out")]})
+    driver = FakeDriver(app)
+    run = project(TWO_PAGES, driver)
+    result = run.run_case(case())
+    assert result.status is Status.DONE and len(app.saved) == 1
+    assert [c.value for c in driver.verbs("goto")] == [LOGIN, ENTRY, NEXT, LOGIN, ENTRY, NEXT]
+    assert [t for t, _ in driver.typed()].count("form.key") == 2
+
+
+def test_the_resume_point_is_the_last_sender_on_the_page_still_showing(tmp_path: Path) -> None:
+    """After a hang on an unchanged page: the last click/press/goto on it (a wait after the
+    click goes back to the click); a key pressed a counted number of times is never repeated
+    blindly; after a 503 the last goto, unless it is the first step (a plain new attempt)."""
+    bot = make_bot(tmp_path / "a", CONFIRMED.replace(
+        "  - click: form.confirm\n", "  - click: form.confirm\n  - wait_for: form.key\n"),
+        CONFIRM_MAP)
+    same = {0: "entry", 1: "form", 2: "form", 3: "form", 4: "form", 5: "form"}
+    assert resume_at(bot, 5, same, "form", NoResponse("h")) == 4  # the wait's click
+    assert resume_at(bot, 4, same, "form", NoResponse("h")) == 4
+    assert resume_at(bot, 5, same, "error page", NoResponse("h")) is None  # gone: from 0
+    assert resume_at(bot, 5, same, None, NoResponse("h")) is None  # cannot tell
+    assert resume_at(bot, 5, same, "form", SessionExpired("x")) is None
+    assert resume_at(bot, 5, same, "form", TargetNotFound("x")) is None
+    pressed = make_bot(tmp_path / "b", CONFIRMED.replace(
+        "  - click: form.confirm\n", "  - press: {target: form.name, key: Down, times: '3'}\n"),
+        CONFIRM_MAP)
+    assert resume_at(pressed, 4, same, "form", NoResponse("h")) is None
+    two = make_bot(tmp_path / "c", TWO_PAGES)
+    assert resume_at(two, 3, {}, None, ErrorPage("503")) == 2
+    assert resume_at(two, 1, {}, None, ErrorPage("503")) is None

@@ -1,9 +1,18 @@
-"""When a page's answer is overdue (``drivers/web_pace.py``): learned page by page, with a
-floor, capped by the map's ``response_timeout_ms``."""
+"""When a page's answer is overdue (``drivers/web_pace.py``): learned page by page, early on a
+wide multiple, then a tighter one, with a floor, capped by the map's ``response_timeout_ms``,
+and replaced by a screen's own."""
 
 from __future__ import annotations
 
-from robot_core.drivers.web_pace import FLOOR_S, MIN_SEEN, MULTIPLE, WINDOW, Pace
+from robot_core.drivers.web_pace import (
+    EARLY_MULTIPLE,
+    FLOOR_S,
+    MIN_SEEN,
+    MULTIPLE,
+    SETTLED,
+    WINDOW,
+    Pace,
+)
 
 
 def _seen(pace: Pace, page: str, *seconds: float) -> Pace:
@@ -13,11 +22,14 @@ def _seen(pace: Pace, page: str, *seconds: float) -> Pace:
 
 
 def test_a_page_has_no_bound_of_its_own_until_it_was_answered_enough_times() -> None:
-    """Without response_timeout_ms, a page seen fewer than MIN_SEEN times is not bounded."""
+    """Without response_timeout_ms, a page seen fewer than MIN_SEEN times is not bounded;
+    then a wide multiple of its slowest answer until SETTLED answers, then MULTIPLE."""
     pace = _seen(Pace(), "GET /entry", *[0.5] * (MIN_SEEN - 1))
     assert pace.bound_s("GET /entry") is None
     pace.answered("GET /entry", 0.5)
-    assert pace.bound_s("GET /entry") == MULTIPLE * 0.5
+    assert pace.bound_s("GET /entry") == EARLY_MULTIPLE * 0.5
+    _seen(pace, "GET /entry", *[0.5] * (SETTLED - MIN_SEEN))
+    assert pace.bound_s("GET /entry") == MULTIPLE * 0.5 < EARLY_MULTIPLE * 0.5
 
 
 def test_the_learned_bound_is_a_multiple_of_the_slowest_recent_answer() -> None:
@@ -30,12 +42,14 @@ def test_quick_pages_are_bounded_by_the_floor() -> None:
     """A page answered in milliseconds is not called hung before FLOOR_S."""
     pace = _seen(Pace(), "GET /menu", *[0.01] * MIN_SEEN)
     assert pace.bound_s("GET /menu") == FLOOR_S
+    _seen(pace, "GET /menu", *[0.01] * SETTLED)
+    assert pace.bound_s("GET /menu") == FLOOR_S
 
 
 def test_each_page_learns_its_own_pace() -> None:
     """A slow report page does not lend its bound to a quick form, nor the other way round."""
-    pace = _seen(Pace(), "GET /report", *[5.0] * MIN_SEEN)
-    _seen(pace, "GET /entry", *[0.8] * MIN_SEEN)
+    pace = _seen(Pace(), "GET /report", *[5.0] * SETTLED)
+    _seen(pace, "GET /entry", *[0.8] * SETTLED)
     assert pace.bound_s("GET /report") == MULTIPLE * 5.0
     assert pace.bound_s("GET /entry") == MULTIPLE * 0.8
     assert pace.bound_s("GET /search") is None
@@ -56,3 +70,15 @@ def test_response_timeout_caps_the_learned_bound_and_bounds_unlearned_pages() ->
     _seen(pace, "GET /menu", *[0.01] * MIN_SEEN)
     assert pace.bound_s("GET /report") == 2.5
     assert pace.bound_s("GET /menu") == FLOOR_S
+
+
+def test_a_screens_own_bound_replaces_the_learned_one_and_the_cap_while_it_lasts() -> None:
+    """A screen's response_timeout_ms is every page's bound while a step is on that screen
+    (longer than the app's cap too: the author's word); after it, the learned bound again."""
+    pace = _seen(Pace(fixed_s=2.5), "GET /search", *[0.1] * SETTLED)
+    with pace.screen(6.0):
+        assert pace.bound_s("GET /search") == 6.0
+        assert pace.bound_s("GET /never-seen") == 6.0
+        with pace.screen(None):  # a target of a screen without one keeps the outer bound
+            assert pace.bound_s("GET /search") == 6.0
+    assert pace.bound_s("GET /search") == FLOOR_S
