@@ -23,7 +23,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from robot_core.drivers.web_busy import LOOK_S, BusyGuard
-from robot_core.drivers.web_chromium import Collector, chromium_path, launch_args, lean_node
+from robot_core.drivers.web_chromium import Collector, launch, lean_node
 from robot_core.drivers.web_debug import Tracing, require_display
 from robot_core.drivers.web_locate import READ_JS, locator_for, register_engines
 from robot_core.drivers.web_look import look
@@ -94,18 +94,13 @@ class WebDriver:
             return
         self.begin()
         assert self._pw is not None
-        headless = not self.headed
         try:
-            self._browser = self._pw.chromium.launch(
-                executable_path=chromium_path(headless=headless), headless=headless,
-                args=launch_args(self.block, headless=headless), slow_mo=self.slow_mo_ms)
-        except PlaywrightError as exc:
+            self._browser = launch(self._pw, self.block, headless=not self.headed,
+                                   slow_mo_ms=self.slow_mo_ms)
+        except ConfigError:
             self._pw.stop()
             self._pw = None
-            raise ConfigError(f"cannot start Chromium ({exc.message.splitlines()[0]}); "
-                              "install it with `apt-get install chromium "
-                              "chromium-headless-shell` or set "
-                              "ROBOT_CHROMIUM") from exc
+            raise
         self._new_context()
 
     def _new_context(self) -> None:

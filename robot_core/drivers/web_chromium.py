@@ -43,8 +43,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
+
+from robot_core.errors import ConfigError
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -150,3 +152,15 @@ def chromium_path(*, headless: bool = True) -> str | None:
         if Path(path).exists():
             return path
     return None
+
+
+def launch(pw: Playwright, block: Iterable[str], *, headless: bool, slow_mo_ms: int) -> Browser:
+    """Chromium launched with robot's switches; ``ConfigError`` if it will not start."""
+    try:
+        return pw.chromium.launch(executable_path=chromium_path(headless=headless),
+                                  headless=headless, args=launch_args(block, headless=headless),
+                                  slow_mo=slow_mo_ms)
+    except PlaywrightError as exc:
+        raise ConfigError(f"cannot start Chromium ({exc.message.splitlines()[0]}); install it "
+                          "with `apt-get install chromium chromium-headless-shell` or set "
+                          "ROBOT_CHROMIUM") from exc
