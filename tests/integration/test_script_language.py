@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from fixtures.legacy_web.process import LegacyWebApp
-from robot_core.drivers.web import chromium_path
+from robot_core.drivers.web_chromium import chromium_path
 from robot_core.drivers.web_locate import locator_for, register_engines
 from robot_core.intake import read_cases
 from robot_core.outcome import Status
