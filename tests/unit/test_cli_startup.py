@@ -76,3 +76,12 @@ def test_validating_a_bot_loads_no_reader_queue_or_driver() -> None:
     loaded = _loaded("validate")
     assert {"openpyxl", "sqlalchemy", "apscheduler", "playwright", "psycopg"} & loaded == set()
     assert "pydantic" in loaded  # it did load the bots
+
+
+def test_python_m_robot_core_is_the_robot_command() -> None:
+    """``python -m robot_core`` is ``robot`` (Robot Framework's own script is also called
+    ``robot``; in a shared environment the one installed last owns the name)."""
+    done = subprocess.run([sys.executable, "-m", "robot_core", "--help"], capture_output=True,
+                          text=True, timeout=60, check=True)
+    assert done.stdout.startswith("Usage: robot ")
+    assert all(name in done.stdout for name in COMMANDS)

@@ -1,0 +1,6 @@
+"""``python -m robot_core``: the ``robot`` command, for a machine where another package's
+``robot`` script (Robot Framework's) took the name in the same environment."""
+
+from robot_core.cli import main
+
+main(prog_name="robot")
