@@ -2,7 +2,8 @@
 a form the project has never seen (bench/heldout/app), side by side, in one run.
 
 For every latency (``--latencies``, 0 and 50 ms) and round (``--repeat``; the order of the
-contenders is reversed every other round, across latencies too), each contender types the same ``--cases`` seeded
+contenders is reversed every other round, across latencies too), each contender types the
+same ``--cases`` seeded
 registrations (bench/heldout/cases.py) into a fresh app and database, measured as
 bench/measure.py measures ``make bench``: wall time from spawn to exit, CPU seconds of the
 whole process tree, peak tree PSS (bench/memory.py's TreeSampler), growth (MB per 100
@@ -11,7 +12,8 @@ exactly the generated values; a run that landed anything else is VOID and the be
 
 Prints a table with medians and the ratios robot ÷ raw Playwright and robot ÷ Robot
 Framework; writes ``bench/out/heldout/results.json`` (every run, logs beside it).
-``--contenders`` picks some of robot, playwright, rf.
+``--contenders`` picks some of robot, playwright, rf; ``robot@TREE`` is robot with TREE's
+robot_core (an A/B of two versions in one run, as bench/ab.py does for the fixture).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ CONTENDERS = ("robot", "playwright", "rf")
 def command(contender: str, url: str, data: Cases, folder: Path) -> tuple[list[str], Path]:
     """The contender's command line and working folder."""
     bin_dir = Path(sys.executable).parent
-    if contender == "robot":
+    if contender == "robot" or contender.startswith("robot@"):
         return [str(bin_dir / "robot"), "run", "dog_registration", "--input", str(data.csv)], \
             PROJECT
     if contender == "playwright":
@@ -78,6 +80,8 @@ def run_one(contender: str, data: Cases, latency_ms: int, label: str) -> RunResu
                "DOG_WEB_PASSWORD": PASSWORD, "ROBOT_HOME": str(folder / "home"),
                "ROBOT_PROJECT": str(PROJECT), "PYTHONUNBUFFERED": "1",
                "PYTHONPATH": str(ROOT)}
+        if contender.startswith("robot@"):  # robot_core from another tree (an A/B in one run)
+            env["PYTHONPATH"] = f"{contender.split('@', 1)[1]}{os.pathsep}{ROOT}"
         env.pop("COLUMNS", None)
         result.load_before = os.getloadavg()
         progress: list[tuple[float, str, str]] = []
@@ -98,7 +102,7 @@ def run_one(contender: str, data: Cases, latency_ms: int, label: str) -> RunResu
         _progress_figures(result, progress, sampler, started)
         _verify(result, app.dump(), data.expected, progress)
     result.pss_by_kind = kinds.peaks()
-    if contender == "robot":
+    if contender.startswith("robot"):
         result.steps = audit_breakdown(folder / "home")
     return result
 
@@ -114,7 +118,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.latency_list = [int(x) for x in args.latencies.split(",") if x.strip()]
     args.contender_list = [c for c in args.contenders.split(",") if c.strip()]
-    if set(args.contender_list) - set(CONTENDERS) or args.cases < 2:
+    if {c.split("@")[0] for c in args.contender_list} - set(CONTENDERS) or args.cases < 2:
         parser.error(f"contenders are some of {', '.join(CONTENDERS)}; --cases >= 2")
     return args
 
@@ -130,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             order = args.contender_list if turn % 2 == 0 else args.contender_list[::-1]
             turn += 1
             for contender in order:
-                label = f"l{latency}-r{rnd}-{contender}"
+                label = f"l{latency}-r{rnd}-{contender.split('@')[0]}{len(runs)}"
                 result = run_one(contender, data, latency, label)
                 runs.append(result)
                 print(f"{label}: {result.wall_s:.1f} s wall, CPU {result.cpu_s:.1f} s, PSS "
@@ -163,7 +167,7 @@ def summarise(runs: list[RunResult], args: argparse.Namespace) -> list[dict[str,
                 "ok": float(all(r.landed_ok for r in mine)), "n": float(len(mine))}
         for contender, figures in med.items():
             row: dict[str, Any] = {"latency_ms": latency, "contender": contender, **figures}
-            if contender == "robot":
+            if contender.startswith("robot"):
                 for other in ("playwright", "rf"):
                     if other in med:
                         row[f"wall_vs_{other}"] = figures["wall_s"] / med[other]["wall_s"]
@@ -180,7 +184,7 @@ def print_table(table: list[dict[str, Any]], args: argparse.Namespace,
           f"{'MB/100':>8}  verified  robot÷PW wall/CPU  robot÷RF wall/CPU")
     for row in table:
         ratios = ""
-        if row["contender"] == "robot":
+        if row["contender"].startswith("robot"):
             for other in ("playwright", "rf"):
                 if f"wall_vs_{other}" in row:
                     ratios += f"  {row[f'wall_vs_{other}']:.2f}× / {row[f'cpu_vs_{other}']:.2f}×    "

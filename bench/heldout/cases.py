@@ -46,11 +46,20 @@ def _record(rng: random.Random, number: int) -> dict[str, Any]:
             "postal_code": f"{rng.randrange(100, 999)}-{rng.randrange(10000):04d}",
             "address": f"○○市{rng.choice(TOWNS)}{rng.randrange(1, 9)}-{rng.randrange(1, 30)}"
                        f"-{rng.randrange(1, 20)}",
-            "phone": f"0{rng.randrange(3, 99)}-{rng.randrange(100, 9999)}-{rng.randrange(10000):04d}",
+            "phone": _phone(rng),
             "dog_name": rng.choice(DOGS), "breed": rng.choice(BREEDS),
             "sex": rng.choice(("オス", "メス")), "birth_date": born.isoformat(),
             "coat": rng.choice(COATS), "neutered": rng.randrange(2),
             "rabies_date": rabies.isoformat()}
+
+
+def _phone(rng: random.Random) -> str:
+    """A landline of 10 digits (area code of 1 to 4 digits) or a mobile of 11."""
+    area = rng.choice(("3", "6", "45", "52", "92", "985", "90", "80"))
+    if area in ("90", "80"):
+        return f"0{area}-{rng.randrange(1000, 9999)}-{rng.randrange(10000):04d}"
+    local = 10 - 1 - len(area) - 4
+    return f"0{area}-{rng.randrange(10 ** (local - 1), 10 ** local)}-{rng.randrange(10000):04d}"
 
 
 def _row(rec: dict[str, Any]) -> list[str]:
