@@ -187,7 +187,8 @@ def print_table(table: list[dict[str, Any]], args: argparse.Namespace,
         if row["contender"].startswith("robot"):
             for other in ("playwright", "rf"):
                 if f"wall_vs_{other}" in row:
-                    ratios += f"  {row[f'wall_vs_{other}']:.2f}× / {row[f'cpu_vs_{other}']:.2f}×    "
+                    wall, cpu = row[f"wall_vs_{other}"], row[f"cpu_vs_{other}"]
+                    ratios += f"  {wall:.2f}× / {cpu:.2f}×    "
         print(f"{row['latency_ms']:>4} {row['contender']:<11}{row['wall_s']:>8.1f}"
               f"{row['cpu_s']:>8.1f}{row['ms_case']:>9.0f}{row['pss_mb']:>8.0f}"
               f"{row['growth']:>8.1f}  {'yes' if row['ok'] else 'NO':<8}{ratios}")

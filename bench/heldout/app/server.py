@@ -63,14 +63,14 @@ class Handler(BaseHTTPRequestHandler):
     server: DogServer
     server_version = "Microsoft-IIS/6.0"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         """Handle GET."""
         self._dispatch("GET", {})
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         """Handle POST."""
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode("utf-8", errors="replace") if length else ""
@@ -130,8 +130,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _post(self, path: str, form: dict[str, str], session: Session) -> None:
         if not secrets.compare_digest(form.get("token", "").encode(), session.token.encode()):
-            self._html(pages.owner_page({}, ["画面の有効期限が切れました。最初から入力してください"],
-                                        session.token))
+            expired = "画面の有効期限が切れました。最初から入力してください"
+            self._html(pages.owner_page({}, [expired], session.token))
         elif path == "/dog/owner":
             rec, errors = store.check_owner(form)
             if errors:
