@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from rich.markup import escape
@@ -18,11 +18,8 @@ from rich.table import Table
 
 from robot_core.cli.app import console, err
 from robot_core.cli.render import STYLE
-
-if TYPE_CHECKING:  # the run's modules load on demand (robot run imports them while its
-    # browser starts: run/early.py)
-    from robot_core.run.debug import DebugOptions
-    from robot_core.run.dryrun import DryRun
+from robot_core.run.debug import DebugOptions
+from robot_core.run.dryrun import DryRun
 
 FLAGS = ("dry_run", "case", "trace", "slow_mo", "pause_on_failure")
 
@@ -49,8 +46,6 @@ def debug_flags(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def debug_options(flags: dict[str, Any]) -> DebugOptions:
     """The ``DebugOptions`` of the flags given."""
-    from robot_core.run.debug import DebugOptions  # noqa: PLC0415 - see the imports
-
     return DebugOptions(dry_run=bool(flags["dry_run"]), trace=bool(flags["trace"]),
                         slow_mo_ms=int(flags["slow_mo"] or 0), case=flags["case"],
                         pause=pause_on_terminal if flags["pause_on_failure"] else None)

@@ -9,7 +9,7 @@ from rich.table import Table
 from robot_core.cli.app import console, err
 from robot_core.errors import SystemDown
 from robot_core.outcome import CaseResult, RunOutcome, Status, shown
-from robot_core.run.ending import Ending
+from robot_core.run.session import Ending
 
 REPORT = "report.html"  # the run report's file name (evidence/report/page.py)
 

@@ -35,7 +35,7 @@ from robot_core.daemon.inbox import Inbox
 from robot_core.daemon.receive import Receiver
 from robot_core.errors import EXIT_SYSTEM, ConfigError
 from robot_core.outcome import Status
-from robot_core.run.early import environment
+from robot_core.run.session import environment
 from robot_core.run.worker import owner_alive
 
 POLL_S = 1.0

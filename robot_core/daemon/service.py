@@ -39,7 +39,7 @@ from robot_core.daemon.schedule import Schedule, bot_path, load_schedules
 from robot_core.daemon.triggers import make_trigger
 from robot_core.errors import BotScriptError, ConfigError, DaemonRunningError
 from robot_core.private import private_file
-from robot_core.run.early import environment
+from robot_core.run.session import environment
 from robot_core.script.loader import load_bot
 
 

@@ -80,20 +80,12 @@ class WebDriver:
         self._interrupts = list(interrupts)
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def begin(self) -> None:
-        """Start Playwright's driver (its Node process), not yet Chromium (``start``)."""
-        if self._pw is None:
-            require_display(self.headed)
-            with lean_node():
-                self._pw = sync_playwright().start()
-            register_engines(self._pw)
-
     def start(self) -> None:
-        """Launch Chromium and open a page; nothing if they are open (``run/early.py``)."""
-        if self._page is not None:
-            return
-        self.begin()
-        assert self._pw is not None
+        """Launch Chromium and open a page."""
+        require_display(self.headed)
+        with lean_node():
+            self._pw = sync_playwright().start()
+        register_engines(self._pw)
         try:
             self._browser = launch(self._pw, self.block, headless=not self.headed,
                                    slow_mo_ms=self.slow_mo_ms)

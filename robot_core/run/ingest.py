@@ -17,12 +17,11 @@ old and new checksums, never a value.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from robot_core.errors import StopRequested
 from robot_core.intake import CaseRow, CaseStream, case_key, open_cases
 from robot_core.queue.base import CONFLICT, Batch, NewItem, Store
 from robot_core.queue.payload import Sealer, to_payload
@@ -114,8 +113,7 @@ def enqueue_cases(store: Store, bot: BotScript, cases: CaseStream, *,
 
 def ingest_cases(store: Store, bot: BotScript, cases: CaseStream, *,
                  source: Path | None = None, digest: str | None = None,
-                 vault: Vault | None = None,
-                 cancelled: Callable[[], bool] = lambda: False) -> Ingested:
+                 vault: Vault | None = None) -> Ingested:
     """Add the rows of an open ``cases`` stream as a batch; ``CaseDataError`` if unreadable.
 
     The stream's header was found when it was opened; its rows flow from the file into the
@@ -125,16 +123,13 @@ def ingest_cases(store: Store, bot: BotScript, cases: CaseStream, *,
     moves to once queued), by default the stream's own. ``digest`` is the file's ``checksum``
     when the caller has it already (the daemon's inbox does). ``vault`` seals the secret
     columns and keys the content checksums (by default the key of ``ROBOT_HOME``).
-    ``cancelled`` is asked before each row: true, ``StopRequested`` rolls the batch back (a
-    stop heard on another thread: ``robot run`` queues while its main thread starts the
-    browser).
     """
     source = source or cases.path
     digest = digest or checksum(cases.path)
     sealer = Sealer.for_bot(bot, vault or Vault(), cases.headers, cases.secret_headers)
     failing: list[tuple[str, CaseRow]] = []
     batch = store.add_batch(bot.name, str(source.resolve()), digest, cases.sheet,
-                            cases.headers, _items(cases, source, sealer, failing, cancelled))
+                            cases.headers, _items(cases, source, sealer, failing))
     conflicts = {c.key for c in batch.changes if c.kind == CONFLICT}
     found = Failing()
     for key, case in failing:
@@ -144,11 +139,8 @@ def ingest_cases(store: Store, bot: BotScript, cases: CaseStream, *,
 
 
 def _items(cases: CaseStream, source: Path, sealer: Sealer,
-           failing: list[tuple[str, CaseRow]], cancelled: Callable[[], bool],
-           ) -> Iterator[NewItem]:
+           failing: list[tuple[str, CaseRow]]) -> Iterator[NewItem]:
     for case in cases:
-        if cancelled():
-            raise StopRequested
         key = case_key(case, source)  # a row without a key: its place in the file
         if not case.valid:
             # Only the problems are kept (columns, never values): a list as long as the

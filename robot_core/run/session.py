@@ -20,14 +20,17 @@ outcome even when the run ended by an exception (the application down, a stop).
 from __future__ import annotations
 
 import dataclasses
+import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from robot_core import credentials as creds
-from robot_core.drivers import Driver
+from robot_core.drivers import Driver, make_driver
+from robot_core.errors import ConfigError
 from robot_core.evidence.anchor import audit_key, seal
 from robot_core.evidence.audit import AuditTrail
 from robot_core.evidence.export import batch_outcome, export_batch
@@ -39,8 +42,6 @@ from robot_core.queue import Batch, QueueError, Store, open_store
 from robot_core.queue.base import AuditAnchor
 from robot_core.run.breaker import Breaker
 from robot_core.run.debug import DebugOptions, make_runner
-from robot_core.run.early import driver_for, environment
-from robot_core.run.ending import Ending, NoStop, Stopper
 from robot_core.run.ingest import Ingested, ingest_cases, record_changes
 from robot_core.run.runner import Runner
 from robot_core.run.worker import Worker
@@ -48,6 +49,47 @@ from robot_core.script.model import BotScript
 from robot_core.vault import Vault
 
 Progress = Callable[[CaseResult], None]  # each case's result, as soon as it has one
+
+
+class Stopper(Protocol):
+    """How a run learns that the operator wants it to stop (the CLI's signal handler)."""
+
+    def requested(self) -> bool:
+        """A stop was asked for: finish the case in hand, start no other."""
+
+    def graceful(self, doing: str = "the current case") -> AbstractContextManager[None]:
+        """Within: the first signal only sets ``requested`` (``doing`` goes on); a second
+        stops at once."""
+
+    def abortable(self) -> AbstractContextManager[None]:
+        """Within: a signal stops at once (``StopRequested`` is raised where the code is)."""
+
+    def deadline(self) -> Callable[[], bool]:
+        """From now: true once a stop asked for has had its short grace (or a second came)."""
+
+
+class NoStop:
+    """A ``Stopper`` that is never asked (library callers, tests)."""
+
+    def requested(self) -> bool:
+        """Never."""
+        return False
+
+    @contextmanager
+    def _same(self) -> Iterator[None]:
+        yield
+
+    def graceful(self, doing: str = "") -> AbstractContextManager[None]:
+        """Nothing changes."""
+        return self._same()
+
+    def abortable(self) -> AbstractContextManager[None]:
+        """Nothing changes."""
+        return self._same()
+
+    def deadline(self) -> Callable[[], bool]:
+        """Never due."""
+        return lambda: False
 
 
 @dataclass(frozen=True)
@@ -75,6 +117,25 @@ class Session:
     bot: str = ""
 
 
+@dataclass
+class Ending:
+    """How far a run got, filled as it goes: what the console tells however it ends."""
+
+    paths: RunPaths | None = None
+    batch: Batch | None = None
+    outcome: RunOutcome | None = None
+    results_written: bool = False
+    stopped_in: str = ""  # "queue" or "results" when a stop ended that phase
+
+
+def environment(bot: BotScript) -> dict[str, str]:
+    """The environment variables the bot's templates read; all must be set."""
+    missing = sorted(v for v in bot.env_vars if not os.environ.get(v))
+    if missing:
+        raise ConfigError(f"{bot.file}: set the environment variable(s) {', '.join(missing)}")
+    return {name: os.environ[name] for name in bot.env_vars}
+
+
 def open_session(bot: BotScript, options: RunOptions, driver: Driver | None = None) -> Session:
     """Check the environment, create the run folder and audit trail, build the runner."""
     env = environment(bot)
@@ -91,7 +152,10 @@ def _driver_for(bot: BotScript, options: RunOptions) -> Driver:
     """The caller's driver (``driver_factory``), else the one the bot names."""
     if options.driver_factory is not None:
         return options.driver_factory(bot)
-    return driver_for(bot, headed=options.headed, slow_mo_ms=options.debug.slow_mo_ms)
+    return make_driver(bot.driver, headed=options.headed, launch=dict(bot.selectors.launch),
+                       slow_mo_ms=options.debug.slow_mo_ms,
+                       response_timeout_ms=bot.selectors.section.response_timeout_ms,
+                       block=bot.selectors.section.block)
 
 
 def _open_store(options: RunOptions) -> Store:
@@ -101,15 +165,6 @@ def _open_store(options: RunOptions) -> Store:
 def _close_store(options: RunOptions, store: Store) -> None:
     if options.store is None:
         store.close()
-
-
-@dataclass
-class Queued:
-    """A run whose batch is queued: its session and store, still open, and the batch."""
-
-    session: Session
-    store: Store
-    ingested: Ingested
 
 
 def run_file(bot: BotScript, source: Path | CaseStream, options: RunOptions,
@@ -131,48 +186,27 @@ def run_file(bot: BotScript, source: Path | CaseStream, options: RunOptions,
     """
     stop, ending = stop or NoStop(), ending or Ending()
     with _opened(source, bot, stop) as cases:
-        queued = queue_cases(bot, cases, options, stop, ending)
-        return work_queued(bot, queued, options, progress, stop, on_batch, ending, work)
-
-
-def queue_cases(bot: BotScript, cases: CaseStream, options: RunOptions, stop: Stopper,
-                ending: Ending) -> Queued:
-    """The first half of ``run_file``: the run's session, then ``cases`` into a batch (the
-    stream is closed once read)."""
-    session = open_session(bot, options)  # checks the environment before writing anything
-    ending.paths = session.paths
-    store = _open_store(options)
-    try:
-        ingested = _ingest(bot, store, session, cases, stop, ending)
-    except BaseException:
-        _close_store(options, store)
-        raise
-    ending.batch = ingested.batch
-    cases.close()  # read whole, into the batch: the file is let go before entering
-    return Queued(session, store, ingested)
-
-
-def work_queued(bot: BotScript, queued: Queued, options: RunOptions,
-                progress: Progress | None, stop: Stopper,
-                on_batch: Callable[[Ingested], None] | None, ending: Ending,
-                work: Callable[[int], None] | None) -> tuple[RunOutcome, RunPaths, Batch]:
-    """The second half of ``run_file``: work the queued batch, write its workbook, close."""
-    session, store, batch = queued.session, queued.store, queued.ingested.batch
-    try:
-        if on_batch:
-            on_batch(queued.ingested)
+        session = open_session(bot, options)  # checks the environment before writing anything
+        ending.paths = session.paths
+        store = _open_store(options)
         try:
-            with stop.graceful():
-                if work is not None:
-                    work(batch.id)
-                else:
-                    _work(bot, store, session, options, batch.id, progress, stop.requested)
+            ingested = _ingest(bot, store, session, cases, stop, ending)
+            batch = ending.batch = ingested.batch
+            cases.close()  # read whole, into the batch: the file is let go before entering
+            if on_batch:
+                on_batch(ingested)
+            try:
+                with stop.graceful():
+                    if work is not None:
+                        work(batch.id)
+                    else:
+                        _work(bot, store, session, options, batch.id, progress, stop.requested)
+            finally:
+                _export(bot, store, session, batch, stop, ending)
+            assert ending.outcome is not None  # _export always tells it
+            return ending.outcome, session.paths, batch
         finally:
-            _export(bot, store, session, batch, stop, ending)
-        assert ending.outcome is not None  # _export always tells it
-        return ending.outcome, session.paths, batch
-    finally:
-        _close_store(options, store)
+            _close_store(options, store)
 
 
 @contextmanager
@@ -191,8 +225,7 @@ def _ingest(bot: BotScript, store: Store, session: Session, cases: CaseStream,
             stop: Stopper, ending: Ending) -> Ingested:
     try:
         with stop.abortable():
-            ingested = ingest_cases(store, bot, cases, vault=session.vault,
-                                    cancelled=stop.requested)
+            ingested = ingest_cases(store, bot, cases, vault=session.vault)
     except BaseException as exc:  # a stop or an unreadable file: nothing was queued
         if isinstance(exc, KeyboardInterrupt):
             ending.stopped_in = "queue"
