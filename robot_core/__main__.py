@@ -3,4 +3,5 @@
 
 from robot_core.cli import main
 
-main(prog_name="robot")
+if __name__ == "__main__":  # not on an import (the tests walk every module)
+    main(prog_name="robot")
