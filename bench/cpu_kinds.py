@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import statistics
-import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -25,39 +24,19 @@ from typing import Any
 
 import psutil
 
-from bench.lean import kind_of
+from bench.lean import TreePoller, kind_of
 from bench.measure import ROOT, case_file, run_one
 
 
-class CpuSampler:
+class CpuSampler(TreePoller):
     """Cumulative CPU seconds of a process tree by kind (and the root's threads), sampled."""
 
     def __init__(self, pid: int, interval: float = 0.25) -> None:
-        self.pid = pid
-        self.interval = interval
+        super().__init__(pid, interval)
         self.series: list[tuple[float, dict[str, float]]] = []  # (monotonic, kind → s)
         self._seen: dict[tuple[int, float], tuple[str, float]] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
 
-    def __enter__(self) -> CpuSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _loop(self) -> None:
-        try:
-            root = psutil.Process(self.pid)
-        except psutil.NoSuchProcess:
-            return
-        while not self._stop.is_set():
-            self._read(root)
-            self._stop.wait(self.interval)
-
-    def _read(self, root: psutil.Process) -> None:
+    def poll(self, root: psutil.Process) -> None:
         try:
             members = [root, *root.children(recursive=True)]
         except psutil.Error:

@@ -26,7 +26,7 @@ import threading
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import psutil
 
@@ -56,19 +56,17 @@ def kind_of(proc: psutil.Process) -> str:
     return "other"
 
 
-class KindSampler:
-    """PSS of a process tree by kind, once every ``interval`` seconds (a background thread)."""
+class TreePoller:
+    """Reads the process tree of ``pid`` every ``interval`` seconds on a background thread,
+    from entering the block to leaving it (``poll``: what a subclass reads)."""
 
-    def __init__(self, pid: int, interval: float = 1.0) -> None:
+    def __init__(self, pid: int, interval: float) -> None:
         self.pid = pid
         self.interval = interval
-        self.series: list[tuple[float, dict[str, float], dict[str, int]]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._kinds: dict[tuple[int, float], str] = {}
 
-    def __enter__(self) -> KindSampler:
-        self._started = datetime.now(UTC).timestamp()
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -82,10 +80,32 @@ class KindSampler:
         except psutil.NoSuchProcess:
             return
         while not self._stop.is_set():
-            reading = self._read(root)
-            if reading is not None:
-                self.series.append((datetime.now(UTC).timestamp(), *reading))
+            self.poll(root)
             self._stop.wait(self.interval)
+
+    def poll(self, root: psutil.Process) -> None:
+        """One reading of the tree under ``root``."""
+        raise NotImplementedError
+
+
+class KindSampler(TreePoller):
+    """PSS of a process tree by kind, once every ``interval`` seconds (a background thread)."""
+
+    def __init__(self, pid: int, interval: float = 1.0) -> None:
+        super().__init__(pid, interval)
+        self.series: list[tuple[float, dict[str, float], dict[str, int]]] = []
+        self._kinds: dict[tuple[int, float], str] = {}
+        self._started = datetime.now(UTC).timestamp()
+
+    def __enter__(self) -> Self:
+        self._started = datetime.now(UTC).timestamp()
+        return super().__enter__()
+
+    def poll(self, root: psutil.Process) -> None:
+        """PSS by kind now, appended to ``series``."""
+        reading = self._read(root)
+        if reading is not None:
+            self.series.append((datetime.now(UTC).timestamp(), *reading))
 
     def _read(self, root: psutil.Process) -> tuple[dict[str, float], dict[str, int]] | None:
         try:

@@ -213,26 +213,11 @@ def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, lab
         env.pop("COLUMNS", None)
         if tree != ROOT:
             env["PYTHONPATH"] = str(tree)
-        result.load_before = os.getloadavg()
         result.source = source_fingerprint()
-        progress: list[tuple[float, str, str]] = []
-        started, spawned = time.monotonic(), datetime.now(UTC)
-        proc = subprocess.Popen(command(contender, app.url, cases.xlsx, limit), cwd=tree,
-                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, encoding="utf-8", errors="replace")
-        guard = _MemoryGuard(proc, rss_cap_mb)
-        with log.open("w", encoding="utf-8") as sink, \
-                TreeSampler(proc.pid, SAMPLE_INTERVAL_S, on_sample=guard) as sampler, \
-                (watch(proc.pid) if watch else contextlib.nullcontext()):
-            reader = threading.Thread(target=_read_progress,
-                                      args=(proc, sink, progress, started), daemon=True)
-            reader.start()
-            result.exit_code = proc.wait()
-            result.wall_s = time.monotonic() - started
-            reader.join()
-        result.load_after = os.getloadavg()
-        result.capped = guard.reason
-        _progress_figures(result, progress, sampler, started)
+        spawned = datetime.now(UTC)
+        sampler, progress, started = measured(
+            command(contender, app.url, cases.xlsx, limit), tree, env, log, result,
+            rss_cap_mb=rss_cap_mb, watch=watch)
         _verify(result, app.dump(), expected, progress)
     result.series_file = str(_save_series(folder, sampler, progress, started))
     if kinds:
@@ -242,6 +227,36 @@ def run_one(contender: str, cases: CaseFile, latency_ms: int, workdir: Path, lab
         result.first_action_s = first_action(home, spawned)
         result.phases = phases(home, spawned.timestamp())
     return result
+
+
+def measured(cmd: list[str], cwd: Path, env: dict[str, str], log: Path, result: RunResult,
+             *, rss_cap_mb: float = 0.0,
+             watch: Callable[[int], AbstractContextManager[Any]] | None = None,
+             ) -> tuple[TreeSampler, list[tuple[float, str, str]], float]:
+    """Run ``cmd`` to its end, its output into ``log``: its tree's RSS sampled (and stopped
+    above ``rss_cap_mb``, if given), ``watch(pid)`` held meanwhile, its progress lines read.
+    Fills ``result``'s load, exit code, wall and progress figures; returns the sampler, the
+    progress lines and the monotonic start, for the caller's own figures."""
+    result.load_before = os.getloadavg()
+    progress: list[tuple[float, str, str]] = []
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+                            errors="replace")
+    guard = _MemoryGuard(proc, rss_cap_mb)
+    with log.open("w", encoding="utf-8") as sink, \
+            TreeSampler(proc.pid, SAMPLE_INTERVAL_S, on_sample=guard) as sampler, \
+            (watch(proc.pid) if watch else contextlib.nullcontext()):
+        reader = threading.Thread(target=_read_progress,
+                                  args=(proc, sink, progress, started), daemon=True)
+        reader.start()
+        result.exit_code = proc.wait()
+        result.wall_s = time.monotonic() - started
+        reader.join()
+    result.load_after = os.getloadavg()
+    result.capped = guard.reason
+    _progress_figures(result, progress, sampler, started)
+    return sampler, progress, started
 
 
 class _MemoryGuard:

@@ -23,10 +23,7 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +32,11 @@ from bench.heldout.cases import Cases, cases
 from bench.lean import KindSampler
 from bench.measure import (  # the fixture bench's own figures and checks, reused as they are
     ROOT,
-    SAMPLE_INTERVAL_S,
     RunResult,
-    _progress_figures,
-    _read_progress,
     _verify,
     audit_breakdown,
+    measured,
 )
-from bench.memory import TreeSampler
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE / "project"
@@ -83,25 +77,15 @@ def run_one(contender: str, data: Cases, latency_ms: int, label: str) -> RunResu
         if contender.startswith("robot@"):  # robot_core from another tree (an A/B in one run)
             env["PYTHONPATH"] = f"{contender.split('@', 1)[1]}{os.pathsep}{ROOT}"
         env.pop("COLUMNS", None)
-        result.load_before = os.getloadavg()
-        progress: list[tuple[float, str, str]] = []
-        started = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, encoding="utf-8",
-                                errors="replace")
-        kinds = KindSampler(proc.pid)
-        with open(result.log_file, "w", encoding="utf-8") as sink, \
-                TreeSampler(proc.pid, SAMPLE_INTERVAL_S) as sampler, kinds:
-            reader = threading.Thread(target=_read_progress,
-                                      args=(proc, sink, progress, started), daemon=True)
-            reader.start()
-            result.exit_code = proc.wait()
-            result.wall_s = time.monotonic() - started
-            reader.join()
-        result.load_after = os.getloadavg()
-        _progress_figures(result, progress, sampler, started)
+        kinds: list[KindSampler] = []
+
+        def watch(pid: int) -> KindSampler:
+            kinds.append(KindSampler(pid))
+            return kinds[-1]
+
+        _, progress, _ = measured(cmd, cwd, env, Path(result.log_file), result, watch=watch)
         _verify(result, app.dump(), data.expected, progress)
-    result.pss_by_kind = kinds.peaks()
+    result.pss_by_kind = kinds[0].peaks()
     if contender.startswith("robot"):
         result.steps = audit_breakdown(folder / "home")
     return result

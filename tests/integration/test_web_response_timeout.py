@@ -33,12 +33,7 @@ def test_a_hung_save_is_no_response_after_the_response_timeout(registry: Any,
                                                                quick: WebDriver) -> None:
     """The wait after a save whose POST never answers ends after ~1 s, not its 20 s."""
     app = registry(freeze_path="/entry/commit")
-    _login(quick, app.url)
-    quick.goto(f"{app.url}/entry", 10_000)
-    _fill_case(quick, EXPECTED["valid"][0])
-    quick.click(MAP.get("form.confirm"), 5_000)
-    quick.wait_any([MAP.get("confirm.message")], 10_000)
-    quick.click(MAP.get("confirm.register"), 3_000)
+    _save_first_case(quick, app.url)
     started = time.monotonic()
     with pytest.raises(NoResponse, match=r"POST /entry/commit unanswered"):
         quick.wait_any([MAP.get("done.message"), MAP.get("form.error")], 20_000)
@@ -64,14 +59,19 @@ def test_a_screens_own_response_timeout_replaces_the_apps(registry: Any,
     """A wait for targets of a screen whose map says ``response_timeout_ms: 3000`` (a slow
     page on a bad night) is not called hung after the app's 1 s, but after the screen's 3 s."""
     app = registry(freeze_path="/entry/commit")
-    _login(quick, app.url)
-    quick.goto(f"{app.url}/entry", 10_000)
-    _fill_case(quick, EXPECTED["valid"][0])
-    quick.click(MAP.get("form.confirm"), 5_000)
-    quick.wait_any([MAP.get("confirm.message")], 10_000)
-    quick.click(MAP.get("confirm.register"), 3_000)
+    _save_first_case(quick, app.url)
     done = dataclasses.replace(MAP.get("done.message"), response_timeout_ms=3000)
     with pytest.raises(NoResponse, match=r"POST /entry/commit unanswered after") as raised:
         quick.wait_any([done, MAP.get("form.error")], 20_000)
     waited = re.search(r"unanswered after ([\d.]+) s", str(raised.value))
     assert waited is not None and float(waited.group(1)) >= 3.0
+
+
+def _save_first_case(driver: WebDriver, url: str) -> None:
+    """Log in, type the sample's first case, confirm it and press 登録 (whose POST hangs)."""
+    _login(driver, url)
+    driver.goto(f"{url}/entry", 10_000)
+    _fill_case(driver, EXPECTED["valid"][0])
+    driver.click(MAP.get("form.confirm"), 5_000)
+    driver.wait_any([MAP.get("confirm.message")], 10_000)
+    driver.click(MAP.get("confirm.register"), 3_000)
