@@ -15,21 +15,25 @@ next attempt may instead start where the failed one stood, when that is safe:
   system still holds). A last ``goto`` that is the first step is a plain new attempt.
 
 Never at a step that may not be repeated blindly (``Step.once``: a key pressed a counted
-number of times); never after a saving click (``commit: true``) of this attempt, or of an
-earlier one that may have saved (``verify`` comes first, always); never without a marked
-saving click (how far a failed attempt got cannot be told); never after an expired session
-(a new login starts from the case's first page) or an outage; web bots only (a desktop
-program or a terminal session keeps screen state of its own). Only top-level steps are
-resumed at: a failure inside ``if``/``repeat``/``use`` repeats that whole step.
+number of times, or a step marked ``once: true``, whose request changes the system before the
+saving click: a 次へ that reserves a number or saves a draft); never from a last ``goto`` with
+a ``once: true`` step between it and the failure (opening the page anew does not undo a draft:
+the case starts over, from its first page); never after a saving click (``commit: true``) of
+this attempt, or of an earlier one that may have saved (``verify`` comes first, always); never
+without a marked saving click (how far a failed attempt got cannot be told); never after an
+expired session (a new login starts from the case's first page) or an outage; web bots only
+(a desktop program or a terminal session keeps screen state of its own). Only top-level steps are
+resumed at: a failure inside ``if``/``repeat``/``use`` repeats that whole step (so a step
+that may not be repeated anywhere inside it forbids the resume).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from robot_core.errors import ErrorPage, NoResponse
 from robot_core.run.relogin import shortcut
-from robot_core.script.model import BotScript
+from robot_core.script.model import BotScript, Step, walk
 
 #: Steps that may send a request of their own: the one that hung is the last of them.
 SENDS = frozenset({"click", "press", "goto"})
@@ -49,9 +53,17 @@ def resume_at(bot: BotScript, failed: int, marks: Mapping[int, object | None],
             same -= 1
         senders = [i for i in range(same, failed + 1) if steps[i].action in SENDS]
         start = senders[-1] if senders else failed
-        # a key pressed a counted number of times is never repeated blindly (Step.once)
-        return None if any(steps[i].once for i in range(start, failed + 1)) else start
+        # a counted key, or a step marked once: true, is never repeated blindly (Step.once)
+        return None if _any(steps[start:failed + 1], lambda s: s.once) else start
     if shortcut(bot, cause) != "resume":
         return None
     gotos = [i for i in range(failed + 1) if steps[i].action == "goto"]
-    return gotos[-1] if gotos and gotos[-1] > 0 else None
+    if not gotos or gotos[-1] == 0:
+        return None
+    # the page opened anew forgets what was typed, not what a once: true step told the system
+    return None if _any(steps[gotos[-1]:failed + 1], lambda s: s.marked_once) else gotos[-1]
+
+
+def _any(steps: tuple[Step, ...], test: Callable[[Step], bool]) -> bool:
+    """Whether ``test`` holds for one of ``steps``, or of the steps inside them."""
+    return any(test(step) for step in walk(steps))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -67,8 +67,18 @@ class TargetArgs(Args):
     TARGETS = ("target",)
 
 
+def _once() -> Any:
+    """``once: true``: the step's request changes the system before the saving click (a 次へ
+    that reserves a number or saves a draft); never repeated by itself (run/resume.py)."""
+    return Field(default=False, description=(
+        "this step changes the system before the saving click (a 次へ that reserves a number "
+        "or saves a draft): never repeated by itself, as a step or by a resumed attempt (the "
+        "case starts over instead)"))
+
+
 class ClickArgs(TargetArgs):
     commit: bool = False  # this click saves the case: a retry after it must verify first
+    once: bool = _once()
 
 
 class FillArgs(TargetArgs):
@@ -115,6 +125,7 @@ class PressArgs(Args):
     target: str | None = None
     times: str = "1"  # a template: the calendar moved by as many arrow keys as the data says
     commit: bool = False  # this key saves the case (a terminal's Enter on the confirm screen)
+    once: bool = _once()
     TARGETS = ("target",)
     TEMPLATES = ("times",)
 
@@ -279,7 +290,8 @@ _spec("goto", UrlArgs,
       "Open a URL (web) or bring a window forward (desktop).",
       shorthand="url", retry_on=(TransientError, SystemUnavailable, NoResponse))
 _spec("click", ClickArgs,
-      "Click a target (a button, a link, an image); ``commit: true`` marks the saving click.",
+      "Click a target (a button, a link, an image); ``commit: true`` marks the saving click, "
+      "``once: true`` a click that changes the system before it (never repeated by itself).",
       shorthand="target")
 _spec("fill", FillArgs,
       "Type a value into a field, replacing what is there.")

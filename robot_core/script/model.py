@@ -153,10 +153,17 @@ class Step:
 
     @property
     def once(self) -> bool:
-        """Never repeated blindly: the saving click, and a key pressed a counted number of times
-        (a repeat after three of five presses would move the widget too far)."""
-        return bool(getattr(self.args, "commit", False)) or \
+        """Never repeated blindly: the saving click, a step marked ``once: true``, and a key
+        pressed a counted number of times (a repeat after three of five presses would move the
+        widget too far)."""
+        return self.commit or self.marked_once or \
             (self.action == "press" and getattr(self.args, "times", "1") != "1")
+
+    @property
+    def marked_once(self) -> bool:
+        """``once: true``: its request changes the system (a 次へ that saves a draft), so it is
+        not repeated even from its page opened anew."""
+        return bool(getattr(self.args, "once", False))
 
     @property
     def commit(self) -> bool:

@@ -29,11 +29,12 @@ FIELDS = ("case_id", "name", "name_kana", "sex", "birth_date", "postal_code", "a
 
 def run_sample(app: LegacyWebApp, home: Path, monkeypatch: pytest.MonkeyPatch,
                source: Path = SAMPLE, bot_name: str = "resident_registration",
-               selectors: Path = ROOT / "selectors") -> tuple[RunOutcome, RunPaths]:
-    """Run the shipped bot on ``source`` against ``app`` in this process (its maps from
-    ``selectors``, its blocks the shipped ones)."""
+               selectors: Path = ROOT / "selectors",
+               bot_file: Path | None = None) -> tuple[RunOutcome, RunPaths]:
+    """Run the shipped bot (or ``bot_file``) on ``source`` against ``app`` in this process
+    (its maps from ``selectors``, its blocks the shipped ones)."""
     monkeypatch.setenv("REGISTRY_URL", app.url)
-    bot = load_bot(ROOT / "bots" / f"{bot_name}.yaml", selectors, ROOT / "blocks")
+    bot = load_bot(bot_file or ROOT / "bots" / f"{bot_name}.yaml", selectors, ROOT / "blocks")
     return run_direct(bot, read_cases(source, bot.input), RunOptions(home))
 
 

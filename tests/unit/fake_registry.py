@@ -6,6 +6,7 @@ whose search finds what was saved, so ``verify`` means something.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from helpers import MY_NUMBER, dedent, write_project
 
 from robot_core.credentials import Credentials
+from robot_core.errors import NoResponse
 from robot_core.evidence.audit import AuditTrail
 from robot_core.home import RunPaths
 from robot_core.intake import CaseRow, Problem, stream
@@ -190,3 +192,37 @@ def count_opens(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
     monkeypatch.setattr(stream, "open_source", watched)
     return opened
+
+
+# -- pages the resume tests tell apart (run/resume.py) ------------------------------------
+LOGIN, ENTRY, MENU = "http://registry/login", "http://registry/entry", "http://registry/menu"
+SEARCH = "http://registry/search"
+NEXT = "http://registry/next"
+CONFIRMED = BOT.replace("  - click: {target: form.save, commit: true}\n",
+                        "  - click: form.confirm\n  - click: {target: form.save, commit: true}\n")
+TWO_PAGES = BOT.replace("  - fill: {target: form.name,",
+                        f"  - goto: {NEXT}\n  - fill: {{target: form.name,")
+#: the map with a 確認 button before the saving one
+CONFIRM_MAP = SELECTORS.replace("  save: '#save'\n", "  confirm: '#confirm'\n      save: '#save'\n")
+assert BOT not in (CONFIRMED, TWO_PAGES) and CONFIRM_MAP != SELECTORS
+
+
+def pages(app: Registry, driver: FakeDriver, *, hang_on: str, changed: bool) -> Callable[
+        [Call], Result]:
+    """``app`` on a driver that tells documents apart: a goto or a click shows a new one;
+    the first click on ``hang_on`` is a hung answer (the screen stays, unless ``changed``)."""
+    hung: list[bool] = []
+    driver.document = 0
+
+    def handler(call: Call) -> Result:
+        if call.verb == "click" and call.target == hang_on and not hung:
+            hung.append(True)
+            if changed:
+                driver.document = (driver.document or 0) + 1
+            raise NoResponse("hung")
+        answer = app(call)
+        if call.verb in ("goto", "click"):
+            driver.document = (driver.document or 0) + 1
+        return answer
+
+    return handler

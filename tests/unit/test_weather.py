@@ -10,7 +10,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fake_registry import BOT, SELECTORS, Registry, Sessions, case, make_bot, saved_keys
+from fake_registry import (
+    BOT,
+    CONFIRM_MAP,
+    CONFIRMED,
+    ENTRY,
+    LOGIN,
+    MENU,
+    NEXT,
+    SEARCH,
+    TWO_PAGES,
+    Registry,
+    Sessions,
+    case,
+    make_bot,
+    pages,
+    saved_keys,
+)
 from helpers import MY_NUMBER
 from tenacity import RetryError, Retrying
 
@@ -33,8 +49,6 @@ from robot_core.script.model import BotScript, RetryPolicy
 from robot_core.testing import Call, FakeDriver, Result, capture_events, named
 
 FAST = "retry: {step: 3, case: 3, backoff_s: 0, backoff_max_s: 0"
-LOGIN, ENTRY, MENU = "http://registry/login", "http://registry/entry", "http://registry/menu"
-SEARCH = "http://registry/search"
 
 
 def _attempts(retrying: Retrying, errors: list[ApplicationError]) -> list[int]:
@@ -299,52 +313,6 @@ def test_weather_paid_from_its_allowance_leaves_no_screenshot(
 
 
 # -- where the next attempt starts (run/resume.py) -------------------------------------------
-NEXT = "http://registry/next"
-CONFIRMED = BOT.replace("  - click: {target: form.save, commit: true}\n",
-                        "  - click: form.confirm\n  - click: {target: form.save, commit: true}\n")
-TWO_PAGES = BOT.replace("  - fill: {target: form.name,",
-                        f"  - goto: {NEXT}\n  - fill: {{target: form.name,")
-#: the map with a 確認 button before the saving one
-CONFIRM_MAP = SELECTORS.replace("  save: '#save'\n", "  confirm: '#confirm'\n      save: '#save'\n")
-assert BOT not in (CONFIRMED, TWO_PAGES) and CONFIRM_MAP != SELECTORS
-
-
-def _pages(app: Registry, driver: FakeDriver, *, hang_on: str, changed: bool) -> Callable[
-        [Call], Result]:
-    """``app`` on a driver that tells documents apart: a goto or a click shows a new one;
-    the first click on ``hang_on`` is a hung answer (the screen stays, unless ``changed``)."""
-    hung: list[bool] = []
-    driver.document = 0
-
-    def handler(call: Call) -> Result:
-        if call.verb == "click" and call.target == hang_on and not hung:
-            hung.append(True)
-            if changed:
-                driver.document = (driver.document or 0) + 1
-            raise NoResponse("hung")
-        answer = app(call)
-        if call.verb in ("goto", "click"):
-            driver.document = (driver.document or 0) + 1
-        return answer
-
-    return handler
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Iterator[Callable[[str, FakeDriver], Runner]]:
-    """A logged-in runner of a variant of the tiny bot on a given fake driver."""
-    sessions = Sessions(tmp_path / "home")
-
-    def start(bot: str, driver: FakeDriver) -> Runner:
-        root = tmp_path / f"p{len(sessions.trails)}"
-        run = sessions.runner(make_bot(root, bot, CONFIRM_MAP), driver)
-        run.open()
-        return run
-
-    yield start
-    sessions.close()
-
-
 def test_a_hung_answer_before_the_save_repeats_the_click_on_the_same_form(
         project: Callable[[str, FakeDriver], Runner]) -> None:
     """The confirm click's answer hung and was given up on: the form it was typed into still
@@ -352,7 +320,7 @@ def test_a_hung_answer_before_the_save_repeats_the_click_on_the_same_form(
     again, no recovery, and the case lands once with its values."""
     app = Registry()
     driver = FakeDriver()
-    driver.handler = _pages(app, driver, hang_on="form.confirm", changed=False)
+    driver.handler = pages(app, driver, hang_on="form.confirm", changed=False)
     run = project(CONFIRMED, driver)
     with capture_events() as events:
         result = run.run_case(case())
@@ -375,7 +343,7 @@ def test_a_hang_after_which_the_screen_changed_starts_the_case_over(
     gone, so the case starts again from its first page."""
     app = Registry()
     driver = FakeDriver()
-    driver.handler = _pages(app, driver, hang_on="form.confirm", changed=True)
+    driver.handler = pages(app, driver, hang_on="form.confirm", changed=True)
     run = project(CONFIRMED, driver)
     result = run.run_case(case())
     assert result.status is Status.DONE and saved_keys(app) == ["U-0001"]
@@ -389,7 +357,7 @@ def test_a_hung_saving_click_is_verified_never_resumed(
     case not found is typed again, from its first page."""
     app = Registry()
     driver = FakeDriver()
-    driver.handler = _pages(app, driver, hang_on="form.save", changed=False)
+    driver.handler = pages(app, driver, hang_on="form.save", changed=False)
     run = project(CONFIRMED, driver)
     with capture_events() as events:
         result = run.run_case(case())
