@@ -80,12 +80,13 @@ def test_where_a_once_step_lets_an_attempt_resume(tmp_path: Path) -> None:
     assert resume_at(plain, 4, same, "form", NoResponse("h")) == 4
     nested = make_bot(tmp_path / "c", CONFIRMED.replace(
         "  - click: form.confirm\n",
-        "  - if: {visible: form.confirm}\n    then: [{click: {target: form.confirm, once: true}}]\n"),
+        "  - if: {visible: form.confirm}\n"
+        "    then: [{click: {target: form.confirm, once: true}}]\n"),
         CONFIRM_MAP)
     assert resume_at(nested, 4, same, "form", NoResponse("h")) is None
     # steps: 0 goto entry, 1 fill key, 2 goto next, 3 fill name, 4 fill my_number, 5 confirm
-    two = TWO_PAGES.replace("  - click: {target: form.save, commit: true}\n",
-                            "  - click: form.confirm\n  - click: {target: form.save, commit: true}\n")
+    save = "  - click: {target: form.save, commit: true}\n"
+    two = TWO_PAGES.replace(save, "  - click: form.confirm\n" + save)
     after_goto = make_bot(tmp_path / "d", two.replace(
         "  - click: form.confirm\n", "  - click: {target: form.confirm, once: true}\n"),
         CONFIRM_MAP)
