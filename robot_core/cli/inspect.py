@@ -11,6 +11,7 @@ from rich.table import Table
 
 from robot_core.cli.app import console, main
 from robot_core.cli.bots import load_named
+from robot_core.errors import ConfigError
 from robot_core.home import robot_home
 from robot_core.tools.inspect.merge import merge, render
 
@@ -29,12 +30,17 @@ if TYPE_CHECKING:
 @click.option("--desktop", is_flag=True,
               help="List the windows of $DISPLAY instead (titles, classes, geometry), with a "
                    "screenshot that has a coordinate grid.")
+@click.option("--follow", is_flag=True,
+              help="Write (with --write) even when URL redirected to another page: its "
+                   "controls go under --screen.")
 @click.option("--headed", is_flag=True, help="Show the browser window.")
 def inspect(url: str | None, bot: str | None, write_to: Path | None, screen: str | None,
-            screenshot: Path | None, desktop: bool, headed: bool) -> None:
+            screenshot: Path | None, desktop: bool, follow: bool, headed: bool) -> None:
     """List every control at URL with the words beside it and the alternatives that find it.
 
-    Each alternative shown was tried on the screen and finds exactly that control.
+    Each alternative shown was tried on the screen and finds exactly that control. When URL
+    redirects (a page behind a login shows the login), the page landed on is named and
+    nothing is written without --follow: give --bot BOT to log in first.
 
     \b
     Examples:
@@ -57,15 +63,29 @@ def inspect(url: str | None, bot: str | None, write_to: Path | None, screen: str
     shot = screenshot or Path(f"inspect-{screen or 'screen'}.png")
     found = inspect_url(url, bot=loaded, home=robot_home(), screenshot=shot, headed=headed)
     _table(found)
+    if found.redirected:
+        _redirected(found, bot, write=write_to is not None and not follow)
     if write_to is not None and screen:
         added = merge(write_to, write_to.stem, screen, found.controls)
         console.print(f"[green]✓[/green] {escape(str(write_to))}: {added} target(s) added "
                       f"under {escape(screen)}; the map loads", highlight=False)
 
 
+def _redirected(found: Inspection, bot: str | None, *, write: bool) -> None:
+    """Say that the page shown is not the one asked for; refuse to write it (unless told)."""
+    why = (f"did the setup of {bot} log in?" if bot else
+           "a page behind a login: give --bot BOT, whose setup logs in first")
+    console.print(f"[yellow]landed on {escape(found.landed)}, not the URL asked for[/yellow] "
+                  f"({escape(why)})", highlight=False)
+    if write:
+        raise ConfigError(f"nothing written: {found.url} redirected to {found.landed}, whose "
+                          f"controls are listed above; {why} (--follow writes them anyway)")
+
+
 def _table(found: Inspection) -> None:
+    title = found.url + (f" → landed on {found.landed}" if found.redirected else "")
     table = Table("#", "kind", "reads", "target", "alternatives (each finds this one only)",
-                  title=escape(found.url), title_justify="left")
+                  title=escape(title), title_justify="left")
     for c in found.controls:
         alts = escape(", ".join(render(a, None) for a in c.proposals)) or \
             "[yellow]none unique[/yellow]"

@@ -105,6 +105,7 @@ def test_inspect_lists_controls_behind_the_login_and_writes_a_map(app: LegacyWeb
     bot = load_bot(BOT, ROOT / "selectors")
     shot = tmp_path / "entry.png"
     found = inspect_url(f"{app.url}/entry", bot=bot, home=tmp_path / "home", screenshot=shot)
+    assert (found.landed, found.redirected) == (f"{app.url}/entry", False)
     by_name = {c.name: c for c in found.controls}
     assert by_name["txt02"].reads == "氏名" and by_name["txt02"].frame == 'iframe[name="main"]'
     assert [a.describe() for a in by_name["txt02"].proposals] == [
@@ -147,6 +148,32 @@ def test_inspect_command_starts_a_new_map(app: LegacyWebApp, tmp_path: Path) -> 
     assert loaded.get("login.f1").alternatives[0].describe() == "beside='利用者ID'"
     assert loaded.get("login.f2").secret
     assert (tmp_path / "login.png").stat().st_size > 1000
+
+
+def test_inspect_names_a_redirect_and_maps_it_only_when_told(app: LegacyWebApp,
+                                                             tmp_path: Path) -> None:
+    """The menu asked for without --bot shows the login: the table's title and a line name
+    the page landed on and point to --bot, and no map is written; with --follow the login's
+    controls are written under the screen named."""
+    new_map = tmp_path / "selectors" / "town.yaml"
+
+    def inspect(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(ROBOT), "inspect", f"{app.url}/menu", "--write", str(new_map),
+                               "--screen", "menu", "--screenshot", str(tmp_path / "m.png"),
+                               *extra], capture_output=True, text=True, timeout=120,
+                              check=False, env={**os.environ, "COLUMNS": "200"})
+
+    refused = inspect()
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    assert f"{app.url}/menu → landed on {app.url}/login" in refused.stdout  # the title
+    assert f"landed on {app.url}/login, not the URL asked for" in refused.stdout
+    assert "give --bot BOT" in refused.stdout and "利用者ID" in refused.stdout
+    assert "nothing written" in refused.stderr and "--follow" in refused.stderr
+    assert not new_map.exists()
+    followed = inspect("--follow")
+    assert followed.returncode == 0, followed.stdout + followed.stderr
+    assert "3 target(s) added under menu" in followed.stdout
+    assert load_selector_map(new_map).get("menu.f2").secret  # the login's password field
 
 
 def test_one_failing_case_pauses_and_keeps_a_scrubbed_trace(app: LegacyWebApp,

@@ -2,6 +2,11 @@
 
 With a bot, its ``setup`` runs first (a login, through the bot's own runner and audit trail),
 so screens behind it can be inspected; the URL is then opened in the same session.
+
+The page shown may not be the one asked for: a screen behind a login, opened without (or
+after a setup that did not get past it), redirects to the login page. ``Inspection`` keeps
+both addresses, so the command can say so and refuse to map the login under the screen's
+name (``redirected``).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Page
 
@@ -27,11 +33,29 @@ NAVIGATION_MS = 15_000
 
 @dataclass
 class Inspection:
-    """What was on the screen at ``url``."""
+    """What was on the screen when ``url`` was asked for (``landed``: the page's own URL)."""
 
     url: str
     controls: list[Control]
     screenshot: Path | None
+    landed: str = ""
+
+    @property
+    def redirected(self) -> bool:
+        """Whether the page shown is another one than asked for (not merely the same address
+        spelled otherwise: a default port, a trailing ``/``, a ``#fragment``)."""
+        return bool(self.landed) and _page_of(self.landed) != _page_of(self.url)
+
+
+def _page_of(url: str) -> tuple[str, str, int | None, str, str]:
+    """What names a page in ``url``: scheme, host, port, path and query."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:  # not a port: compare as written
+        port = None
+    return scheme, (parts.hostname or "").lower(), port, parts.path or "/", parts.query
 
 
 @contextmanager
@@ -69,4 +93,5 @@ def inspect_url(url: str, *, bot: BotScript | None, home: Path, screenshot: Path
         controls = collect(page)
         propose(page, controls)
         shot = numbered_screenshot(page, controls, screenshot, secret) if screenshot else None
-    return Inspection(url, controls, shot)
+        landed = page.url
+    return Inspection(url, controls, shot, landed)
