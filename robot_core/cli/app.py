@@ -184,6 +184,17 @@ class RobotGroup(click.Group):
             crashed(exc)
 
 
+def warn_full_browser(driver: str, *, headed: bool = False) -> None:
+    """Headless pages in the full browser because the headless shell is missing: said once
+    per command, before it starts (``drivers/chromium_pick``; the audit trail's
+    ``session_started`` says it too)."""
+    from robot_core.drivers.chromium_pick import full_browser_note  # noqa: PLC0415 - drivers/
+
+    note = full_browser_note(headless=not headed) if driver == "web" else None
+    if note:
+        err.print(f"[yellow]warning:[/yellow] {escape(note)}", highlight=False, soft_wrap=True)
+
+
 def signal_name() -> str:
     """The name of the signal that asked to stop (SIGINT when none did: a KeyboardInterrupt)."""
     return signal.Signals(STOP.signum).name if STOP.signum else "SIGINT"

@@ -9,7 +9,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from robot_core.cli.app import STOP, console, main
+from robot_core.cli.app import STOP, console, main, warn_full_browser
 from robot_core.cli.bots import bots_dir, load_named
 from robot_core.errors import BotScriptError, CaseDataError
 from robot_core.home import project_dir, robot_home
@@ -41,6 +41,7 @@ def check(app: str, bot_name: str | None, input_file: Path | None, case: str | N
         raise CaseDataError(f"{source} does not exist: give a case file with --input")
     with STOP.abortable(), open_cases(source, bot.input) as cases:
         intake = collect(cases)
+    warn_full_browser(bot.driver, headed=headed)
     with STOP.graceful():
         report = check_bot(bot, intake, robot_home(), case, headed)
     _render(report)

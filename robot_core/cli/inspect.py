@@ -9,7 +9,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from robot_core.cli.app import console, main
+from robot_core.cli.app import console, main, warn_full_browser
 from robot_core.cli.bots import load_named
 from robot_core.errors import ConfigError
 from robot_core.home import robot_home
@@ -60,6 +60,7 @@ def inspect(url: str | None, bot: str | None, write_to: Path | None, screen: str
     from robot_core.tools.inspect.web import inspect_url  # noqa: PLC0415 - Playwright on demand
 
     loaded = load_named(bot) if bot else None
+    warn_full_browser("web", headed=headed)
     shot = screenshot or Path(f"inspect-{screen or 'screen'}.png")
     found = inspect_url(url, bot=loaded, home=robot_home(), screenshot=shot, headed=headed)
     _table(found)

@@ -12,7 +12,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from robot_core.cli.app import STOP, console, main
+from robot_core.cli.app import STOP, console, main, warn_full_browser
 from robot_core.cli.bots import load_named
 from robot_core.cli.render import ProgressReport, stopped
 from robot_core.errors import QueueRefused, SystemDown, exit_code
@@ -56,6 +56,7 @@ def work(bot_name: str, batch: int | None, limit: int | None, workers: int, head
     if as_worker is not None:
         _one_of_many(bot, RunOptions(robot_home(), headed, limit), batch)
         return
+    warn_full_browser(bot.driver, headed=headed)  # once: not by each worker of a pool
     waiting = _waiting(bot.name, batch)
     total = min(waiting, limit * workers if limit else waiting)
     if workers > 1:

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import click
 from rich.markup import escape
 
-from robot_core.cli.app import STOP, console, err, main, signal_name
+from robot_core.cli.app import STOP, console, err, main, signal_name, warn_full_browser
 from robot_core.cli.bots import load_named
 from robot_core.cli.debugging import debug_flags, debug_options, render_dry, warn_unsupported
 from robot_core.cli.queue import pool_summary, work_in_pool
@@ -58,6 +58,7 @@ def run(bot_name: str, input_file: Path | None, headed: bool, limit: int | None,
     # the batch, or (--direct) into memory.
     debug = debug_options(flags)
     warn_unsupported(bot.driver, debug)
+    warn_full_browser(bot.driver, headed=headed)
     if headed and bot.driver == "web":  # before anything is queued, not when Chromium starts
         from robot_core.drivers.web_debug import require_display  # noqa: PLC0415 - Playwright
 

@@ -109,6 +109,15 @@ class PageAware(Protocol):
 
 
 @runtime_checkable
+class Launched(Protocol):
+    """What a driver that launched a program of its choosing says of it (the web one: which
+    Chromium, and a note when the choice costs the operator, ``chromium_pick``)."""
+
+    def launch_facts(self) -> dict[str, str]:
+        """Fields for the session's ``session_started`` audit line."""
+
+
+@runtime_checkable
 class CaseAware(Protocol):
     """What a driver that watches its program across cases also offers (the desktop one).
 

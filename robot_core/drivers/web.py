@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwrig
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from robot_core.drivers.chromium_pick import chromium_path, full_browser_note
 from robot_core.drivers.web_busy import LOOK_S, BusyGuard
 from robot_core.drivers.web_chromium import Collector, launch, lean_node
 from robot_core.drivers.web_debug import Tracing, require_display
@@ -94,6 +95,13 @@ class WebDriver:
             self._pw = None
             raise
         self._new_context()
+
+    def launch_facts(self) -> dict[str, str]:
+        """Which Chromium runs (``playwright``: Playwright's own), and the note when it is
+        the full browser only because the headless shell is missing (``Launched``)."""
+        note = full_browser_note(headless=not self.headed)
+        return {"browser": chromium_path(headless=not self.headed) or "playwright",
+                **({"browser_note": note} if note else {})}
 
     def _new_context(self) -> None:
         assert self._browser is not None

@@ -41,11 +41,11 @@ import contextlib
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from robot_core.drivers.chromium_pick import chromium_path
 from robot_core.errors import ConfigError
 
 CHROMIUM_ARGS = [
@@ -126,32 +126,6 @@ def lean_node() -> Iterator[None]:
             os.environ.pop("NODE_OPTIONS", None)
         else:
             os.environ["NODE_OPTIONS"] = saved
-
-
-#: Debian's builds: the browser, and the headless shell (package ``chromium-headless-shell``;
-#: its binary, not the /usr/bin script, which would run it as a child of a shell that a kill
-#: of the browser would not reach).
-DEBIAN_CHROMIUM = "/usr/bin/chromium"
-DEBIAN_HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
-
-
-def chromium_path(*, headless: bool = True) -> str | None:
-    """The Chromium to launch: ``ROBOT_CHROMIUM``, else (headless) Debian's headless shell,
-    else Debian's browser, else Playwright's own.
-
-    The headless shell is Chromium without the browser's own UI: the full browser in
-    headless mode still runs a hidden window whose tab animates its loading throbber, and
-    while a page waits on a slow server that costs the browser process and its compositor
-    ~75 ms of CPU a second (bench/cpu_kinds.py: 0.12 s of 1.0 s per case at 500 ms app
-    latency); the shell spends ~5. Playwright itself runs headless pages in it by default.
-    """
-    explicit = os.environ.get("ROBOT_CHROMIUM")
-    if explicit:
-        return explicit
-    for path in (DEBIAN_HEADLESS_SHELL, DEBIAN_CHROMIUM) if headless else (DEBIAN_CHROMIUM,):
-        if Path(path).exists():
-            return path
-    return None
 
 
 def launch(pw: Playwright, block: Iterable[str], *, headless: bool, slow_mo_ms: int) -> Browser:

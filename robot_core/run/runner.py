@@ -28,7 +28,7 @@ from typing import Any
 from tenacity import RetryError
 
 from robot_core.credentials import Credentials
-from robot_core.drivers.base import Driver, PageAware
+from robot_core.drivers.base import Driver, Launched, PageAware
 from robot_core.errors import (
     ApplicationError,
     BotScriptError,
@@ -99,8 +99,9 @@ class Runner:
     def open(self) -> None:
         """Start the application and log in."""
         self.driver.start()
+        facts = self.driver.launch_facts() if isinstance(self.driver, Launched) else {}
         self.audit.event("session_started", driver=self.bot.driver, app=self.bot.app,
-                         user=who(), host=socket.gethostname())
+                         user=who(), host=socket.gethostname(), **facts)
         self._setup_with_retries()
 
     def close(self) -> None:

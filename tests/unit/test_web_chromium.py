@@ -11,15 +11,19 @@ import playwright
 import pytest
 
 from robot_core.cli import render
-from robot_core.drivers.web_chromium import (
+from robot_core.drivers import chromium_pick
+from robot_core.drivers.chromium_pick import (
     DEBIAN_CHROMIUM,
     DEBIAN_HEADLESS_SHELL,
+    chromium_path,
+    full_browser_note,
+)
+from robot_core.drivers.web_chromium import (
     LEAN_DISABLED,
     LEAN_ENABLED,
     PLAYWRIGHT_BLINK_HEADLESS,
     PLAYWRIGHT_DISABLED,
     PLAYWRIGHT_ENABLED,
-    chromium_path,
     launch_args,
 )
 from robot_core.evidence import report
@@ -91,3 +95,30 @@ def test_openpyxl_is_not_offered_numpy_but_others_are() -> None:
                           check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "numpy"
+
+
+def test_the_full_browser_run_headless_is_told_only_when_the_shell_is_missing(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With the headless shell installed nothing is said. Where it is not (its path made one
+    that does not exist), headless pages fall back to the full browser and the note (and
+    the commands' one console line) names the package to install; not when --headed (the
+    browser is the choice) or ROBOT_CHROMIUM chose."""
+    from robot_core.cli.app import warn_full_browser  # noqa: PLC0415 - the CLI's line
+
+    monkeypatch.delenv("ROBOT_CHROMIUM", raising=False)
+    assert full_browser_note() is None
+    warn_full_browser("web")
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(chromium_pick, "DEBIAN_HEADLESS_SHELL", str(tmp_path / "no-shell"))
+    assert chromium_path() == DEBIAN_CHROMIUM
+    note = full_browser_note()
+    assert note is not None and "apt-get install chromium-headless-shell" in note
+    assert DEBIAN_CHROMIUM in note and "no-shell" in note
+    warn_full_browser("web")
+    assert "warning:" in (said := capsys.readouterr().err) and "headless-shell" in said
+    warn_full_browser("desktop")  # no browser at all
+    assert capsys.readouterr().err == ""
+    assert full_browser_note(headless=False) is None
+    monkeypatch.setenv("ROBOT_CHROMIUM", DEBIAN_CHROMIUM)
+    assert full_browser_note() is None
