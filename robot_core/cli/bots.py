@@ -10,7 +10,7 @@ from pathlib import Path
 
 from robot_core.errors import BotScriptError
 from robot_core.home import project_dir
-from robot_core.script.loader import load_bot
+from robot_core.script.loader import Unmapped, load_bot
 from robot_core.script.model import BotScript
 
 
@@ -19,10 +19,11 @@ def bots_dir() -> Path:
     return project_dir() / "bots"
 
 
-def load_named(name: str) -> BotScript:
-    """The bot ``name`` (a file path, or a name under the project's ``bots/``), loaded."""
+def load_named(name: str, *, unmapped: list[Unmapped] | None = None) -> BotScript:
+    """The bot ``name`` (a file path, or a name under the project's ``bots/``), loaded
+    (``unmapped``: targets missing from its map noted there instead of failing, ``load_bot``)."""
     path = Path(name) if name.endswith((".yaml", ".yml")) else bots_dir() / f"{name}.yaml"
     if not path.exists():
         known = ", ".join(sorted(p.stem for p in bots_dir().glob("*.yaml"))) or "none"
         raise BotScriptError(f"no bot named {name!r} (bots: {known})")
-    return load_bot(path, project_dir() / "selectors")
+    return load_bot(path, project_dir() / "selectors", unmapped=unmapped)

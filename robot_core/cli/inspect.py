@@ -16,6 +16,8 @@ from robot_core.home import robot_home
 from robot_core.tools.inspect.merge import merge, render
 
 if TYPE_CHECKING:
+    from robot_core.script.loader import Unmapped
+    from robot_core.script.model import BotScript
     from robot_core.tools.inspect.web import Inspection
 
 
@@ -59,7 +61,10 @@ def inspect(url: str | None, bot: str | None, write_to: Path | None, screen: str
         raise click.UsageError("--write needs --screen NAME: the screen the targets go under")
     from robot_core.tools.inspect.web import inspect_url  # noqa: PLC0415 - Playwright on demand
 
-    loaded = load_named(bot) if bot else None
+    unmapped: list[Unmapped] = []
+    loaded = load_named(bot, unmapped=unmapped) if bot else None
+    if loaded is not None and unmapped:
+        loaded = _without_unmapped(loaded, unmapped)
     warn_full_browser("web", headed=headed)
     shot = screenshot or Path(f"inspect-{screen or 'screen'}.png")
     found = inspect_url(url, bot=loaded, home=robot_home(), screenshot=shot, headed=headed)
@@ -70,6 +75,21 @@ def inspect(url: str | None, bot: str | None, write_to: Path | None, screen: str
         added = merge(write_to, write_to.stem, screen, found.controls)
         console.print(f"[green]✓[/green] {escape(str(write_to))}: {added} target(s) added "
                       f"under {escape(screen)}; the map loads", highlight=False)
+
+
+def _without_unmapped(bot: BotScript, unmapped: list[Unmapped]) -> BotScript:
+    """The bot as far as its map goes, and a line saying which targets it lacks."""
+    from robot_core.tools.inspect.web import runnable_setup  # noqa: PLC0415 - Playwright
+
+    first: dict[str, object] = {}
+    for missing in unmapped:
+        first.setdefault(missing.name, missing.location)  # each name where it is first named
+    names = ", ".join(f"{name} ({where})" for name, where in first.items())
+    runnable, cut = runnable_setup(bot, unmapped)
+    stops = f"; its setup runs up to {cut.label}, which names one" if cut else ""
+    console.print(f"[yellow]not in the map yet:[/yellow] {escape(names)}{escape(stops)}",
+                  highlight=False, soft_wrap=True)
+    return runnable
 
 
 def _redirected(found: Inspection, bot: str | None, *, write: bool) -> None:

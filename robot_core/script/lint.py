@@ -111,9 +111,7 @@ def used_targets(bot: BotScript) -> set[str]:
     names = {w.target for w in bot.watch}
     for block in (bot.setup, bot.verify, bot.steps, bot.recover):
         for step in walk(block):
-            for field in type(step.args).TARGETS:  # type: ignore[attr-defined]
-                value = getattr(step.args, field, None)
-                names.update(value if isinstance(value, tuple) else [value] if value else [])
+            names.update(step.target_names())
     return names
 
 

@@ -11,6 +11,7 @@ import copy
 import difflib
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ValidationError
 
 from robot_core import transforms
-from robot_core.errors import ConfigError
+from robot_core.errors import ConfigError, Location
 from robot_core.home import contained
 from robot_core.script.actions import ACTIONS, Action
 from robot_core.script.flow import check_press, control_step, is_control
@@ -49,10 +50,14 @@ TOP_KEYS = frozenset({"name", "description", "driver", "app", "credentials", "in
 DEFAULT_TZ = "Asia/Tokyo"
 
 
-def load_bot(path: Path, selectors_dir: Path, blocks_dir: Path | None = None) -> BotScript:
+def load_bot(path: Path, selectors_dir: Path, blocks_dir: Path | None = None, *,
+             unmapped: list[Unmapped] | None = None) -> BotScript:
     """Load and fully validate the bot at ``path`` with its map from ``selectors_dir``.
 
     ``use:`` steps read ``blocks_dir`` (default: ``blocks/`` beside ``selectors_dir``).
+    Given ``unmapped`` (a list), a target missing from the map does not fail the load: it
+    is appended there, with where it is named; a bot so loaded must not run the steps that
+    name one (``robot inspect --bot`` of a map still being written).
     """
     src = load_yaml(path)
     if not isinstance(src.data, dict):
@@ -69,7 +74,7 @@ def load_bot(path: Path, selectors_dir: Path, blocks_dir: Path | None = None) ->
     spec = _model(src, ("input",), data["input"], InputSpec)
     _check_input(src, spec)
     checker = _Checker(src, selectors, spec, bool(data.get("credentials")),
-                       blocks_dir or selectors_dir.parent / "blocks")
+                       blocks_dir or selectors_dir.parent / "blocks", unmapped)
     blocks = {b: checker.block(b, data.get(b) or []) for b in BLOCKS}
     checker.check_outputs(blocks.values())
     timezone = _timezone(src, data.get("timezone", DEFAULT_TZ))
@@ -223,12 +228,22 @@ def _check_rule(src: YamlSource, path: PathKey, rule: Rule, spec: InputSpec) -> 
                                 f"{name!r} is type {spec.columns[name].type}")
 
 
+@dataclass(frozen=True)
+class Unmapped:
+    """A target a bot names that its map does not have (yet), and where it is named."""
+
+    name: str
+    location: Location
+
+
 class _Checker:
     """Builds the ``Step`` objects of each block, checking targets and templates."""
 
     def __init__(self, src: YamlSource, selectors: SelectorMap, spec: InputSpec,
-                 has_credentials: bool, blocks_dir: Path) -> None:
+                 has_credentials: bool, blocks_dir: Path,
+                 unmapped: list[Unmapped] | None = None) -> None:
         self.src = src
+        self.unmapped = unmapped  # None: a missing target is an error
         self.selectors = selectors
         self.columns = spec.columns
         self.has_credentials = has_credentials
@@ -308,7 +323,9 @@ class _Checker:
                                      "target's text, or window_title: true)")
         if "value" in templates:
             self._no_secret_literal((*path, "value"), args, templates["value"])
-        if name == "choose" and not self.selectors.get(str(args.model_dump()["target"])).options:
+        chosen = str(args.model_dump().get("target"))
+        if name == "choose" and chosen in self.selectors.targets and \
+                not self.selectors.get(chosen).options:
             raise self.src.error((*path, "target"), "choose needs a target with options:")
         if name == "press":
             check_press(self, path, templates["times"])
@@ -321,10 +338,14 @@ class _Checker:
         return {act.shorthand: raw}
 
     def known_target(self, path: PathKey, name: str) -> bool:
-        """Raise unless ``name`` is in the selector map; return whether it is secret."""
+        """Raise unless ``name`` is in the selector map (or note it, given ``unmapped``);
+        return whether it is secret."""
         try:
             return self.selectors.get(name).secret
         except KeyError:
+            if self.unmapped is not None:
+                self.unmapped.append(Unmapped(name, self.src.where(path)))
+                return False
             raise self.src.error(path, f"unknown target {name!r} in {self.selectors.file}"
                                  + _did_you_mean(name, self.selectors.targets)) from None
 
@@ -365,7 +386,8 @@ class _Checker:
         if not isinstance(target, str) or not value.source.strip():
             return
         short = target.rsplit(".", 1)[-1]
-        if not (self.selectors.get(target).secret or PASSWORD_LIKE.search(short)):
+        mapped = self.selectors.targets.get(target)
+        if not ((mapped is not None and mapped.secret) or PASSWORD_LIKE.search(short)):
             return
         if not value.refs or value.literal_text.strip():
             raise self.src.error(path, f"{target} is a secret target: its value must come from "

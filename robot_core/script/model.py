@@ -175,6 +175,14 @@ class Step:
         """``steps[3] fill``: how audit events and errors name the step."""
         return f"{self.block}[{self.index}] {self.action}"
 
+    def target_names(self) -> list[str]:
+        """Every target this step names itself (not its children's): ``any:`` lists too."""
+        names: list[str] = []
+        for key in getattr(type(self.args), "TARGETS", ()):
+            value = getattr(self.args, key, None)
+            names += list(value) if isinstance(value, tuple) else [value] if value else []
+        return names
+
     def target_name(self) -> str | None:
         """The step's main target, if it has one."""
         value = getattr(self.args, "target", None) or getattr(self.args, "gone", None)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.legacy_web.process import LegacyWebApp
-from robot_core.errors import ConfigError
+from robot_core.errors import BotScriptError, ConfigError
 from robot_core.intake import read_cases
 from robot_core.outcome import Status
 from robot_core.run.dryrun import dry_run
@@ -174,6 +174,32 @@ def test_inspect_names_a_redirect_and_maps_it_only_when_told(app: LegacyWebApp,
     assert followed.returncode == 0, followed.stdout + followed.stderr
     assert "3 target(s) added under menu" in followed.stdout
     assert load_selector_map(new_map).get("menu.f2").secret  # the login's password field
+
+
+def test_inspect_runs_a_bot_whose_map_lacks_the_screen_being_inspected(
+        app: LegacyWebApp, tmp_path: Path) -> None:
+    """The map has no menu screen yet, but the bot's setup ends with a wait_for of menu.entry:
+    --bot still logs in (setup up to that step), names what the map lacks, lands on the menu
+    itself and writes its controls into the map."""
+    project = _project(tmp_path, **{
+        "  menu:\n    targets:\n      entry:    [{role: link, name: 転入届 入力}, "
+        "{css: 'a[href=\"/entry\"]'}]\n": ""})
+    map_file = project / "selectors" / "registry_web.yaml"
+    with pytest.raises(BotScriptError, match=r"unknown target 'menu\.entry'"):
+        load_bot(project / "bots" / BOT.name, project / "selectors")
+    env = {**os.environ, "ROBOT_PROJECT": str(project), "ROBOT_HOME": str(tmp_path / "home"),
+           "COLUMNS": "200"}
+    ran = subprocess.run([str(ROBOT), "inspect", f"{app.url}/menu", "--bot", BOT.stem,
+                          "--write", str(map_file), "--screen", "menu", "--screenshot",
+                          str(tmp_path / "menu.png")],
+                         capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    said = " ".join(ran.stdout.split())  # rich wraps long lines
+    assert f"not in the map yet: menu.entry ({project / 'bots' / BOT.name}:31:" in said
+    assert "its setup runs up to setup[2] wait_for, which names one" in said
+    assert "landed on" not in said and "転入届 入力" in said  # the menu's own link
+    menu = {n: t for n, t in load_selector_map(map_file).targets.items() if n.startswith("menu.")}
+    assert any("転入届 入力" in t.alternatives[0].describe() for t in menu.values()), menu
 
 
 def test_one_failing_case_pauses_and_keeps_a_scrubbed_trace(app: LegacyWebApp,

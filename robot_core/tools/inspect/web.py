@@ -7,13 +7,17 @@ The page shown may not be the one asked for: a screen behind a login, opened wit
 after a setup that did not get past it), redirects to the login page. ``Inspection`` keeps
 both addresses, so the command can say so and refuse to map the login under the screen's
 name (``redirected``).
+
+A bot whose map lacks targets its steps name (the screen after the login, not inspected
+yet) still logs in: ``runnable_setup`` cuts its ``setup`` before the first step that names
+one, and drops the watches of one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,7 +26,8 @@ from playwright.sync_api import Page
 from robot_core.drivers.web import WebDriver
 from robot_core.errors import BotScriptError
 from robot_core.run.session import RunOptions, open_session
-from robot_core.script.model import BotScript
+from robot_core.script.loader import Unmapped
+from robot_core.script.model import BotScript, Step, walk
 from robot_core.selectors import Target
 from robot_core.tools.inspect.collect import Control, collect
 from robot_core.tools.inspect.propose import propose
@@ -56,6 +61,20 @@ def _page_of(url: str) -> tuple[str, str, int | None, str, str]:
     except ValueError:  # not a port: compare as written
         port = None
     return scheme, (parts.hostname or "").lower(), port, parts.path or "/", parts.query
+
+
+def runnable_setup(bot: BotScript, unmapped: Sequence[Unmapped]) -> tuple[BotScript, Step | None]:
+    """``bot`` with its ``setup`` cut before the first step naming a target of ``unmapped``
+    (a step inside a ``use``/``if`` counts for the whole step) and without watches of one;
+    that first step (None: setup runs whole)."""
+    missing = {u.name for u in unmapped}
+    if not missing:
+        return bot, None
+    cut = next((i for i, step in enumerate(bot.setup)
+                if any(missing.intersection(s.target_names()) for s in walk((step,)))), None)
+    watch = tuple(w for w in bot.watch if w.target not in missing)
+    setup = bot.setup if cut is None else bot.setup[:cut]
+    return replace(bot, setup=setup, watch=watch), None if cut is None else bot.setup[cut]
 
 
 @contextmanager
