@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from robot_core.errors import BotScriptError
+from robot_core.cli.app import STOP
+from robot_core.errors import BotScriptError, CaseDataError
 from robot_core.home import project_dir
+from robot_core.intake import Intake, collect, open_cases
 from robot_core.script.loader import Unmapped, load_bot
 from robot_core.script.model import BotScript
 
@@ -27,3 +29,13 @@ def load_named(name: str, *, unmapped: list[Unmapped] | None = None) -> BotScrip
         known = ", ".join(sorted(p.stem for p in bots_dir().glob("*.yaml"))) or "none"
         raise BotScriptError(f"no bot named {name!r} (bots: {known})")
     return load_bot(path, project_dir() / "selectors", unmapped=unmapped)
+
+
+def sample_cases(bot: BotScript, input_file: Path | None) -> Intake:
+    """The case file a bot's screens are walked with (``robot check``, ``robot inspect
+    --upto``): ``input_file``, else the project's ``fixtures/cases/BOT.xlsx``, read whole."""
+    source = input_file or project_dir() / "fixtures" / "cases" / f"{bot.name}.xlsx"
+    if not source.exists():
+        raise CaseDataError(f"{source} does not exist: give a case file with --input")
+    with STOP.abortable(), open_cases(source, bot.input) as cases:
+        return collect(cases)

@@ -10,10 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from robot_core.cli.app import STOP, console, main, warn_full_browser
-from robot_core.cli.bots import bots_dir, load_named
-from robot_core.errors import BotScriptError, CaseDataError
-from robot_core.home import project_dir, robot_home
-from robot_core.intake import collect, open_cases
+from robot_core.cli.bots import bots_dir, load_named, sample_cases
+from robot_core.errors import BotScriptError
+from robot_core.home import robot_home
 from robot_core.script.model import BotScript
 from robot_core.tools.check import CheckReport, check_bot
 
@@ -36,11 +35,7 @@ def check(app: str, bot_name: str | None, input_file: Path | None, case: str | N
     Exit 0 when every target the bot acts on matches, 1 when one matches nothing.
     """
     bot = _bot(app, bot_name)
-    source = input_file or project_dir() / "fixtures" / "cases" / f"{bot.name}.xlsx"
-    if not source.exists():
-        raise CaseDataError(f"{source} does not exist: give a case file with --input")
-    with STOP.abortable(), open_cases(source, bot.input) as cases:
-        intake = collect(cases)
+    intake = sample_cases(bot, input_file)
     warn_full_browser(bot.driver, headed=headed)
     with STOP.graceful():
         report = check_bot(bot, intake, robot_home(), case, headed)

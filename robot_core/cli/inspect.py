@@ -10,14 +10,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from robot_core.cli.app import console, main, warn_full_browser
-from robot_core.cli.bots import load_named
-from robot_core.errors import ConfigError
+from robot_core.cli.bots import load_named, sample_cases
+from robot_core.errors import BotScriptError, ConfigError
 from robot_core.home import robot_home
 from robot_core.tools.inspect.merge import merge, render
 
 if TYPE_CHECKING:
     from robot_core.script.loader import Unmapped
-    from robot_core.script.model import BotScript
+    from robot_core.script.model import BotScript, Step
     from robot_core.tools.inspect.web import Inspection
 
 
@@ -36,38 +36,49 @@ if TYPE_CHECKING:
               help="Write (with --write) even when URL redirected to another page: its "
                    "controls go under --screen.")
 @click.option("--headed", is_flag=True, help="Show the browser window.")
+@click.option("--upto", metavar="N",
+              help="With --bot and no URL: run one sample case's steps up to steps[N] (a dry "
+                   "run: never past a commit: true step) and inspect the screen there.")
+@click.option("--input", "input_file", type=click.Path(path_type=Path),
+              help="With --upto: the case file (default: fixtures/cases/BOT.xlsx).")
+@click.option("--case", help="With --upto: the case to type (default: the first valid one).")
 def inspect(url: str | None, bot: str | None, write_to: Path | None, screen: str | None,
-            screenshot: Path | None, desktop: bool, follow: bool, headed: bool) -> None:
+            screenshot: Path | None, desktop: bool, follow: bool, headed: bool,
+            upto: str | None, input_file: Path | None, case: str | None) -> None:
     """List every control at URL with the words beside it and the alternatives that find it.
 
     Each alternative shown was tried on the screen and finds exactly that control. When URL
     redirects (a page behind a login shows the login), the page landed on is named and
-    nothing is written without --follow: give --bot BOT to log in first.
+    nothing is written without --follow: give --bot BOT to log in first. A screen no URL
+    opens (step 2 of a form, a confirmation) is inspected with --bot BOT --upto N instead.
 
     \b
     Examples:
       robot inspect http://registry.local/login
       robot inspect http://registry.local/entry --bot resident_registration \\
           --write selectors/registry_web.yaml --screen entry
+      robot inspect --bot resident_registration --upto 18 --screen confirm
     """
     if desktop:
         from robot_core.cli.inspect_desktop import inspect_desktop  # noqa: PLC0415 - X11
 
         inspect_desktop(screenshot)
         return
-    if not url:
-        raise click.UsageError("give the URL of the screen (or --desktop)")
-    if write_to is not None and not screen:
-        raise click.UsageError("--write needs --screen NAME: the screen the targets go under")
+    _usage(url, bot, write_to, screen, upto, input_file, case)
     from robot_core.tools.inspect.web import inspect_url  # noqa: PLC0415 - Playwright on demand
 
     unmapped: list[Unmapped] = []
     loaded = load_named(bot, unmapped=unmapped) if bot else None
+    cut: Step | None = None
     if loaded is not None and unmapped:
-        loaded = _without_unmapped(loaded, unmapped)
+        loaded, cut = _without_unmapped(loaded, unmapped)
     warn_full_browser("web", headed=headed)
     shot = screenshot or Path(f"inspect-{screen or 'screen'}.png")
-    found = inspect_url(url, bot=loaded, home=robot_home(), screenshot=shot, headed=headed)
+    if loaded is not None and upto is not None:
+        found = _upto(loaded, upto, unmapped, cut, input_file, case, shot, headed)
+    else:
+        assert url is not None
+        found = inspect_url(url, bot=loaded, home=robot_home(), screenshot=shot, headed=headed)
     _table(found)
     if found.redirected:
         _redirected(found, bot, write=write_to is not None and not follow)
@@ -77,8 +88,40 @@ def inspect(url: str | None, bot: str | None, write_to: Path | None, screen: str
                       f"under {escape(screen)}; the map loads", highlight=False)
 
 
-def _without_unmapped(bot: BotScript, unmapped: list[Unmapped]) -> BotScript:
-    """The bot as far as its map goes, and a line saying which targets it lacks."""
+def _usage(url: str | None, bot: str | None, write_to: Path | None, screen: str | None,
+           upto: str | None, input_file: Path | None, case: str | None) -> None:
+    """The options that do not go together, refused before a browser starts."""
+    if upto is None and not url:
+        raise click.UsageError("give the URL of the screen (or --desktop, or --bot BOT --upto N "
+                               "for a screen no URL opens)")
+    if upto is not None and (url or not bot):
+        raise click.UsageError("--upto N inspects the screen a bot's steps lead to: give "
+                               "--bot BOT and no URL")
+    if upto is None and (input_file or case):
+        raise click.UsageError("--input and --case give the sample case of --upto")
+    if write_to is not None and not screen:
+        raise click.UsageError("--write needs --screen NAME: the screen the targets go under")
+
+
+def _upto(bot: BotScript, text: str, unmapped: list[Unmapped], cut: Step | None,
+          input_file: Path | None, case: str | None, shot: Path, headed: bool) -> Inspection:
+    """The screen before ``steps[N]`` of one sample case (``tools/inspect/upto.py``)."""
+    from robot_core.tools.inspect.upto import inspect_upto, upto_index  # noqa: PLC0415
+
+    if bot.driver != "web":
+        raise BotScriptError(f"{bot.name} is a {bot.driver} bot: --upto is for web bots")
+    upto = upto_index(text, bot, unmapped, cut)
+    found, key = inspect_upto(bot, sample_cases(bot, input_file), upto, home=robot_home(),
+                              screenshot=shot, case=case, headed=headed)
+    console.print(f"before {escape(bot.steps[upto].label)}: case {escape(key)} typed up to "
+                  "there, then abandoned (nothing saved)", highlight=False, soft_wrap=True)
+    return found
+
+
+def _without_unmapped(bot: BotScript,
+                      unmapped: list[Unmapped]) -> tuple[BotScript, Step | None]:
+    """The bot as far as its map goes (and the setup step it stops before), and a line
+    saying which targets it lacks."""
     from robot_core.tools.inspect.web import runnable_setup  # noqa: PLC0415 - Playwright
 
     first: dict[str, object] = {}
@@ -89,7 +132,7 @@ def _without_unmapped(bot: BotScript, unmapped: list[Unmapped]) -> BotScript:
     stops = f"; its setup runs up to {cut.label}, which names one" if cut else ""
     console.print(f"[yellow]not in the map yet:[/yellow] {escape(names)}{escape(stops)}",
                   highlight=False, soft_wrap=True)
-    return runnable
+    return runnable, cut
 
 
 def _redirected(found: Inspection, bot: str | None, *, write: bool) -> None:

@@ -37,6 +37,12 @@ class CaseRow:
         """True when the row may be entered."""
         return not self.problems
 
+    def secret_values(self, columns: set[str], headers: set[str]) -> list[str]:
+        """Its secret values: of the secret ``columns``, typed, and as read under a secret
+        column's ``headers`` (``BotScript.secret_columns`` and ``secret_headers``)."""
+        return [str(v) for k, v in self.values.items() if k in columns and v] + \
+            [str(v) for k, v in self.raw.items() if v and k in headers]
+
     def keyed(self, source: Path | str) -> CaseRow:
         """This row under its case key (``case_key``), as every later step knows it."""
         return self if self.key else dataclasses.replace(self, key=case_key(self, source))

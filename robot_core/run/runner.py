@@ -409,5 +409,4 @@ class Runner:
         return str(path.relative_to(self.paths.root))
 
     def _secret_values(self, case: CaseRow) -> list[str]:
-        return [str(v) for k, v in case.values.items() if k in self._secret_columns and v] + \
-            [str(v) for k, v in case.raw.items() if v and k in self._secret_headers]
+        return case.secret_values(self._secret_columns, self._secret_headers)

@@ -202,6 +202,43 @@ def test_inspect_runs_a_bot_whose_map_lacks_the_screen_being_inspected(
     assert any("転入届 入力" in t.alternatives[0].describe() for t in menu.values()), menu
 
 
+def test_inspect_upto_maps_the_confirmation_only_its_form_opens(app: LegacyWebApp,
+                                                                tmp_path: Path) -> None:
+    """The map lacks the confirmation page (only the form's POST opens it): --upto 18 types
+    the first sample case up to 確認, inspects the page before the wait_for of it and writes
+    its 登録 button into the map; the case is abandoned, nothing is saved, and its My Number
+    is nowhere in what is shown. --upto past the saving click is refused before starting."""
+    project = _project(tmp_path)
+    map_file = project / "selectors" / "registry_web.yaml"
+    text = map_file.read_text("utf-8")
+    map_file.write_text(text[:text.index("  confirm:\n")] + text[text.index("  done:\n"):],
+                        encoding="utf-8")
+    env = {**os.environ, "ROBOT_PROJECT": str(project), "ROBOT_HOME": str(tmp_path / "home"),
+           "COLUMNS": "200"}
+
+    def inspect(upto: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(ROBOT), "inspect", "--bot", BOT.stem, "--upto", upto,
+                               "--input", str(SAMPLE), "--write", str(map_file), "--screen",
+                               "confirm", "--screenshot", str(tmp_path / "confirm.png")],
+                              capture_output=True, text=True, env=env, timeout=120,
+                              check=False)
+
+    past = inspect("22")
+    assert past.returncode == 3, past.stdout + past.stderr
+    assert "the furthest is --upto 21" in past.stderr and not (tmp_path / "confirm.png").exists()
+    ran = inspect("18")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    said = " ".join(ran.stdout.split())
+    first = EXPECTED["valid"][0]
+    assert f"before steps[18] wait_for: case {first['case_id']} typed up to there" in said
+    assert first["my_number"] not in ran.stdout + ran.stderr
+    confirm = {n: t for n, t in load_selector_map(map_file).targets.items()
+               if n.startswith("confirm.")}
+    assert any(t.alternatives[0].describe().startswith("alt='登録'") for t in confirm.values())
+    assert (tmp_path / "confirm.png").stat().st_size > 1000
+    assert app.dump() == []
+
+
 def test_one_failing_case_pauses_and_keeps_a_scrubbed_trace(app: LegacyWebApp,
                                                             tmp_path: Path) -> None:
     """--case runs one case; it fails, waits for Enter, and leaves a trace.zip free of secrets."""

@@ -1,8 +1,9 @@
 """The screenshot of ``robot inspect``: each control boxed with its number.
 
 Boxes are drawn by the page itself (absolutely placed elements in the top document, at the
-controls' page positions, frames included), so no image library is needed; password fields
-and the map's secret targets are painted black as in every robot screenshot.
+controls' page positions, frames included), so no image library is needed; password fields,
+the map's secret targets and any field or text showing one of ``secrets`` (what a sample
+case typed, ``--upto``) are painted black as in every robot screenshot.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page
 
 from robot_core.drivers.web_locate import frame_root, locator_for
+from robot_core.drivers.web_shots import mark_secrets
 from robot_core.selectors import Target
 from robot_core.tools.inspect.collect import Control
 
@@ -41,7 +43,7 @@ def _locator(page: Page, control: Control) -> Locator:
 
 
 def numbered_screenshot(page: Page, controls: Sequence[Control], path: Path,
-                        secret: Sequence[Target] = ()) -> Path:
+                        secret: Sequence[Target] = (), secrets: Sequence[str] = ()) -> Path:
     """A full-page PNG at ``path`` with each control boxed and numbered."""
     boxes = []
     for control in controls:
@@ -52,6 +54,7 @@ def numbered_screenshot(page: Page, controls: Sequence[Control], path: Path,
     masks += [frame_root(page, c.frame).locator("input[type=password]")
               for c in controls if c.frame]
     masks += [locator_for(page, alt) for target in secret for alt in target.alternatives]
+    masks += mark_secrets(page, secrets)
     path.parent.mkdir(parents=True, exist_ok=True)
     page.evaluate(_DRAW_JS, boxes)
     try:
