@@ -7,13 +7,16 @@ Apart from ``app.py`` so that the group, which every command loads, imports no b
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from robot_core.cli.app import STOP
 from robot_core.errors import BotScriptError, CaseDataError
 from robot_core.home import project_dir
-from robot_core.intake import Intake, collect, open_cases
 from robot_core.script.loader import Unmapped, load_bot
 from robot_core.script.model import BotScript
+
+if TYPE_CHECKING:
+    from robot_core.intake import Intake
 
 
 def bots_dir() -> Path:
@@ -34,6 +37,8 @@ def load_named(name: str, *, unmapped: list[Unmapped] | None = None) -> BotScrip
 def sample_cases(bot: BotScript, input_file: Path | None) -> Intake:
     """The case file a bot's screens are walked with (``robot check``, ``robot inspect
     --upto``): ``input_file``, else the project's ``fixtures/cases/BOT.xlsx``, read whole."""
+    from robot_core.intake import collect, open_cases  # noqa: PLC0415 - not for validate
+
     source = input_file or project_dir() / "fixtures" / "cases" / f"{bot.name}.xlsx"
     if not source.exists():
         raise CaseDataError(f"{source} does not exist: give a case file with --input")
