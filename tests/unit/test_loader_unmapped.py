@@ -71,7 +71,12 @@ def test_setup_runs_up_to_its_first_step_naming_a_missing_target(tmp_path: Path)
     assert [s.action for s in runnable.setup] == ["goto", "fill", "fill", "click"]
     assert cut is not None and cut.label == "setup[4] wait_for"
     assert [w.target for w in runnable.watch] == ["login.expired"]
-    assert runnable.steps == bot.steps
+    assert runnable.steps == bot.steps and runnable.recover == bot.recover
+    lost = load_bot(_write(tmp_path / "r", BOT.replace(
+        "  - goto: http://registry/menu\n", "  - goto: http://registry/menu\n"
+        "  - wait_for: menu.home\n  - goto: http://registry/menu\n")),
+        tmp_path / "r" / "selectors", unmapped=(names := []))
+    assert [s.action for s in runnable_setup(lost, names)[0].recover] == ["goto"]
     nested = BOT.replace("  - click: login.submit\n  - wait_for: menu.home\n",
                          "  - if: {visible: login.submit}\n    then: [{wait_for: menu.home}]\n"
                          "  - click: login.submit\n")

@@ -9,8 +9,8 @@ both addresses, so the command can say so and refuse to map the login under the 
 name (``redirected``).
 
 A bot whose map lacks targets its steps name (the screen after the login, not inspected
-yet) still logs in: ``runnable_setup`` cuts its ``setup`` before the first step that names
-one, and drops the watches of one.
+yet) still logs in: ``runnable_setup`` cuts its ``setup`` (and ``recover``) before the first
+step that names one, and drops the watches of one.
 """
 
 from __future__ import annotations
@@ -65,16 +65,24 @@ def _page_of(url: str) -> tuple[str, str, int | None, str, str]:
 
 def runnable_setup(bot: BotScript, unmapped: Sequence[Unmapped]) -> tuple[BotScript, Step | None]:
     """``bot`` with its ``setup`` cut before the first step naming a target of ``unmapped``
-    (a step inside a ``use``/``if`` counts for the whole step) and without watches of one;
-    that first step (None: setup runs whole)."""
+    (a step inside a ``use``/``if`` counts for the whole step), its ``recover`` likewise (a
+    ``--upto`` case is abandoned through it) and without watches of one; the first setup
+    step cut (None: setup runs whole)."""
     missing = {u.name for u in unmapped}
     if not missing:
         return bot, None
-    cut = next((i for i, step in enumerate(bot.setup)
-                if any(missing.intersection(s.target_names()) for s in walk((step,)))), None)
+    setup, cut = _cut(bot.setup, missing)
+    recover, _ = _cut(bot.recover, missing)
     watch = tuple(w for w in bot.watch if w.target not in missing)
-    setup = bot.setup if cut is None else bot.setup[:cut]
-    return replace(bot, setup=setup, watch=watch), None if cut is None else bot.setup[cut]
+    return replace(bot, setup=setup, recover=recover, watch=watch), cut
+
+
+def _cut(steps: tuple[Step, ...], missing: set[str]) -> tuple[tuple[Step, ...], Step | None]:
+    """``steps`` up to the first that names one of ``missing`` (itself or inside it)."""
+    for i, step in enumerate(steps):
+        if any(missing.intersection(s.target_names()) for s in walk((step,))):
+            return steps[:i], step
+    return steps, None
 
 
 @contextmanager
