@@ -105,7 +105,7 @@ def inspect_upto(bot: BotScript, intake: Intake, upto: int, *, home: Path,
 
 def _settle(page: Page) -> None:
     """Let the documents a step's click asked for load, in every frame."""
-    for frame in [page.main_frame, *page.frames]:
+    for frame in page.frames:  # the main frame first
         try:
             frame.wait_for_load_state("load", timeout=_SETTLE_MS)
         except PlaywrightError:
