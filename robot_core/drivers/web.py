@@ -28,6 +28,7 @@ from robot_core.drivers.web_debug import Tracing, require_display
 from robot_core.drivers.web_locate import READ_JS, locator_for, register_engines
 from robot_core.drivers.web_look import look
 from robot_core.drivers.web_pace import Pace
+from robot_core.drivers.web_point import Pointer
 from robot_core.drivers.web_resolve import await_targets
 from robot_core.drivers.web_shots import mark_secrets, masked_screenshot, render_html
 from robot_core.drivers.web_stall import overdue
@@ -72,6 +73,7 @@ class WebDriver:
         self._watch: NavigationWatch | None = None
         self._busy: BusyGuard | None = None
         self._collector: Collector | None = None
+        self._pointer: Pointer | None = None
         self._interrupts: list[tuple[Target, type[ApplicationError]]] = []
         self._answered: dict[int, bool] = {}  # target id: visible, as the last wait saw it
 
@@ -106,6 +108,7 @@ class WebDriver:
         self._busy = BusyGuard(self._context, self._page)
         self._watch = NavigationWatch(self._page, self.pace, stop=self._busy.stop_loading)
         self._collector = Collector(self._context, self._page)
+        self._pointer = Pointer(self._context, self._page)
         self.tracing.resumed(self._context)
 
     def recycle(self) -> None:
@@ -130,7 +133,7 @@ class WebDriver:
         if self._pw is not None:
             self._pw.stop()
         self._pw = self._browser = self._context = self._page = self._watch = None
-        self._busy = self._collector = None
+        self._busy = self._collector = self._pointer = None
 
     @property
     def page(self) -> Page:
@@ -145,6 +148,13 @@ class WebDriver:
         if self._watch is None:
             raise TransientError("the browser is not running")
         return self._watch
+
+    @property
+    def pointer(self) -> Pointer:
+        """Clicks at a point the look vouched for (web_point.py)."""
+        if self._pointer is None:
+            raise TransientError("the browser is not running")
+        return self._pointer
 
     def page_mark(self) -> object | None:
         """This page's watch and how many documents its frames have shown (``PageAware``)."""
@@ -198,9 +208,16 @@ class WebDriver:
         # only when its target is missing, which saves a round trip per frame on every page.
 
     def click(self, target: Target, timeout_ms: int) -> str:
-        """Click the first alternative on screen (a click is never sent twice)."""
-        locator, alt, _ = self._find(target, timeout_ms, None)
-        self._act(target, lambda: locator.click(timeout=timeout_ms))
+        """Click the first alternative on screen (a click is never sent twice).
+
+        Where the look vouches that a person's click lands on it, a mouse click at its
+        centre (web_point.py); else, or when something moved onto that point meanwhile
+        (the click was stopped in the page), Playwright's click, which waits until it can.
+        """
+        locator, alt, seen = self._find(target, timeout_ms, {"click": True})
+        point = seen.get("point")
+        if point is None or not self._act(target, lambda: self.pointer.click(point, timeout_ms)):
+            self._act(target, lambda: locator.click(timeout=timeout_ms))
         return alt.describe()
 
     def fill(self, target: Target, value: str, timeout_ms: int) -> str:
