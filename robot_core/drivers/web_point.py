@@ -62,8 +62,9 @@ POINT_JS = """(e => {
     }
     return {x, y, levels};
   };
+  // the window's own size: a legacy page in quirks mode measures its whole length otherwise
   const inView = c => c.levels.every(({doc, x, y}) => x >= 0 && y >= 0 &&
-    x < doc.documentElement.clientWidth && y < doc.documentElement.clientHeight);
+    x < doc.defaultView.innerWidth && y < doc.defaultView.innerHeight);
   let c = centre();
   if (c && !inView(c)) {
     e.scrollIntoView({block: 'center', inline: 'center', behavior: 'instant'});
