@@ -8,7 +8,8 @@ A frozen server (``NoResponse``) and a refused connection (``SystemUnavailable``
 apart from a target that is not on screen by ``web_watch``; calls Playwright gives no timeout
 of their own are bounded by ``web_busy``. A step finds its target, and does a fill, select,
 tick or read, in one evaluation that waits in the page (``web_look``); what the page cannot
-evaluate is resolved the Playwright way (``web_resolve``).
+evaluate is resolved the Playwright way (``web_resolve``). A click, or keys pressed on a
+target, the look vouched for go to Chromium as a person's input (``web_point``).
 """
 
 from __future__ import annotations
@@ -208,12 +209,9 @@ class WebDriver:
         # only when its target is missing, which saves a round trip per frame on every page.
 
     def click(self, target: Target, timeout_ms: int) -> str:
-        """Click the first alternative on screen (a click is never sent twice).
-
-        Where the look vouches that a person's click lands on it, a mouse click at its
-        centre (web_point.py); else, or when something moved onto that point meanwhile
-        (the click was stopped in the page), Playwright's click, which waits until it can.
-        """
+        """Click the first alternative on screen (a click is never sent twice): the mouse at
+        the point the look vouched for (web_point.py); else, or if the page stopped that
+        click (something moved onto the point), Playwright's click, which waits until it can."""
         locator, alt, seen = self._find(target, timeout_ms, {"click": True})
         point = seen.get("point")
         if point is None or not self._act(target, lambda: self.pointer.click(point, timeout_ms)):
@@ -265,8 +263,9 @@ class WebDriver:
             with self._bound(timeout_ms / 1000, f"pressing {key}"):
                 self._act(None, lambda: self.page.keyboard.press(key))
             return
-        locator, _, _ = self._find(target, timeout_ms, None)
-        self._act(target, lambda: locator.press(key, timeout=timeout_ms))
+        locator, _, seen = self._find(target, timeout_ms, {"focus": True})  # focused by the
+        self._act(target, (lambda: self.pointer.press(key, timeout_ms)) if seen.get("done")
+                  else lambda: locator.press(key, timeout=timeout_ms))  # look: keys go in
 
     def read_text(self, target: Target, timeout_ms: int) -> str:
         """An input's value, or an element's visible text (one round trip when it is there)."""

@@ -27,7 +27,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from robot_core.drivers.web_busy import LOOK_S
 from robot_core.drivers.web_locate import BESIDE_ENGINE, LABEL_ENGINE, _beside_xpath, _css_string
-from robot_core.drivers.web_point import POINT_JS
+from robot_core.drivers.web_point import FOCUS_JS, POINT_JS
 from robot_core.errors import ApplicationError, TargetNotFound
 from robot_core.script.labels import NORMALISE_JS
 from robot_core.selectors import Alternative, Target
@@ -69,7 +69,8 @@ def spec(alt: Alternative) -> dict[str, Any] | None:
 
 
 LOOK_JS = """async ({groups, interrupts, op, sliceMs}) => {
-  const LABEL = %(label)s, BESIDE = %(beside)s, norm = %(norm)s, clickPoint = %(point)s;
+  const LABEL = %(label)s, BESIDE = %(beside)s, norm = %(norm)s, clickPoint = %(point)s,
+    focusFor = %(focus)s;
   const UNKNOWN = {t: -2};
   const visible = e => {
     const style = getComputedStyle(e);
@@ -126,6 +127,7 @@ LOOK_JS = """async ({groups, interrupts, op, sliceMs}) => {
                                            ? e.value : e.innerText};
     if (op.attr !== undefined) return {done: true, value: e.getAttribute(op.attr)};
     if (op.click) return clickPoint(e);  // where a person's click lands on it, if it does
+    if (op.focus) return focusFor(e);  // for keys pressed on it
     if (e.disabled || e.readOnly) return {};  // Playwright waits for it to be editable
     if (op.fill !== undefined) {
       const input = e.tagName === 'INPUT' && %(text_like)s.includes(e.type);
@@ -205,6 +207,7 @@ LOOK_JS = """async ({groups, interrupts, op, sliceMs}) => {
   }
 }""".replace("%(label)s", LABEL_ENGINE).replace("%(beside)s", BESIDE_ENGINE) \
     .replace("%(norm)s", NORMALISE_JS).replace("%(point)s", POINT_JS) \
+    .replace("%(focus)s", FOCUS_JS) \
     .replace("%(text_like)s", json.dumps(_TEXT_LIKE))
 
 

@@ -22,6 +22,10 @@ Kept from Playwright's click:
   hung answers (web_stall.py ``overdue``) around the click stops a hung one, and that ends
   the wait here too.
 
+Keys pressed on a target (``press: {target: …, key: Enter}``) are the same trick: the look
+focuses the element as Playwright's ``press`` does (``FOCUS_JS``), the keys go to
+``page.keyboard``, and a navigation they request is waited for the same way.
+
 What the look cannot vouch for (disabled, covered, a frame of another origin, a transformed
 frame, a point off screen after scrolling) gets no point, and the driver clicks the
 Playwright way, which waits as it always has.
@@ -30,6 +34,7 @@ Playwright way, which waits as it always has.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Page
@@ -100,13 +105,31 @@ POINT_JS = """(e => {
   return {point: {x: c.x, y: c.y}};
 })"""
 
+#: ``focusFor(e)`` for the look: focus ``e`` as Playwright's ``press`` does (a field not
+#: focused before gets its caret at the start); ``{done: true}`` when the keyboard now
+#: reaches it (its document has the focus, so each frame above it has), else ``{}``.
+FOCUS_JS = """(e => {
+  const doc = e.ownerDocument, was = doc.activeElement === e && doc.hasFocus();
+  if (e.isContentEditable && !was && doc.activeElement && doc.activeElement.blur)
+    doc.activeElement.blur();
+  e.focus();
+  e.focus();  // twice, as Playwright does
+  if (!was && e.tagName === 'INPUT') {
+    try { e.setSelectionRange(0, 0); } catch (err) { /* a type without a caret */ }
+  }
+  return doc.activeElement === e && doc.hasFocus() ? {done: true} : {};
+})"""
+
+#: One round trip on ``Pointer``'s own session, after which its earlier events are in.
+_FLUSH = {"expression": "0", "returnByValue": True}
 #: The guard's verdict, read (and the guard removed) over ``Pointer``'s own session.
 _VERDICT_JS = ("(() => { const g = window[Symbol.for('robot.click')]; "
                "return g ? g.finish() : ''; })()")
 
 
 class Pointer:
-    """Clicks at a point of the page, and waits for the top-page navigation they request."""
+    """Clicks at a point of the page and keys pressed on the focused element, each waiting
+    for the top-page navigation it requests."""
 
     def __init__(self, context: BrowserContext, page: Page) -> None:
         self._page = page
@@ -149,6 +172,22 @@ class Pointer:
         if self._requested:  # the verdict's answer came after the request, if there was one
             self._await_navigation(timeout_ms)
         return True
+
+    def press(self, key: str, timeout_ms: int) -> None:
+        """Press ``key`` on the element ``FOCUS_JS`` focused; wait as ``click`` does."""
+        self._requested = False
+        try:
+            self._page.keyboard.press(key)
+        finally:
+            self._flush()
+        if self._requested:
+            self._await_navigation(timeout_ms)
+
+    def _flush(self) -> None:
+        """One answer on this session: its events from before have all come in."""
+        # The document went: whatever it requested has been seen.
+        with contextlib.suppress(PlaywrightError):
+            self._session.send("Runtime.evaluate", _FLUSH)
 
     def _verdict(self) -> str:
         try:

@@ -160,3 +160,46 @@ def test_a_mouse_clicked_submit_whose_post_hangs_is_no_response(registry: Any) -
         assert len(points) == 1
     finally:
         driver.stop()
+
+
+def _presses(driver: WebDriver) -> list[str]:
+    """Record every key the driver sends to the element the look focused (still sent)."""
+    keys: list[str] = []
+    pointer = driver.pointer
+    real = pointer.press
+
+    def recorded(key: str, timeout_ms: int) -> None:
+        keys.append(key)
+        real(key, timeout_ms)
+
+    pointer.press = recorded  # type: ignore[method-assign]
+    return keys
+
+
+def test_enter_in_the_password_field_logs_in_through_the_keyboard(registry: Any,
+                                                                   driver: WebDriver) -> None:
+    """Enter pressed on the login form's password field, focused by the look, submits the
+    form: the menu shows, and the key went straight to the keyboard."""
+    app = registry()
+    keys = _presses(driver)
+    driver.goto(f"{app.url}/login", 10_000)
+    driver.fill(MAP.get("login.user"), "clerk", 5_000)
+    driver.fill(MAP.get("login.password"), "clerk-pass", 5_000)
+    driver.press(MAP.get("login.password"), "Enter", 5_000)
+    assert driver.wait_any([MAP.get("menu.entry")], 10_000).name == "menu.entry"
+    assert keys == ["Enter"]
+
+
+def test_a_key_pressed_on_a_field_in_a_frame_reaches_it_with_the_caret_at_the_start(
+        driver: WebDriver) -> None:
+    """As with Playwright's press, a field not focused before gets its caret at the start:
+    Delete takes the first letter of the framed field, not of the focused top one."""
+    driver.page.set_content('<input id="top" value="xyz"><iframe name="main" srcdoc="'
+                            '<input id=&quot;f&quot; value=&quot;abc&quot;>"></iframe>')
+    driver.page.focus("#top")
+    keys = _presses(driver)
+    driver.press(_button("#f", frame='iframe[name="main"]'), "Delete", 5_000)
+    assert keys == ["Delete"]
+    assert driver.page.evaluate("document.querySelector('iframe').contentDocument"
+                                ".getElementById('f').value") == "bc"
+    assert driver.page.evaluate("document.getElementById('top').value") == "xyz"
