@@ -203,3 +203,42 @@ def test_a_key_pressed_on_a_field_in_a_frame_reaches_it_with_the_caret_at_the_st
     assert driver.page.evaluate("document.querySelector('iframe').contentDocument"
                                 ".getElementById('f').value") == "bc"
     assert driver.page.evaluate("document.getElementById('top').value") == "xyz"
+
+
+def _role(role: str, name: str, exact: bool = True) -> Target:
+    return Target("x.role", (Alternative("role", role, name=name, exact=exact),),
+                  MAP.get("login.user").location)
+
+
+ROLE_PAGES = [  # (page, role, name, exact, the look answers it itself)
+    ('<button id="a" style="display:none">次へ</button><button id="b">次へ</button>',
+     "button", "次へ", True, True),
+    ('<button id="a" aria-hidden="true">次へ</button><button id="b"> 次へ\n</button>',
+     "button", "次へ", True, True),
+    ('<button id="a">戻る</button><button id="b" aria-label="次へ">→</button>',
+     "button", "次へ", True, True),
+    ('<input type="submit" id="a" value="次 へ"><input type="submit" id="b" value="次へ">',
+     "button", "次へ", True, True),
+    ('<input type="reset" id="a"><input type="submit" id="b">', "button", "submit", False, True),
+    ('<button id="a">次へ進む</button>', "button", "次へ", False, True),
+    ('<a id="a">次へ</a><a id="b" href="#next">次へ</a>', "link", "次へ", True, True),
+    ('<div role="button" id="a">次へ</div><button id="b">次へ</button>',
+     "button", "次へ", True, False),
+    ('<button id="a"><span>次</span>へ</button>', "button", "次へ", True, False),
+    ('<span id="n">次へ</span><button id="a" aria-labelledby="n">x</button>',
+     "button", "次へ", True, False),
+]
+
+
+@pytest.mark.parametrize(("page", "role", "name", "exact", "looked"), ROLE_PAGES)
+def test_a_button_by_role_is_the_element_playwright_picks(
+        driver: WebDriver, page: str, role: str, name: str, exact: bool, looked: bool) -> None:
+    """A role-and-name target is clicked on the very element Playwright's role engine picks:
+    by the look and the mouse where the ARIA rules are plain, by Playwright where not."""
+    driver.page.set_content(RECORD + page)
+    picked = driver.page.get_by_role(role, name=name, exact=exact).filter(  # type: ignore[arg-type]
+        visible=True).first.evaluate("e => e.id")
+    points = _points(driver)
+    driver.click(_role(role, name, exact), 5_000)
+    assert driver.page.evaluate("window.got") == [f"{picked}:mousedown", f"{picked}:click"]
+    assert len(points) == (1 if looked else 0)
