@@ -7,9 +7,9 @@ recycle to keep memory flat.
 A frozen server (``NoResponse``) and a refused connection (``SystemUnavailable``) are told
 apart from a target that is not on screen by ``web_watch``; calls Playwright gives no timeout
 of their own are bounded by ``web_busy``. A step finds its target, and does a fill, select,
-tick or read, in one evaluation that waits in the page (``web_look``); what the page cannot
-evaluate is resolved the Playwright way (``web_resolve``). A click, or keys pressed on a
-target, the look vouched for go to Chromium as a person's input (``web_point``).
+tick or read, in one evaluation that waits in the page (``web_look``), which also vouches
+for a click or keys sent as a person's (``web_point``); what the page cannot evaluate is
+resolved the Playwright way (``web_resolve``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from robot_core.drivers.web_locate import READ_JS, locator_for, register_engines
 from robot_core.drivers.web_look import look
 from robot_core.drivers.web_pace import Pace
 from robot_core.drivers.web_point import Pointer
-from robot_core.drivers.web_resolve import await_targets
+from robot_core.drivers.web_resolve import any_visible, await_targets
 from robot_core.drivers.web_shots import mark_secrets, masked_screenshot, render_html
 from robot_core.drivers.web_stall import overdue
 from robot_core.drivers.web_watch import NavigationWatch, net_error, playwright_error
@@ -209,9 +209,8 @@ class WebDriver:
         # only when its target is missing, which saves a round trip per frame on every page.
 
     def click(self, target: Target, timeout_ms: int) -> str:
-        """Click the first alternative on screen (a click is never sent twice): the mouse at
-        the point the look vouched for (web_point.py); else, or if the page stopped that
-        click (something moved onto the point), Playwright's click, which waits until it can."""
+        """Click the first alternative on screen, never twice: the mouse at the point the look
+        vouched for (web_point.py), else (or if the page stopped it) Playwright's click."""
         locator, alt, seen = self._find(target, timeout_ms, {"click": True})
         point = seen.get("point")
         if point is None or not self._act(target, lambda: self.pointer.click(point, timeout_ms)):
@@ -359,15 +358,6 @@ class WebDriver:
                 continue  # a frame mid-navigation: not visible yet
         return None
 
-    def _any_visible(self, alternatives: Sequence[Alternative]) -> list[Locator]:
-        """One locator per frame, matching a visible element of any of ``alternatives``."""
-        by_frame: dict[str | None, Locator] = {}
-        for alt in alternatives:
-            locator = self._locator(alt)
-            known = by_frame.get(alt.frame)
-            by_frame[alt.frame] = locator if known is None else known.or_(locator)
-        return [locator.filter(visible=True).first for locator in by_frame.values()]
-
     def _interrupt_alternatives(self) -> list[Alternative]:
         return [alt for target, _ in self._interrupts for alt in target.alternatives]
 
@@ -378,7 +368,7 @@ class WebDriver:
         try:
             with self._bound(LOOK_S, "looking for interrupts"):
                 shown = any(group.is_visible() for group in
-                            self._any_visible(self._interrupt_alternatives()))
+                            any_visible(self, self._interrupt_alternatives()))
         except PlaywrightError:
             shown = True  # a frame mid-navigation: look at each interrupt in turn
         if not shown:
