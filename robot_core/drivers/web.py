@@ -109,7 +109,7 @@ class WebDriver:
         self._busy = BusyGuard(self._context, self._page)
         self._watch = NavigationWatch(self._page, self.pace, stop=self._busy.stop_loading)
         self._collector = Collector(self._context, self._page)
-        self._pointer = Pointer(self._context, self._page)
+        self._pointer = Pointer(self._context, self._page, self._busy.bound)
         self.tracing.resumed(self._context)
 
     def recycle(self) -> None:

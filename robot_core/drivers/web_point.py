@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Page
@@ -131,8 +133,12 @@ class Pointer:
     """Clicks at a point of the page and keys pressed on the focused element, each waiting
     for the top-page navigation it requests."""
 
-    def __init__(self, context: BrowserContext, page: Page) -> None:
+    def __init__(self, context: BrowserContext, page: Page,
+                 bound: Callable[[float, str], AbstractContextManager[None]]) -> None:
         self._page = page
+        # A page stuck in the click's own handler would hold the mouse for ever: this ends
+        # it (web_busy.py), as Playwright's click ends at its timeout.
+        self._bound = bound
         self._session = context.new_cdp_session(page)
         self._session.send("Page.enable")
         self._main = str(self._session.send("Page.getFrameTree")["frameTree"]["frame"]["id"])
@@ -163,10 +169,11 @@ class Pointer:
         (nothing was clicked). A navigation of the top page it requested is waited for;
         one still going after ``timeout_ms`` raises Playwright's ``TimeoutError``."""
         self._requested = False
-        try:
-            self._page.mouse.click(point["x"], point["y"])
-        finally:
-            verdict = self._verdict()
+        with self._bound(timeout_ms / 1000, "clicking"):
+            try:
+                self._page.mouse.click(point["x"], point["y"])
+            finally:
+                verdict = self._verdict()
         if verdict == "missed":
             return False
         if self._requested:  # the verdict's answer came after the request, if there was one
@@ -176,10 +183,11 @@ class Pointer:
     def press(self, key: str, timeout_ms: int) -> None:
         """Press ``key`` on the element ``FOCUS_JS`` focused; wait as ``click`` does."""
         self._requested = False
-        try:
-            self._page.keyboard.press(key)
-        finally:
-            self._flush()
+        with self._bound(timeout_ms / 1000, f"pressing {key}"):
+            try:
+                self._page.keyboard.press(key)
+            finally:
+                self._flush()
         if self._requested:
             self._await_navigation(timeout_ms)
 

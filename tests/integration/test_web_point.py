@@ -242,3 +242,18 @@ def test_a_button_by_role_is_the_element_playwright_picks(
     driver.click(_role(role, name, exact), 5_000)
     assert driver.page.evaluate("window.got") == [f"{picked}:mousedown", f"{picked}:click"]
     assert len(points) == (1 if looked else 0)
+
+
+@pytest.mark.timeout(60)
+def test_a_click_whose_handler_never_ends_is_no_response_and_the_page_recovers(
+        driver: WebDriver) -> None:
+    """A button whose click handler loops for ever holds the mouse click: it ends at the
+    step's bound as NoResponse (the page stayed busy), and the page answers again."""
+    driver.page.set_content(RECORD + '<button id="save" onclick="while (true) {}">保存</button>')
+    points = _points(driver)
+    started = time.monotonic()
+    with pytest.raises(NoResponse, match=r"page stayed busy"):
+        driver.click(_button("#save"), 2_000)
+    assert time.monotonic() - started < 2.0 + 5
+    assert len(points) == 1
+    assert driver.page.evaluate("window.got") == ["save:mousedown", "save:click"]
