@@ -122,7 +122,7 @@ LOOK_JS = """async ({groups, interrupts, op, sliceMs}) => {
     if (s.text !== undefined) return byText(doc, s);
     if (s.label !== undefined) return LABEL.queryAll(doc, s.label);
     if (s.beside !== undefined) return BESIDE.queryAll(doc, s.beside);
-    if (s.role !== undefined) return ROLE(doc, s);
+    if (s.role !== undefined) return ROLE(doc, s, visible);
     throw new Error('no strategy');
   };
   const shown = s => query(s).find(e => e.nodeType === 1 && visible(e));

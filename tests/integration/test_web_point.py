@@ -10,17 +10,18 @@ from typing import Any
 import pytest
 
 from robot_core.drivers.web import WebDriver
-from robot_core.errors import NoResponse
+from robot_core.errors import NoResponse, SystemUnavailable
 from robot_core.selectors import Alternative, Target, load_selector_map
 from tests.conftest import EXPECTED, ROOT
 from tests.integration.test_web_driver import _fill_case, _login
 
 pytestmark = pytest.mark.browser
 MAP = load_selector_map(ROOT / "selectors" / "registry_web.yaml")
-#: Every trusted click the page receives, as "element id:event type".
+#: Every trusted click the page receives, as "id of the element (or of the nearest one above
+#: it with an id):event type".
 RECORD = ("<script>window.got = []; for (const t of ['mousedown', 'click']) "
-          "document.addEventListener(t, e => e.isTrusted && "
-          "window.got.push((e.target.id || e.target.tagName) + ':' + t), true);</script>")
+          "document.addEventListener(t, e => e.isTrusted && window.got.push("
+          "(e.target.closest('[id]') || e.target).id + ':' + t), true);</script>")
 
 
 @pytest.fixture
@@ -222,9 +223,18 @@ ROLE_PAGES = [  # (page, role, name, exact, the look answers it itself)
     ('<input type="reset" id="a"><input type="submit" id="b">', "button", "submit", False, True),
     ('<button id="a">次へ進む</button>', "button", "次へ", False, True),
     ('<a id="a">次へ</a><a id="b" href="#next">次へ</a>', "link", "次へ", True, True),
+    ('<a id="a" href="#m"><font color="red">メニュー</font></a><a id="b" href="#n"><b>次</b>'
+     '<font>へ</font></a>', "link", "次へ", True, True),
+    ('<a id="a" href="#m"><img alt="次へ"></a><a id="b" href="#n">次へ</a>',
+     "link", "次へ", True, False),
+    ('<a id="a" href="#m" style="display:none"><img alt="次へ"></a><a id="b" href="#n">次へ'
+     '</a>', "link", "次へ", True, True),
+    ('<a id="a" href="#m">次へ<span style="display:none">x</span></a>',
+     "link", "次へ", False, False),
     ('<div role="button" id="a">次へ</div><button id="b">次へ</button>',
      "button", "次へ", True, False),
-    ('<button id="a"><span>次</span>へ</button>', "button", "次へ", True, False),
+    ('<button id="a"><span>次</span>へ</button>', "button", "次へ", True, True),
+    ('<button id="a"><span title="t">次</span>へ</button>', "button", "次へ", True, False),
     ('<span id="n">次へ</span><button id="a" aria-labelledby="n">x</button>',
      "button", "次へ", True, False),
 ]
@@ -257,3 +267,20 @@ def test_a_click_whose_handler_never_ends_is_no_response_and_the_page_recovers(
     assert time.monotonic() - started < 2.0 + 5
     assert len(points) == 1
     assert driver.page.evaluate("window.got") == ["save:mousedown", "save:click"]
+
+
+@pytest.mark.timeout(60)
+def test_a_503_after_a_mouse_clicked_link_ends_the_next_wait(registry: Any,
+                                                             driver: WebDriver) -> None:
+    """The menu link (by role and name) clicked with the mouse lands on the 503 page of a
+    system that went down: the wait for the form ends at once with its watch target."""
+    app = registry(down_after_logins=1)
+    driver.set_interrupts([(MAP.get("page.unavailable"), SystemUnavailable)])
+    points = _points(driver)
+    _login(driver, app.url)
+    driver.click(MAP.get("menu.entry"), 5_000)
+    started = time.monotonic()
+    with pytest.raises(SystemUnavailable, match=r"page\.unavailable is on screen"):
+        driver.wait_any([MAP.get("form.name")], 20_000)
+    assert time.monotonic() - started < 5
+    assert len(points) == 2, "the login button and the menu link were mouse clicks"
