@@ -7,8 +7,9 @@ recycle to keep memory flat.
 A frozen server (``NoResponse``) and a refused connection (``SystemUnavailable``) are told
 apart from a target that is not on screen by ``web_watch``; calls Playwright gives no timeout
 of their own are bounded by ``web_busy``. A step finds its target, and does a fill, select,
-tick or read, in one evaluation that waits in the page (``web_look``); what the page cannot
-evaluate is resolved the Playwright way (``web_resolve``).
+tick or read, in one evaluation that waits in the page (``web_look``), which also vouches
+for a click or keys sent as a person's (``web_point``); what the page cannot evaluate is
+resolved the Playwright way (``web_resolve``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from robot_core.drivers.web_debug import Tracing, require_display
 from robot_core.drivers.web_locate import READ_JS, locator_for, register_engines
 from robot_core.drivers.web_look import look
 from robot_core.drivers.web_pace import Pace
-from robot_core.drivers.web_resolve import await_targets
+from robot_core.drivers.web_point import Pointer
+from robot_core.drivers.web_resolve import any_visible, await_targets
 from robot_core.drivers.web_shots import mark_secrets, masked_screenshot, render_html
 from robot_core.drivers.web_stall import overdue
 from robot_core.drivers.web_watch import NavigationWatch, net_error, playwright_error
@@ -73,6 +75,7 @@ class WebDriver:
         self._watch: NavigationWatch | None = None
         self._busy: BusyGuard | None = None
         self._collector: Collector | None = None
+        self._pointer: Pointer | None = None
         self._interrupts: list[tuple[Target, type[ApplicationError]]] = []
         self._answered: dict[int, bool] = {}  # target id: visible, as the last wait saw it
 
@@ -114,6 +117,7 @@ class WebDriver:
         self._busy = BusyGuard(self._context, self._page)
         self._watch = NavigationWatch(self._page, self.pace, stop=self._busy.stop_loading)
         self._collector = Collector(self._context, self._page)
+        self._pointer = Pointer(self._context, self._page, self._busy.bound)
         self.tracing.resumed(self._context)
 
     def recycle(self) -> None:
@@ -138,7 +142,7 @@ class WebDriver:
         if self._pw is not None:
             self._pw.stop()
         self._pw = self._browser = self._context = self._page = self._watch = None
-        self._busy = self._collector = None
+        self._busy = self._collector = self._pointer = None
 
     @property
     def page(self) -> Page:
@@ -153,6 +157,13 @@ class WebDriver:
         if self._watch is None:
             raise TransientError("the browser is not running")
         return self._watch
+
+    @property
+    def pointer(self) -> Pointer:
+        """Clicks at a point the look vouched for (web_point.py)."""
+        if self._pointer is None:
+            raise TransientError("the browser is not running")
+        return self._pointer
 
     def page_mark(self) -> object | None:
         """This page's watch and how many documents its frames have shown (``PageAware``)."""
@@ -206,9 +217,12 @@ class WebDriver:
         # only when its target is missing, which saves a round trip per frame on every page.
 
     def click(self, target: Target, timeout_ms: int) -> str:
-        """Click the first alternative on screen (a click is never sent twice)."""
-        locator, alt, _ = self._find(target, timeout_ms, None)
-        self._act(target, lambda: locator.click(timeout=timeout_ms))
+        """Click the first alternative on screen, never twice: the mouse at the point the look
+        vouched for (web_point.py), else (or if the page stopped it) Playwright's click."""
+        locator, alt, seen = self._find(target, timeout_ms, {"click": True})
+        point = seen.get("point")
+        if point is None or not self._act(target, lambda: self.pointer.click(point, timeout_ms)):
+            self._act(target, lambda: locator.click(timeout=timeout_ms))
         return alt.describe()
 
     def fill(self, target: Target, value: str, timeout_ms: int) -> str:
@@ -256,8 +270,9 @@ class WebDriver:
             with self._bound(timeout_ms / 1000, f"pressing {key}"):
                 self._act(None, lambda: self.page.keyboard.press(key))
             return
-        locator, _, _ = self._find(target, timeout_ms, None)
-        self._act(target, lambda: locator.press(key, timeout=timeout_ms))
+        locator, _, seen = self._find(target, timeout_ms, {"focus": True})  # focused by the
+        self._act(target, (lambda: self.pointer.press(key, timeout_ms)) if seen.get("done")
+                  else lambda: locator.press(key, timeout=timeout_ms))  # look: keys go in
 
     def read_text(self, target: Target, timeout_ms: int) -> str:
         """An input's value, or an element's visible text (one round trip when it is there)."""
@@ -351,15 +366,6 @@ class WebDriver:
                 continue  # a frame mid-navigation: not visible yet
         return None
 
-    def _any_visible(self, alternatives: Sequence[Alternative]) -> list[Locator]:
-        """One locator per frame, matching a visible element of any of ``alternatives``."""
-        by_frame: dict[str | None, Locator] = {}
-        for alt in alternatives:
-            locator = self._locator(alt)
-            known = by_frame.get(alt.frame)
-            by_frame[alt.frame] = locator if known is None else known.or_(locator)
-        return [locator.filter(visible=True).first for locator in by_frame.values()]
-
     def _interrupt_alternatives(self) -> list[Alternative]:
         return [alt for target, _ in self._interrupts for alt in target.alternatives]
 
@@ -370,7 +376,7 @@ class WebDriver:
         try:
             with self._bound(LOOK_S, "looking for interrupts"):
                 shown = any(group.is_visible() for group in
-                            self._any_visible(self._interrupt_alternatives()))
+                            any_visible(self, self._interrupt_alternatives()))
         except PlaywrightError:
             shown = True  # a frame mid-navigation: look at each interrupt in turn
         if not shown:

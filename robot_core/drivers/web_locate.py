@@ -50,6 +50,56 @@ BESIDE_ENGINE = """{
   query(root, body) { return this.queryAll(root, body)[0] || null; }
 }""".replace("%(norm)s", NORMALISE_JS).replace("%(controls)s", CONTROLS)
 
+#: ``role`` with a ``name`` for the one look (web_look.py): the first visible button or link
+#: Playwright's role engine would match, found the same way (implicit role, not aria-hidden,
+#: the same accessible name, compared the same way). Only the plain cases: where the name or
+#: the role needs more of the ARIA rules (aria-labelledby, a ``role`` attribute that makes
+#: or unmakes one, a <label> for a button, CSS content, markup inside other than plain
+#: inline text such as <font> or <b>) it throws, and the look leaves the target to Playwright.
+ROLE_JS = """(doc, s, visible) => {
+  const IMPLICIT = {button: 'button, input[type=button i], input[type=submit i], ' +
+                            'input[type=reset i], input[type=image i], input[type=file i]',
+                    link: 'a[href], area[href]'}[s.role];
+  const unknown = () => { throw new Error('role: ask Playwright'); };
+  for (const e of doc.querySelectorAll('[role]'))
+    if (e.matches(IMPLICIT) || e.getAttribute('role').split(/\\s+/).includes(s.role)) unknown();
+  const ws = t => t.replace(/[\\u200b\\u00ad]/g, '').trim().replace(/\\s+/g, ' ');
+  const pseudo = e => ['::before', '::after'].some(p => !['none', 'normal'].includes(
+    getComputedStyle(e, p).content));
+  const INLINE = ['FONT', 'B', 'I', 'U', 'S', 'SPAN', 'STRONG', 'EM', 'SMALL', 'BIG', 'TT',
+                  'NOBR', 'SUB', 'SUP', 'CODE', 'MARK'];
+  // text inside that counts as it reads: shown inline, with no name or role of its own
+  const plain = el => {
+    const style = getComputedStyle(el);
+    return INLINE.includes(el.tagName) && style.display === 'inline' &&
+      style.visibility === 'visible' && !pseudo(el) &&
+      !['aria-label', 'aria-labelledby', 'aria-hidden', 'role', 'title'].some(
+        a => el.hasAttribute(a));
+  };
+  const name = e => {
+    if (e.hasAttribute('aria-labelledby')) unknown();
+    const label = e.getAttribute('aria-label') || '';
+    if (label.trim()) return label;
+    if (e.tagName === 'INPUT') {
+      if (!['button', 'submit', 'reset'].includes(e.type)) unknown();  // image, file: labels
+      return e.value.trim() ? e.value : {submit: 'Submit', reset: 'Reset'}[e.type] ||
+        e.getAttribute('title') || '';
+    }
+    if (e.tagName === 'AREA' || (e.labels && e.labels.length) || pseudo(e) ||
+        ![...e.querySelectorAll('*')].every(plain)) unknown();
+    return e.textContent.trim() ? e.textContent : e.getAttribute('title') || '';
+  };
+  const want = ws(s.name);
+  const matches = e => {
+    const have = ws(name(e));
+    return s.exact ? have === want : have.toLowerCase().includes(want.toLowerCase());
+  };
+  // the first visible match is all the look takes: the names of the rest are not needed
+  for (const e of doc.querySelectorAll(IMPLICIT))
+    if (!e.closest('[aria-hidden="true" i]') && visible(e) && matches(e)) return [e];
+  return [];
+}"""
+
 READ_JS = """e => ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName) ? e.value : e.innerText"""
 MARK_SECRETS_JS = """secrets => {
   let n = 0;

@@ -7,11 +7,13 @@ replaces that guess: a single evaluation in the top page that checks every alter
 the targets in order (inside same-origin frames too), and every interrupt (a login page, a
 503 page), and waits in the page (on DOM changes) until one shows or its slice ends.
 When the step is a fill, a select, a tick or a read, the same evaluation does it and reads
-the result back, so the usual step costs one round trip, loaded machine or not.
+the result back, so the usual step costs one round trip, loaded machine or not; for a click
+it says where a person's click would land on the element, if it would (web_point.py).
 
 Strategies the page can evaluate exactly like Playwright does are looked at here: css,
-xpath, alt, text, and the normalised label/beside engines. A target with another strategy
-(role, placeholder, an exact label) or a frame the top page cannot reach (another origin)
+xpath, alt, text, the normalised label/beside engines, and buttons and links by role and
+name where the ARIA rules are plain (``ROLE_JS``). A target with another strategy (another
+role, placeholder, an exact label) or a frame the top page cannot reach (another origin)
 makes the look say "unknown", and the driver resolves it the Playwright way instead.
 """
 
@@ -25,7 +27,14 @@ from typing import TYPE_CHECKING, Any
 from playwright.sync_api import Error as PlaywrightError
 
 from robot_core.drivers.web_busy import LOOK_S
-from robot_core.drivers.web_locate import BESIDE_ENGINE, LABEL_ENGINE, _beside_xpath, _css_string
+from robot_core.drivers.web_locate import (
+    BESIDE_ENGINE,
+    LABEL_ENGINE,
+    ROLE_JS,
+    _beside_xpath,
+    _css_string,
+)
+from robot_core.drivers.web_point import FOCUS_JS, POINT_JS
 from robot_core.errors import ApplicationError, TargetNotFound
 from robot_core.script.labels import NORMALISE_JS
 from robot_core.selectors import Alternative, Target
@@ -58,6 +67,8 @@ def spec(alt: Alternative) -> dict[str, Any] | None:
             found = {"text": alt.value, "exact": alt.is_exact}
         case "label" | "beside" if alt.exact is None:
             found = {alt.strategy: json.dumps(alt.value, ensure_ascii=False)}
+        case "role" if alt.value in ("button", "link") and alt.name is not None:
+            found = {"role": alt.value, "name": alt.name, "exact": alt.is_exact}
         case "beside":
             found = {"xpath": _beside_xpath(alt.value, alt.is_exact).removeprefix("xpath=")}
         case _:
@@ -67,7 +78,8 @@ def spec(alt: Alternative) -> dict[str, Any] | None:
 
 
 LOOK_JS = """async ({groups, interrupts, op, sliceMs}) => {
-  const LABEL = %(label)s, BESIDE = %(beside)s, norm = %(norm)s;
+  const LABEL = %(label)s, BESIDE = %(beside)s, ROLE = %(role)s, norm = %(norm)s;
+  const clickPoint = %(point)s, focusFor = %(focus)s;
   const UNKNOWN = {t: -2};
   const visible = e => {
     const style = getComputedStyle(e);
@@ -110,6 +122,7 @@ LOOK_JS = """async ({groups, interrupts, op, sliceMs}) => {
     if (s.text !== undefined) return byText(doc, s);
     if (s.label !== undefined) return LABEL.queryAll(doc, s.label);
     if (s.beside !== undefined) return BESIDE.queryAll(doc, s.beside);
+    if (s.role !== undefined) return ROLE(doc, s, visible);
     throw new Error('no strategy');
   };
   const shown = s => query(s).find(e => e.nodeType === 1 && visible(e));
@@ -123,6 +136,8 @@ LOOK_JS = """async ({groups, interrupts, op, sliceMs}) => {
     if (op.read) return {done: true, value: ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName)
                                            ? e.value : e.innerText};
     if (op.attr !== undefined) return {done: true, value: e.getAttribute(op.attr)};
+    if (op.click) return clickPoint(e);  // where a person's click lands on it, if it does
+    if (op.focus) return focusFor(e);  // for keys pressed on it
     if (e.disabled || e.readOnly) return {};  // Playwright waits for it to be editable
     if (op.fill !== undefined) {
       const input = e.tagName === 'INPUT' && %(text_like)s.includes(e.type);
@@ -201,7 +216,9 @@ LOOK_JS = """async ({groups, interrupts, op, sliceMs}) => {
     await changed();
   }
 }""".replace("%(label)s", LABEL_ENGINE).replace("%(beside)s", BESIDE_ENGINE) \
-    .replace("%(norm)s", NORMALISE_JS).replace("%(text_like)s", json.dumps(_TEXT_LIKE))
+    .replace("%(norm)s", NORMALISE_JS).replace("%(point)s", POINT_JS) \
+    .replace("%(focus)s", FOCUS_JS).replace("%(role)s", ROLE_JS) \
+    .replace("%(text_like)s", json.dumps(_TEXT_LIKE))
 
 
 def look_arg(groups: list[list[Alternative]], interrupts: list[Alternative],

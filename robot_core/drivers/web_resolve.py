@@ -51,6 +51,16 @@ def await_targets(driver: WebDriver, targets: Sequence[Target], timeout_ms: int,
             raise TargetNotFound(missing())
         _until_visible(driver, targets, min(remaining_ms, SLICE_MS))
 
+def any_visible(driver: WebDriver, alternatives: Sequence[Alternative]) -> list[Locator]:
+    """One locator per frame, matching a visible element of any of ``alternatives``."""
+    by_frame: dict[str | None, Locator] = {}
+    for alt in alternatives:
+        locator = driver._locator(alt)
+        known = by_frame.get(alt.frame)
+        by_frame[alt.frame] = locator if known is None else known.or_(locator)
+    return [locator.filter(visible=True).first for locator in by_frame.values()]
+
+
 def _until_visible(driver: WebDriver, targets: Sequence[Target], timeout_ms: int) -> None:
     """Let the browser wait (event-driven) until something watched may be on screen."""
     alternatives = [alt for target in targets for alt in target.alternatives]
@@ -61,7 +71,7 @@ def _until_visible(driver: WebDriver, targets: Sequence[Target], timeout_ms: int
                if alt.frame == frame]
     started = time.monotonic()
     try:
-        driver._any_visible(watched)[0].wait_for(state="attached", timeout=max(timeout_ms, 1))
+        any_visible(driver, watched)[0].wait_for(state="attached", timeout=max(timeout_ms, 1))
     except PlaywrightTimeout:
         return
     except PlaywrightError:
