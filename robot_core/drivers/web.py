@@ -329,14 +329,11 @@ class WebDriver:
         self._answered = {}
         deadline = time.monotonic() + timeout_ms / 1000
         with self._paced([target]):
-            self._wait_gone(target, timeout_ms, deadline)
-
-    def _wait_gone(self, target: Target, timeout_ms: int, deadline: float) -> None:
-        while self._first_visible(target) is not None:
-            if time.monotonic() >= deadline:
-                self._raise_if_frozen(f"waiting for {target.name} to go")
-                raise TargetNotFound(f"{target.name} still on screen after {timeout_ms} ms")
-            time.sleep(_POLL_S)
+            while self._first_visible(target) is not None:
+                if time.monotonic() >= deadline:
+                    self._raise_if_frozen(f"waiting for {target.name} to go")
+                    raise TargetNotFound(f"{target.name} still on screen after {timeout_ms} ms")
+                time.sleep(_POLL_S)
 
     def screenshot(self, path: Path, mask: Sequence[Target], secrets: Sequence[str] = ()) -> Path:
         """Full-page PNG; ``mask`` targets and anything showing a secret are painted over."""
