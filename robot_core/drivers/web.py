@@ -176,6 +176,11 @@ class WebDriver:
             raise TransientError("the browser is not running")
         return self._busy.bound(seconds, doing)
 
+    def _soon(self, expression: str) -> None:
+        """Evaluate ``expression`` in the page, from any thread, not waiting (a look woken)."""
+        if self._busy is not None:
+            self._busy.evaluate_soon(expression)
+
     def _raise_if_frozen(self, doing: str) -> None:
         """After a timeout: ``NoResponse``/``SystemUnavailable`` if the application is why."""
         self.watch.raise_if_stalled(doing)

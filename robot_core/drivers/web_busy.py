@@ -55,6 +55,13 @@ class BusyGuard:
         with contextlib.suppress(RuntimeError):  # a closed loop: the browser is gone anyway
             self._loop.call_soon_threadsafe(self._command, "Page.stopLoading")
 
+    def evaluate_soon(self, expression: str) -> None:
+        """Evaluate ``expression`` in the page's main world, from any thread, not waiting
+        for it (``Runtime.evaluate``): how a look waiting in the page is woken."""
+        with contextlib.suppress(RuntimeError):  # a closed loop: the browser is gone anyway
+            self._loop.call_soon_threadsafe(self._command, "Runtime.evaluate",
+                                            {"expression": expression})
+
     @contextmanager
     def bound(self, seconds: float, doing: str) -> Iterator[None]:
         """Run the block; past ``seconds``, stop the page's script and raise ``NoResponse``."""
@@ -82,8 +89,8 @@ class BusyGuard:
     def _terminate(self) -> None:
         self._command("Runtime.terminateExecution")
 
-    def _command(self, method: str) -> None:
-        task = self._loop.create_task(self._send(method, None, _TERMINATE_MS))
+    def _command(self, method: str, params: dict[str, Any] | None = None) -> None:
+        task = self._loop.create_task(self._send(method, params, _TERMINATE_MS))
         # Nobody awaits the task: collect its outcome so a failure is not logged as lost.
         task.add_done_callback(lambda done: done.cancelled() or done.exception())
 

@@ -19,9 +19,11 @@ makes the look say "unknown", and the driver resolves it the Playwright way inst
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from playwright.sync_api import Error as PlaywrightError
@@ -35,6 +37,7 @@ from robot_core.drivers.web_locate import (
     _css_string,
 )
 from robot_core.drivers.web_point import FOCUS_JS, POINT_JS
+from robot_core.drivers.web_stall import watching
 from robot_core.errors import ApplicationError, TargetNotFound
 from robot_core.script.labels import NORMALISE_JS
 from robot_core.selectors import Alternative, Target
@@ -77,10 +80,12 @@ def spec(alt: Alternative) -> dict[str, Any] | None:
     return found
 
 
-LOOK_JS = """async ({groups, interrupts, op, sliceMs}) => {
+LOOK_JS = """async ({groups, interrupts, op, sliceMs, wake}) => {
   const LABEL = %(label)s, BESIDE = %(beside)s, ROLE = %(role)s, norm = %(norm)s;
   const clickPoint = %(point)s, focusFor = %(focus)s;
   const UNKNOWN = {t: -2};
+  const me = {id: wake, woken: false, poke: () => {}};  // woken by WAKE_JS
+  window.__robotLook = me;
   const visible = e => {
     const style = getComputedStyle(e);
     if (style.display === 'contents')
@@ -194,6 +199,7 @@ LOOK_JS = """async ({groups, interrupts, op, sliceMs}) => {
   const changed = () => new Promise(done => {
     const observers = [];
     const finish = () => { observers.forEach(o => o.disconnect()); clearTimeout(timer); done(); };
+    me.poke = finish;
     const timer = setTimeout(finish, 50);
     const watch = win => {
       let doc;
@@ -212,13 +218,18 @@ LOOK_JS = """async ({groups, interrupts, op, sliceMs}) => {
     let seen;
     try { seen = look(); } catch (err) { return UNKNOWN; }
     if (seen) return seen;
-    if (performance.now() >= until) return {t: -1};
+    if (me.woken || performance.now() >= until) return {t: -1};
     await changed();
   }
 }""".replace("%(label)s", LABEL_ENGINE).replace("%(beside)s", BESIDE_ENGINE) \
     .replace("%(norm)s", NORMALISE_JS).replace("%(point)s", POINT_JS) \
     .replace("%(focus)s", FOCUS_JS).replace("%(role)s", ROLE_JS) \
     .replace("%(text_like)s", json.dumps(_TEXT_LIKE))
+
+
+#: Ends the look ``wake`` (not a later one) at once: a request it waits on is overdue.
+WAKE_JS = """(l => { if (l && l.id === %d) { l.woken = true; l.poke(); } })(window.__robotLook)"""
+_WAKES = itertools.count(1)
 
 
 def look_arg(groups: list[list[Alternative]], interrupts: list[Alternative],
@@ -228,7 +239,7 @@ def look_arg(groups: list[list[Alternative]], interrupts: list[Alternative],
     if any(not group or group[0] is None for group in specs):
         return None  # the first thing to look for needs Playwright: no use looking here
     return {"groups": specs, "interrupts": [spec(alt) for alt in interrupts], "op": op,
-            "sliceMs": slice_ms}
+            "sliceMs": slice_ms, "wake": 0}
 
 
 def look(driver: WebDriver, targets: Sequence[Target], timeout_ms: int, op: dict[str, Any] | None,
@@ -244,9 +255,13 @@ def look(driver: WebDriver, targets: Sequence[Target], timeout_ms: int, op: dict
     doing = f"looking for {targets[0].name}"
     while True:
         arg["sliceMs"] = max(1, min(SLICE_MS, int((deadline - time.monotonic()) * 1000)))
+        arg["wake"] = token = next(_WAKES)
         started = time.monotonic()
         try:
-            with driver._bound(LOOK_S + arg["sliceMs"] / 1000, doing):
+            # A request overdue meanwhile (the POST of the click before) ends the slice at
+            # its bound, not at the slice's end: the look is woken and says it saw nothing.
+            with driver._bound(LOOK_S + arg["sliceMs"] / 1000, doing), \
+                    watching(driver.watch, partial(driver._soon, WAKE_JS % token)):
                 seen: dict[str, Any] = driver.page.evaluate(LOOK_JS, arg)
         except PlaywrightError:  # the page navigated under the look: look again
             time.sleep(max(0.0, _POLL_S - (time.monotonic() - started)))

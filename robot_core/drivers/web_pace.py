@@ -10,10 +10,16 @@ a much earlier sign: a page it always answers in 200 ms that has waited 1 s is h
   answered ``MIN_SEEN`` times, ``EARLY_MULTIPLE`` times the slowest of its answers, and from
   ``SETTLED`` answers on ``MULTIPLE`` times the slowest of its last ``WINDOW``, never below
   ``FLOOR_S``;
-* ``app: {response_timeout_ms: …}`` in the selector map caps that, and is the bound of a
-  page not learned yet (the author knows the slowest page the application really serves);
+* ``app: {response_timeout_ms: …}`` in the selector map caps that. A page not learned yet
+  is bounded by the application's pace so far: once ``APP_MIN_SEEN`` documents of any page
+  were answered, ``EARLY_MULTIPLE`` times the slowest of the last ``WINDOW`` of them (never
+  below the floor, never above the cap); before that, by the cap itself (the author knows
+  the slowest page the application really serves);
+* a page called hung is given a wider bound next time: ``BACKOFF`` times wider for each hang
+  of that page in a row (never above the cap), back to its pace once it answers, so a
+  loaded machine's slow honest answers are not called hung again and again;
 * a screen's own ``response_timeout_ms`` (a search that takes 6 s on a bad night) replaces
-  both while a step acts on or waits for that screen's targets (``screen``).
+  all of these while a step acts on or waits for that screen's targets (``screen``).
 
 Per page, because legacy systems mix 100 ms forms with a report that takes 20 s; with a
 floor and a multiple of the slowest (not of a mean), because on a loaded two-core machine
@@ -22,9 +28,10 @@ wrong record, but it costs. The floor and multiples are measured: no honest answ
 clean 40-case run was called hung at a load of 6 to 10 on two cores (``bench/faults_bench.py``
 counts them: ``clean_false_hangs``).
 
-Without ``response_timeout_ms``, a page not learned yet has no bound: the step's timeout
-decides, as before. The bound is only ever an earlier end of a wait; it never lengthens one
-(but a screen's own bound, which is the author's word).
+Without ``response_timeout_ms``, a page not learned yet has no bound (the application's
+pace elsewhere is no promise about a report page never opened): the step's timeout decides,
+as before. The bound is only ever an earlier end of a wait; it never lengthens one (but a
+screen's own bound, which is the author's word).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NamedTuple
 
 #: Answers of a page before its bound is learned ...
 MIN_SEEN = 2
@@ -45,6 +53,21 @@ MULTIPLE = 4.0
 WINDOW = 20
 #: ... and never less than this.
 FLOOR_S = 0.6
+#: Answers of any page before a page not learned yet is bounded by the application's pace.
+APP_MIN_SEEN = 3
+#: A page called hung waits this many times longer next time, per hang in a row.
+BACKOFF = 2.0
+
+
+class Bound(NamedTuple):
+    """Seconds after which an unanswered request is hung, and what says so."""
+
+    seconds: float
+    why: str  # "screen", "learned", "app pace", "response_timeout_ms"; "+N hung" after hangs
+
+    def describe(self) -> str:
+        """``1.2 s (learned)``: for the message that calls a request hung."""
+        return f"{self.seconds:.1f} s ({self.why})"
 
 
 class Pace:
@@ -54,21 +77,55 @@ class Pace:
         self.fixed_s = fixed_s
         self.screen_s: float | None = None  # the bound of the screen a step is on, if its own
         self._seen: dict[str, deque[float]] = {}
+        self._recent: deque[float] = deque(maxlen=WINDOW)  # any page's answers
+        self._hung: dict[str, int] = {}  # hangs in a row, per page
 
     def answered(self, page: str, seconds: float) -> None:
         """``page`` (``"GET /entry"``) was answered after ``seconds``."""
         self._seen.setdefault(page, deque(maxlen=WINDOW)).append(seconds)
+        self._recent.append(seconds)
+        self._hung.pop(page, None)
+
+    def hung(self, page: str) -> None:
+        """A request of ``page`` was given up on past its bound: wait longer next time."""
+        self._hung[page] = self._hung.get(page, 0) + 1
 
     def bound_s(self, page: str) -> float | None:
         """Seconds after which an unanswered request of ``page`` is hung; None: not known."""
+        bound = self.bound(page)
+        return None if bound is None else bound.seconds
+
+    def bound(self, page: str) -> Bound | None:
+        """``bound_s`` and what it comes from."""
         if self.screen_s is not None:
-            return self.screen_s
+            return Bound(self.screen_s, "screen")
+        base = self._paced(page)
+        if base is None:
+            return None
+        hangs = self._hung.get(page, 0)
+        if not hangs:
+            return base
+        wider = base.seconds * BACKOFF ** hangs
+        if self.fixed_s is not None and wider >= self.fixed_s:
+            return Bound(self.fixed_s, "response_timeout_ms")
+        return Bound(wider, f"{base.why}, +{hangs} hung")
+
+    def _paced(self, page: str) -> Bound | None:
         seen = self._seen.get(page)
-        if seen is None or len(seen) < MIN_SEEN:
-            return self.fixed_s
-        multiple = MULTIPLE if len(seen) >= SETTLED else EARLY_MULTIPLE
-        learned = max(FLOOR_S, multiple * max(seen))
-        return learned if self.fixed_s is None else min(learned, self.fixed_s)
+        if seen is not None and len(seen) >= MIN_SEEN:
+            multiple = MULTIPLE if len(seen) >= SETTLED else EARLY_MULTIPLE
+            return self._capped(multiple * max(seen), "learned")
+        if self.fixed_s is None:
+            return None
+        if len(self._recent) >= APP_MIN_SEEN:
+            return self._capped(EARLY_MULTIPLE * max(self._recent), "app pace")
+        return Bound(self.fixed_s, "response_timeout_ms")
+
+    def _capped(self, seconds: float, why: str) -> Bound:
+        seconds = max(FLOOR_S, seconds)
+        if self.fixed_s is not None and seconds >= self.fixed_s:
+            return Bound(self.fixed_s, "response_timeout_ms")
+        return Bound(seconds, why)
 
     @contextmanager
     def screen(self, seconds: float | None) -> Iterator[None]:

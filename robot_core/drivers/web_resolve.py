@@ -31,11 +31,12 @@ def await_targets(driver: WebDriver, targets: Sequence[Target], timeout_ms: int,
     Between looks the browser itself waits, up to ``SLICE_MS``, for any alternative of
     the targets or of an interrupt in the first target's frame to become visible, so a
     screen that appears is seen at once rather than at the next poll. Interrupts in other
-    frames are looked at between slices.
+    frames are looked at between slices; a slice ends early when a pending document
+    request passes its bound then (web_pace.py), so a hung answer is told at its bound.
     """
     deadline = time.monotonic() + timeout_ms / 1000
     if wait_first:
-        _until_visible(driver, targets, min(timeout_ms, SLICE_MS))
+        _until_visible(driver, targets, _slice_ms(driver, timeout_ms))
     while True:
         for target in targets:
             found = driver._first_visible(target)
@@ -49,7 +50,14 @@ def await_targets(driver: WebDriver, targets: Sequence[Target], timeout_ms: int,
             # Nothing shows because the server has not answered: say so, not "not found".
             driver._raise_if_frozen(f"waiting for {targets[0].name}")
             raise TargetNotFound(missing())
-        _until_visible(driver, targets, min(remaining_ms, SLICE_MS))
+        _until_visible(driver, targets, _slice_ms(driver, remaining_ms))
+
+
+def _slice_ms(driver: WebDriver, remaining_ms: int) -> int:
+    """Up to ``SLICE_MS`` and the wait's end, and no later than a pending request's bound."""
+    due_s = driver.watch.due_in_s()
+    due_ms = SLICE_MS if due_s is None else int(due_s * 1000) + 1
+    return max(1, min(SLICE_MS, remaining_ms, due_ms))
 
 def any_visible(driver: WebDriver, alternatives: Sequence[Alternative]) -> list[Locator]:
     """One locator per frame, matching a visible element of any of ``alternatives``."""

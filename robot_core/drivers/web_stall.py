@@ -1,17 +1,18 @@
-"""A page load or a click that waits on a hung answer ends when the answer is overdue.
+"""A page load, a click or a look that waits on a hung answer ends when the answer is overdue.
 
-``goto`` waits for the page and its frames to load, and a click waits for the navigation it
-started; both wait inside Playwright, up to the step's timeout, where the driver's own
-checks between looks (web_look.py) cannot reach. ``overdue`` watches from a thread while
-such a call runs: once a document request has waited past its page's bound (web_pace.py),
-the page is told to stop loading, which ends the call at once, and the block raises
-``NoResponse``, long before the step's timeout would have.
+``goto`` waits for the page and its frames to load, a click waits for the navigation it
+started, and a look waits in the page for its slice (web_look.py); all wait where the
+driver's own checks between looks cannot reach. ``overdue`` watches from a thread while such
+a call runs: once a document request has waited past its page's bound (web_pace.py), the
+call is ended and ``NoResponse`` raised, at the bound, long before the step's timeout (or
+the look's slice) would have ended it: ``overdue`` tells the page to stop loading, which
+ends a load or a click at once; a look is woken (``watching``) and says what it saw.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from playwright.sync_api import Error as PlaywrightError
@@ -25,7 +26,23 @@ _CHECK_S = 0.1
 
 @contextmanager
 def overdue(watch: NavigationWatch, doing: str) -> Iterator[None]:
-    """Run the block; a document request overdue meanwhile ends it with ``NoResponse``."""
+    """Run the block; a document request overdue meanwhile ends it with ``NoResponse`` (the
+    page stops loading, which ends a load or a click waiting on the answer)."""
+    with watching(watch, watch.stop) as verdict:
+        try:
+            yield
+        except PlaywrightError as exc:
+            if verdict:
+                raise _verdict(watch, doing, verdict[0]) from exc
+            raise
+    if verdict:
+        raise _verdict(watch, doing, verdict[0])
+
+
+@contextmanager
+def watching(watch: NavigationWatch, end: Callable[[], None]) -> Iterator[list[str]]:
+    """While the block runs, a thread watches the page's requests; the first one overdue is
+    described in the list yielded, and ``end`` is called (from that thread) once."""
     done = threading.Event()
     verdict: list[str] = []
 
@@ -34,22 +51,16 @@ def overdue(watch: NavigationWatch, doing: str) -> Iterator[None]:
             stalled = watch.stalled(None)
             if stalled is not None:
                 verdict.append(stalled)
-                watch.stop()  # the call waiting on the answer returns
+                end()  # the call waiting on the answer returns
                 return
 
     thread = threading.Thread(target=check, name="robot-overdue", daemon=True)
     thread.start()
     try:
-        yield
-    except PlaywrightError as exc:
-        if verdict:
-            raise _verdict(watch, doing, verdict[0]) from exc
-        raise
+        yield verdict
     finally:
         done.set()
         thread.join()
-    if verdict:
-        raise _verdict(watch, doing, verdict[0])
 
 
 def _verdict(watch: NavigationWatch, doing: str, stalled: str) -> NoResponse:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Page, Request, Response
 
-from robot_core.drivers.web_pace import Pace
+from robot_core.drivers.web_pace import Bound, Pace
 from robot_core.errors import (
     ApplicationError,
     NoResponse,
@@ -73,6 +73,7 @@ class NavigationWatch:
         self._page = page
         self._pending: dict[Request, float] = {}
         self._failure = ""
+        self._overdue: set[str] = set()  # pages called hung, told to ``pace`` on give_up
         self.error_answer = ""  # the last document answered 5xx (a frame's too), described
         self.pace = pace or Pace()
         self.stop = stop
@@ -95,6 +96,7 @@ class NavigationWatch:
         sent = self._pending.pop(response.request, None)
         if sent is not None:
             self._failure = ""
+            self._overdue.discard(_page(response.request))  # late, but not hung
             self.pace.answered(_page(response.request), time.monotonic() - sent)
             if response.status >= 500:
                 self.error_answer = f"{_page(response.request)} answered HTTP {response.status}"
@@ -118,14 +120,36 @@ class NavigationWatch:
         Safe from another thread: it reads a copy of what the page's events keep.
         """
         now = time.monotonic()
-        pending = dict(self._pending)  # one C-level copy: the event handlers may add to it
-        waiting = [(sent, r) for r, sent in pending.items()
-                   if now - sent >= (after_s if after_s is not None else
-                                     self.pace.bound_s(_page(r)) or float("inf"))]
+        waiting = self._waiting(now, after_s)
         if not waiting:
             return None
-        sent, request = min(waiting, key=lambda pair: pair[0])
-        return f"{request.method} {_path(request.url)} unanswered after {now - sent:.1f} s"
+        sent, request, bound = min(waiting, key=lambda found: found[0])
+        if bound is not None:  # past its bound: hung, once given up on (``give_up``)
+            self._overdue.add(_page(request))
+        said = f"{request.method} {_path(request.url)} unanswered after {now - sent:.1f} s"
+        return said if bound is None else f"{said}, its bound {bound.describe()}"
+
+    def _waiting(self, now: float, after_s: float | None,
+                 ) -> list[tuple[float, Request, Bound | None]]:
+        """The pending requests past ``after_s`` (None: past their page's bound)."""
+        pending = dict(self._pending)  # one C-level copy: the event handlers may add to it
+        found: list[tuple[float, Request, Bound | None]] = []
+        for request, sent in pending.items():
+            bound = self.pace.bound(_page(request))
+            limit = after_s if after_s is not None else \
+                (bound.seconds if bound is not None else float("inf"))
+            if now - sent >= limit:
+                found.append((sent, request, bound if after_s is None else None))
+        return found
+
+    def due_in_s(self) -> float | None:
+        """Seconds until the first pending document request passes its bound (0: it has);
+        None: nothing pending has a bound."""
+        now = time.monotonic()
+        pending = dict(self._pending)
+        dues = [sent + bound - now for request, sent in pending.items()
+                if (bound := self.pace.bound_s(_page(request))) is not None]
+        return max(0.0, min(dues)) if dues else None
 
     def raise_if_stalled(self, doing: str, after_s: float | None = _STALL_MIN_S) -> None:
         """``NoResponse`` when a document request has waited ``after_s`` for the server
@@ -142,11 +166,17 @@ class NavigationWatch:
     def give_up(self) -> None:
         """Stop the page loading and forget its requests: their answers no longer count.
 
-        A frame whose first document was given up on is left with none, and anything that
-        evaluates in it (a screenshot's masks) would wait for ever: it is sent to
-        ``about:blank``, which it shows anyway. (On the thread that runs the page.)
+        The pages of those past their bound are told to ``pace`` as hung (a wider bound
+        next time). A frame whose first document was given up on is left with none, and
+        anything that evaluates in it (a screenshot's masks) would wait for ever: it is sent
+        to ``about:blank``, which it shows anyway. (On the thread that runs the page.)
         """
         self.stop()
+        # Noted when called overdue: a stopped request may have reported back since.
+        hung = self._overdue | {_page(r) for _, r, _ in self._waiting(time.monotonic(), None)}
+        for page in hung:
+            self.pace.hung(page)
+        self._overdue = set()
         self._pending.clear()
         try:
             if self._page.url and any(not f.url for f in self._page.frames):

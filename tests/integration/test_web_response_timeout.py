@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from robot_core.drivers import web_look
 from robot_core.drivers.web import WebDriver
 from robot_core.errors import NoResponse
 from tests.conftest import EXPECTED
@@ -65,6 +66,30 @@ def test_a_screens_own_response_timeout_replaces_the_apps(registry: Any,
         quick.wait_any([done, MAP.get("form.error")], 20_000)
     waited = re.search(r"unanswered after ([\d.]+) s", str(raised.value))
     assert waited is not None and float(waited.group(1)) >= 3.0
+
+
+@pytest.mark.timeout(60)
+def test_a_hung_save_behind_a_wait_is_given_up_at_its_bound_not_at_a_slice_end(
+        registry: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wait after a save whose POST never answers ends at the POST's bound (the app's
+    pace: that page was never answered), though its look waits in the page for one slice
+    as long as the whole wait: the watching thread wakes the look."""
+    monkeypatch.setattr(web_look, "SLICE_MS", 20_000)  # a look ending at its slice: 20 s
+    app = registry(freeze_path="/entry/commit")
+    driver = WebDriver(response_timeout_ms=10_000)
+    driver.start()
+    try:
+        _save_first_case(driver, app.url)
+        with pytest.raises(NoResponse, match=r"waiting for done\.message; POST /entry/commit "
+                                             r"unanswered after") as raised:
+            driver.wait_any([MAP.get("done.message"), MAP.get("form.error")], 20_000)
+    finally:
+        driver.stop()
+    said = re.search(r"after ([\d.]+) s, its bound ([\d.]+) s \(app pace\)", str(raised.value))
+    assert said is not None, raised.value
+    waited, bound = float(said.group(1)), float(said.group(2))
+    assert bound < 10.0 and waited < bound + 2.0  # the slice would have said 20 s
+    assert app.dump() == []
 
 
 def _save_first_case(driver: WebDriver, url: str) -> None:

@@ -1,10 +1,13 @@
 """When a page's answer is overdue (``drivers/web_pace.py``): learned page by page, early on a
-wide multiple, then a tighter one, with a floor, capped by the map's ``response_timeout_ms``,
-and replaced by a screen's own."""
+wide multiple, then a tighter one, with a floor, capped by the map's ``response_timeout_ms``;
+a page not learned yet at the application's pace; wider after a hang; replaced by a screen's
+own."""
 
 from __future__ import annotations
 
 from robot_core.drivers.web_pace import (
+    APP_MIN_SEEN,
+    BACKOFF,
     EARLY_MULTIPLE,
     FLOOR_S,
     MIN_SEEN,
@@ -65,11 +68,56 @@ def test_response_timeout_caps_the_learned_bound_and_bounds_unlearned_pages() ->
     """The map's response_timeout_ms bounds every page from the start and caps what is
     learned; a quick page is still called hung sooner."""
     pace = Pace(fixed_s=2.5)
-    assert pace.bound_s("GET /entry") == 2.5
+    assert pace.bound("GET /entry") == (2.5, "response_timeout_ms")
     _seen(pace, "GET /report", *[3.0] * MIN_SEEN)
     _seen(pace, "GET /menu", *[0.01] * MIN_SEEN)
-    assert pace.bound_s("GET /report") == 2.5
+    assert pace.bound("GET /report") == (2.5, "response_timeout_ms")
+    assert pace.bound("GET /menu") == (FLOOR_S, "learned")
+
+
+def test_a_page_not_learned_yet_is_bounded_by_the_apps_pace_under_the_cap() -> None:
+    """Once APP_MIN_SEEN documents of any page were answered, a page never answered yet is
+    hung after a wide multiple of the slowest of them: not below the floor, not above the
+    map's cap; until then the cap bounds it."""
+    pace = _seen(Pace(fixed_s=2.5), "GET /login", *[0.1] * (APP_MIN_SEEN - 1))
+    assert pace.bound("POST /entry/commit") == (2.5, "response_timeout_ms")
+    pace.answered("GET /menu", 0.2)
+    assert pace.bound("POST /entry/commit") == (EARLY_MULTIPLE * 0.2, "app pace")
+    quick = _seen(Pace(fixed_s=2.5), "GET /login", *[0.01] * APP_MIN_SEEN)
+    assert quick.bound("POST /entry/commit") == (FLOOR_S, "app pace")
+    slow = _seen(Pace(fixed_s=2.5), "GET /login", *[0.5] * APP_MIN_SEEN)
+    assert slow.bound("POST /entry/commit") == (2.5, "response_timeout_ms")
+
+
+def test_without_a_cap_the_apps_pace_does_not_bound_a_page_never_answered() -> None:
+    """Without response_timeout_ms nothing promises that an unseen page (a report) is as
+    quick as the others: it has no bound until it is learned."""
+    pace = _seen(Pace(), "GET /login", *[0.01] * (APP_MIN_SEEN + 5))
+    assert pace.bound_s("GET /report") is None
+
+
+def test_a_page_called_hung_waits_wider_next_time_until_it_answers() -> None:
+    """Each hang of a page in a row widens its bound BACKOFF times (a loaded machine's slow
+    honest answers are not called hung again and again), never above the cap; an answer
+    of that page brings its learned bound back; other pages keep theirs."""
+    pace = _seen(Pace(fixed_s=2.5), "GET /entry", *[0.01] * SETTLED)
+    _seen(pace, "GET /menu", *[0.01] * SETTLED)
+    pace.hung("GET /entry")
+    assert pace.bound("GET /entry") == (FLOOR_S * BACKOFF, "learned, +1 hung")
+    pace.hung("GET /entry")
+    assert pace.bound_s("GET /entry") == FLOOR_S * BACKOFF ** 2
+    pace.hung("GET /entry")
+    assert pace.bound("GET /entry") == (2.5, "response_timeout_ms")
     assert pace.bound_s("GET /menu") == FLOOR_S
+    pace.answered("GET /entry", 0.01)
+    assert pace.bound_s("GET /entry") == FLOOR_S
+
+
+def test_a_page_never_answered_and_called_hung_widens_from_the_apps_pace() -> None:
+    """A page bounded by the application's pace that hangs is given BACKOFF times that."""
+    pace = _seen(Pace(fixed_s=5.0), "GET /login", *[0.01] * APP_MIN_SEEN)
+    pace.hung("POST /entry/commit")
+    assert pace.bound("POST /entry/commit") == (FLOOR_S * BACKOFF, "app pace, +1 hung")
 
 
 def test_a_screens_own_bound_replaces_the_learned_one_and_the_cap_while_it_lasts() -> None:
