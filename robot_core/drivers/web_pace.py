@@ -52,7 +52,7 @@ MULTIPLE = 4.0
 #: ... over this many recent answers ...
 WINDOW = 20
 #: ... and never less than this.
-FLOOR_S = 0.6
+FLOOR_S = 0.3
 #: Answers of any page before a page not learned yet is bounded by the application's pace.
 APP_MIN_SEEN = 3
 #: A page called hung waits this many times longer next time, per hang in a row.

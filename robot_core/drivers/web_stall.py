@@ -20,7 +20,8 @@ from playwright.sync_api import Error as PlaywrightError
 from robot_core.drivers.web_watch import NO_RESPONSE, NavigationWatch
 from robot_core.errors import NoResponse
 
-#: How often the watching thread looks at the page's requests (events only: no round trip).
+#: How often the watching thread looks at the page's requests (events only: no round trip);
+#: sooner when a pending one passes its bound.
 _CHECK_S = 0.1
 
 
@@ -47,7 +48,7 @@ def watching(watch: NavigationWatch, end: Callable[[], None]) -> Iterator[list[s
     verdict: list[str] = []
 
     def check() -> None:
-        while not done.wait(_CHECK_S):
+        while not done.wait(_next_check_s(watch)):
             stalled = watch.stalled(None)
             if stalled is not None:
                 verdict.append(stalled)
@@ -61,6 +62,12 @@ def watching(watch: NavigationWatch, end: Callable[[], None]) -> Iterator[list[s
     finally:
         done.set()
         thread.join()
+
+
+def _next_check_s(watch: NavigationWatch) -> float:
+    """``_CHECK_S``, or less when a pending request passes its bound sooner: looked at then."""
+    due = watch.due_in_s()
+    return _CHECK_S if due is None else min(_CHECK_S, due + 0.005)
 
 
 def _verdict(watch: NavigationWatch, doing: str, stalled: str) -> NoResponse:
