@@ -12,7 +12,8 @@ screen came before:
 
 * after an expired session a login follows for certain: when ``setup`` opens its own page
   first, the ``recover`` steps (a page load or two, each open to the same faults) are
-  skipped: ``"login"``;
+  skipped: ``"login"``; and when the expired session left the login screen itself on the
+  page (the first target ``setup`` acts on shows: ``login_shown``), so is that page load;
 * after a 503 page or a hung answer, when ``recover`` only navigates (``goto`` steps) and
   the next attempt opens its own page first (``steps``, and ``verify`` if any), recover and
   the login check are skipped: the attempt's own goto is the recovery, and a session that
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 from robot_core.drivers.base import Driver
 from robot_core.errors import ApplicationError, NoResponse, SessionExpired, SystemUnavailable
-from robot_core.script.model import BotScript, Step
+from robot_core.script.model import BotScript, Step, walk
 
 
 def logged_in_target(bot: BotScript) -> str | None:
@@ -43,6 +44,18 @@ def still_logged_in(bot: BotScript, driver: Driver) -> bool:
         return not any(driver.is_visible(bot.selectors.get(w.target)) for w in bot.watch)
     except ApplicationError:
         return False  # cannot tell: log in, as before
+
+
+def login_shown(bot: BotScript, driver: Driver) -> str | None:
+    """The first target ``setup`` acts on after its opening ``goto``, if it is on screen now
+    (the login form an expired session was sent back to): that goto may be skipped."""
+    if not _opens_page(bot.setup):
+        return None
+    name = next((n for step in walk(bot.setup[1:]) if (n := step.target_name())), None)
+    try:
+        return name if name and driver.is_visible(bot.selectors.get(name)) else None
+    except ApplicationError:
+        return None  # cannot tell: open the login page, as before
 
 
 def shortcut(bot: BotScript, cause: Exception) -> str | None:

@@ -46,7 +46,7 @@ from robot_core.home import RunPaths, who
 from robot_core.intake import CaseRow
 from robot_core.outcome import CaseResult, Status
 from robot_core.run.program import CaseProgram
-from robot_core.run.relogin import logged_in_target, shortcut, still_logged_in
+from robot_core.run.relogin import logged_in_target, login_shown, shortcut, still_logged_in
 from robot_core.run.resume import resume_at
 from robot_core.run.retries import Budget, Retries
 from robot_core.run.steps import RUN, StepContext
@@ -116,13 +116,16 @@ class Runner:
             (self.bot.selectors.get(w.target), WATCH_ERRORS[w.means])
             for w in self.bot.watch if all_watches or w.means != "session_expired"])
 
-    def _setup_with_retries(self) -> None:
-        """Log in; a failure retries, and from the second failure on restarts the app."""
+    def _setup_with_retries(self, *, here: bool = False) -> None:
+        """Log in; a failure retries, and from the second failure on restarts the app.
+        ``here``: the first attempt skips setup's opening goto (its screen is shown)."""
         for attempt in self.retries.setup(failed=self._setup_failed, restart=self.driver.restart):
             with attempt:
+                number = attempt.retry_state.attempt_number
+                start = 1 if here and number == 1 else 0
                 self._watching(False)
-                self._run_block(self._context(None), self.bot.setup, key="",
-                                attempt=attempt.retry_state.attempt_number)
+                self._run_block(self._context(None), self.bot.setup[start:], key="",
+                                attempt=number)
                 self._watching(True)
 
     def _setup_failed(self, attempt: int, exc: ApplicationError) -> None:
@@ -287,7 +290,10 @@ class Runner:
             self._watching(True)
             return
         if short == "login":  # an expired session: setup's own goto leaves wherever it is
-            self._setup_with_retries()
+            shown = login_shown(self.bot, self.driver)  # unless its screen is already here
+            if shown:
+                self.audit.event("login_on_screen", shown=shown)
+            self._setup_with_retries(here=bool(shown))
             return
         try:
             self._watching(False)

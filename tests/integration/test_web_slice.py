@@ -111,6 +111,9 @@ def test_faults_still_land_every_case_exactly_once(registry: Any, robot_env: Pat
     events = [json.loads(line) for line in paths.audit.read_text("utf-8").splitlines()]
     recoveries = Counter(e.get("cause") for e in events if e["event"] == "recover")
     assert recoveries["SessionExpired"] > 0 and recoveries["SystemUnavailable"] > 0
+    # an expired session sent back to the login form logs in there: no page load for it
+    assert 0 < len([e for e in events if e["event"] == "login_on_screen"]) <= \
+        recoveries["SessionExpired"]
 
 
 def test_hung_saves_are_verified_not_retyped(registry: Any, robot_env: Path,
