@@ -82,14 +82,15 @@ def _rounded(values: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 1) for k, v in sorted(values.items(), key=lambda kv: -kv[1])}
 
 
-def pair(cases: Any, latency: int, work: Path, tree: str, first: str) -> dict[str, Any]:
+def pair(cases: Any, latency: int, work: Path, tree: str, first: str,
+         faults: dict[str, Any] | None = None) -> dict[str, Any]:
     """A faulted and a clean run of ``tree`` (``robot`` or ``robot@/path``), ``first`` first."""
     order = ("faults", "clean") if first == "faults" else ("clean", "faults")
     row: dict[str, Any] = {"tree": tree, "latency_ms": latency, "cases": len(cases.expected)}
     for kind in order:
         label = f"{kind}-L{latency}-{_slug(tree)}-{first}"
         result = run_one(tree, cases, latency, work, label,
-                         app_switches=FAULTS if kind == "faults" else None)
+                         app_switches=(faults or FAULTS) if kind == "faults" else None)
         if not result.landed_ok:
             raise SystemExit(f"{label}: {result.problems}; see {result.log_file}")
         row[f"{kind}_wall_s"] = round(result.wall_s, 1)
@@ -114,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="pairs per latency and tree")
     parser.add_argument("--trees", default="robot", help="robot, or robot@/path (A/B), comma-separated")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--fault-seed", type=int, default=FAULTS["seed"],
+                        help="the fixture's fault draws: another seed, other requests hit")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     work = args.out / "work"
@@ -127,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
             for i, tree in enumerate(trees if rep % 2 == 0 else trees[::-1]):
                 # who goes first alternates across pairs, latencies included
                 first = "faults" if (n + rep + i) % 2 == 0 else "clean"
-                row = pair(cases, latency, work, tree, first)
+                row = pair(cases, latency, work, tree, first,
+                           {**FAULTS, "seed": args.fault_seed})
                 rows.append(row)
                 print(json.dumps(row, ensure_ascii=False), flush=True)
     (args.out / "results.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1),

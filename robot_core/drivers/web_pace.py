@@ -25,8 +25,9 @@ Per page, because legacy systems mix 100 ms forms with a report that takes 20 s;
 floor and a multiple of the slowest (not of a mean), because on a loaded two-core machine
 answers stretch: a false hang costs a retry (and, after a saving click, a verify), never a
 wrong record, but it costs. The floor and multiples are measured: no honest answer of a
-clean 40-case run was called hung at a load of 6 to 10 on two cores (``bench/faults_bench.py``
-counts them: ``clean_false_hangs``).
+clean 40-case run was called hung at a load of 6 to 10 on two cores with a floor of 0.6 s,
+nor with 0.3 s and the backoff at a load of 8 to 13 (``bench/faults_bench.py`` counts them:
+``clean_false_hangs``).
 
 Without ``response_timeout_ms``, a page not learned yet has no bound (the application's
 pace elsewhere is no promise about a report page never opened): the step's timeout decides,
