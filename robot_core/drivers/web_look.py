@@ -23,6 +23,7 @@ import itertools
 import json
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -260,8 +261,11 @@ def look(driver: WebDriver, targets: Sequence[Target], timeout_ms: int, op: dict
         try:
             # A request overdue meanwhile (the POST of the click before) ends the slice at
             # its bound, not at the slice's end: the look is woken and says it saw nothing.
-            with driver._bound(LOOK_S + arg["sliceMs"] / 1000, doing), \
-                    watching(driver.watch, partial(driver._soon, WAKE_JS % token)):
+            # Watched while waiting for a screen, or while a document is pending: a fill's
+            # look on a settled page (most steps) costs no thread.
+            watcher = watching(driver.watch, partial(driver._soon, WAKE_JS % token)) \
+                if op is None or driver.watch.pending else nullcontext()
+            with driver._bound(LOOK_S + arg["sliceMs"] / 1000, doing), watcher:
                 seen: dict[str, Any] = driver.page.evaluate(LOOK_JS, arg)
         except PlaywrightError:  # the page navigated under the look: look again
             time.sleep(max(0.0, _POLL_S - (time.monotonic() - started)))

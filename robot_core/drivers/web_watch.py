@@ -85,6 +85,11 @@ class NavigationWatch:
         page.on("framedetached", self._detached)
         page.on("framenavigated", self._navigated)
 
+    @property
+    def pending(self) -> bool:
+        """Whether a document request (of the page or a frame) awaits its answer."""
+        return bool(self._pending)
+
     def _navigated(self, _frame: Frame) -> None:
         self.documents += 1
 
