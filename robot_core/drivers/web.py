@@ -115,7 +115,8 @@ class WebDriver:
         self._context.set_default_navigation_timeout(_DEFAULT_MS)
         self._page = self._context.new_page()
         self._busy = BusyGuard(self._context, self._page)
-        self._watch = NavigationWatch(self._page, self.pace, stop=self._busy.stop_loading)
+        self._watch = NavigationWatch(self._page, self.pace, stop=self._busy.stop_loading,
+                                      soon=self._busy.evaluate_soon)
         self._collector = Collector(self._context, self._page)
         self._pointer = Pointer(self._context, self._page, self._busy.bound)
         self.tracing.resumed(self._context)
@@ -175,11 +176,6 @@ class WebDriver:
         if self._busy is None:
             raise TransientError("the browser is not running")
         return self._busy.bound(seconds, doing)
-
-    def _soon(self, expression: str) -> None:
-        """Evaluate ``expression`` in the page, from any thread, not waiting (a look woken)."""
-        if self._busy is not None:
-            self._busy.evaluate_soon(expression)
 
     def _raise_if_frozen(self, doing: str) -> None:
         """After a timeout: ``NoResponse``/``SystemUnavailable`` if the application is why."""

@@ -263,7 +263,7 @@ def look(driver: WebDriver, targets: Sequence[Target], timeout_ms: int, op: dict
             # its bound, not at the slice's end: the look is woken and says it saw nothing.
             # Watched while waiting for a screen, or while a document is pending: a fill's
             # look on a settled page (most steps) costs no thread.
-            watcher = watching(driver.watch, partial(driver._soon, WAKE_JS % token)) \
+            watcher = watching(driver.watch, partial(driver.watch.soon, WAKE_JS % token)) \
                 if op is None or driver.watch.pending else nullcontext()
             with driver._bound(LOOK_S + arg["sliceMs"] / 1000, doing), watcher:
                 seen: dict[str, Any] = driver.page.evaluate(LOOK_JS, arg)

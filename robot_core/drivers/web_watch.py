@@ -69,7 +69,8 @@ class NavigationWatch:
     """
 
     def __init__(self, page: Page, pace: Pace | None = None,
-                 stop: Callable[[], None] = lambda: None) -> None:
+                 stop: Callable[[], None] = lambda: None,
+                 soon: Callable[[str], None] = lambda _script: None) -> None:
         self._page = page
         self._pending: dict[Request, float] = {}
         self._failure = ""
@@ -77,6 +78,7 @@ class NavigationWatch:
         self.error_answer = ""  # the last document answered 5xx (a frame's too), described
         self.pace = pace or Pace()
         self.stop = stop
+        self.soon = soon  # evaluates a script in the page from any thread (a look woken)
         self.serial = next(_SERIALS)
         self.documents = 0  # documents committed in any frame: a changed screen (page_mark)
         page.on("request", self._sent)
