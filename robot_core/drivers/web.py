@@ -115,8 +115,7 @@ class WebDriver:
         self._context.set_default_navigation_timeout(_DEFAULT_MS)
         self._page = self._context.new_page()
         self._busy = BusyGuard(self._context, self._page)
-        self._watch = NavigationWatch(self._page, self.pace, stop=self._busy.stop_loading,
-                                      soon=self._busy.evaluate_soon)
+        self._watch = NavigationWatch(self._page, self.pace, self._busy)
         self._collector = Collector(self._context, self._page)
         self._pointer = Pointer(self._context, self._page, self._busy.bound)
         self.tracing.resumed(self._context)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Callable
+from typing import Protocol
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame, Page, Request, Response
@@ -60,6 +60,16 @@ def playwright_error(name: str, exc: PlaywrightError) -> ApplicationError:
     return TargetNotFound(f"{name}: {first}")
 
 
+class Loading(Protocol):
+    """What the watch asks of the page's DevTools session (web_busy.py's ``BusyGuard``)."""
+
+    def stop_loading(self) -> None:
+        """Stop every navigation of the page, from any thread."""
+
+    def evaluate_soon(self, expression: str) -> None:
+        """Evaluate ``expression`` in the page, from any thread, not waiting."""
+
+
 class NavigationWatch:
     """Document requests in flight and failed, for one page (events only: no round trip).
 
@@ -68,17 +78,17 @@ class NavigationWatch:
     hung answer does not keep the page loading, or a connection taken, after the step ended.
     """
 
-    def __init__(self, page: Page, pace: Pace | None = None,
-                 stop: Callable[[], None] = lambda: None,
-                 soon: Callable[[str], None] = lambda _script: None) -> None:
+    def __init__(self, page: Page, pace: Pace | None = None, busy: Loading | None = None,
+                 ) -> None:
         self._page = page
         self._pending: dict[Request, float] = {}
         self._failure = ""
         self._overdue: set[str] = set()  # pages called hung, told to ``pace`` on give_up
         self.error_answer = ""  # the last document answered 5xx (a frame's too), described
         self.pace = pace or Pace()
-        self.stop = stop
-        self.soon = soon  # evaluates a script in the page from any thread (a look woken)
+        # stops the page loading; evaluates a script in it (a look woken): from any thread
+        self.stop = busy.stop_loading if busy else lambda: None
+        self.soon = busy.evaluate_soon if busy else lambda _script: None
         self.serial = next(_SERIALS)
         self.documents = 0  # documents committed in any frame: a changed screen (page_mark)
         page.on("request", self._sent)
