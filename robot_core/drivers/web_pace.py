@@ -106,10 +106,7 @@ class Pace:
         hangs = self._hung.get(page, 0)
         if not hangs:
             return base
-        wider = base.seconds * BACKOFF ** hangs
-        if self.fixed_s is not None and wider >= self.fixed_s:
-            return Bound(self.fixed_s, "response_timeout_ms")
-        return Bound(wider, f"{base.why}, +{hangs} hung")
+        return self._capped(base.seconds * BACKOFF ** hangs, f"{base.why}, +{hangs} hung")
 
     def _paced(self, page: str) -> Bound | None:
         seen = self._seen.get(page)

@@ -152,11 +152,11 @@ class NavigationWatch:
         pending = dict(self._pending)  # one C-level copy: the event handlers may add to it
         found: list[tuple[float, Request, Bound | None]] = []
         for request, sent in pending.items():
-            bound = self.pace.bound(_page(request))
+            bound = self.pace.bound(_page(request)) if after_s is None else None
             limit = after_s if after_s is not None else \
                 (bound.seconds if bound is not None else float("inf"))
             if now - sent >= limit:
-                found.append((sent, request, bound if after_s is None else None))
+                found.append((sent, request, bound))
         return found
 
     def due_in_s(self) -> float | None:

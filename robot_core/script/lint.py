@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from robot_core.errors import Location
-from robot_core.script.model import BotScript, Step, walk
+from robot_core.script.model import BotScript, Step, named_targets, walk
 from robot_core.selectors import Alternative, SelectorMap, Target
 
 POSITIONAL_CSS = re.compile(r":(?:nth-(?:last-)?(?:child|of-type)|first-child|last-child|"
@@ -110,8 +110,7 @@ def used_targets(bot: BotScript) -> set[str]:
     """Every target name a bot's steps (nested ones too) and watches name."""
     names = {w.target for w in bot.watch}
     for block in (bot.setup, bot.verify, bot.steps, bot.recover):
-        for step in walk(block):
-            names.update(step.target_names())
+        names.update(named_targets(block))
     return names
 
 

@@ -197,6 +197,11 @@ def walk(steps: tuple[Step, ...]) -> Iterator[Step]:
             yield from walk(block)
 
 
+def named_targets(steps: tuple[Step, ...]) -> set[str]:
+    """Every target ``steps`` name, and the steps inside them (``Step.target_names``)."""
+    return {name for step in walk(steps) for name in step.target_names()}
+
+
 @dataclass(frozen=True)
 class BotScript:
     """A loaded, validated bot: the script and the selector map it drives."""

@@ -4,7 +4,6 @@ and a legacy system that freezes, refuses or keeps its page busy."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +17,6 @@ from tests.conftest import EXPECTED, ROOT
 
 pytestmark = pytest.mark.browser
 MAP = load_selector_map(ROOT / "selectors" / "registry_web.yaml")
-
-
-@pytest.fixture
-def driver() -> Iterator[WebDriver]:
-    """A started web driver; stopped after the test."""
-    made = WebDriver()
-    made.start()
-    yield made
-    made.stop()
 
 
 def _login(driver: WebDriver, url: str, selectors: SelectorMap = MAP) -> None:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,15 +21,6 @@ MAP = load_selector_map(ROOT / "selectors" / "registry_web.yaml")
 RECORD = ("<script>window.got = []; for (const t of ['mousedown', 'click']) "
           "document.addEventListener(t, e => e.isTrusted && window.got.push("
           "(e.target.closest('[id]') || e.target).id + ':' + t), true);</script>")
-
-
-@pytest.fixture
-def driver() -> Iterator[WebDriver]:
-    """A started web driver; stopped after the test."""
-    made = WebDriver()
-    made.start()
-    yield made
-    made.stop()
 
 
 def _points(driver: WebDriver) -> list[dict[str, float]]:

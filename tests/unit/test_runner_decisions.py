@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_registry import PASSWORD, Registry, Sessions, case, make_bot, saved_keys
@@ -142,17 +143,23 @@ class Expiring(Registry):
         return super().click(call)
 
 
-def test_recovery_logs_in_again_when_the_login_page_shows(
-        runner: Callable[[FakeDriver], Runner]) -> None:
-    """A session that expired mid-case: after recover the login page shows, not the menu,
-    so setup logs in again before the case is retried, and it lands once."""
-    app = Expiring()
+def _expire_mid_case(runner: Start, app: Expiring,
+                     ) -> tuple[Expiring, FakeDriver, list[dict[str, Any]]]:
+    """One case run on ``app``, whose session expires at the first name typed: it is done."""
     driver = FakeDriver(app)
     run = runner(driver)
     run.open()
     with capture_events() as events:
         result = run.run_case(case())
     assert result.status is Status.DONE
+    return app, driver, events
+
+
+def test_recovery_logs_in_again_when_the_login_page_shows(
+        runner: Callable[[FakeDriver], Runner]) -> None:
+    """A session that expired mid-case: after recover the login page shows, not the menu,
+    so setup logs in again before the case is retried, and it lands once."""
+    app, driver, events = _expire_mid_case(runner, Expiring())
     login = "http://registry/login"
     assert _gotos(driver).count(login) == 2 and named(events, "login_kept") == []
     assert saved_keys(app) == ["U-0001"]
@@ -162,13 +169,7 @@ def test_an_expired_session_sent_to_the_login_form_logs_in_there(runner: Start) 
     """When the expired session left the login form on screen, setup logs in on it without
     opening the login page again (a page load fewer, one request less of the session), and
     the case lands once."""
-    app = Expiring(to_form=True)
-    driver = FakeDriver(app)
-    run = runner(driver)
-    run.open()
-    with capture_events() as events:
-        result = run.run_case(case())
-    assert result.status is Status.DONE
+    app, driver, events = _expire_mid_case(runner, Expiring(to_form=True))
     assert _gotos(driver).count("http://registry/login") == 1  # the first login's only
     assert [e["shown"] for e in named(events, "login_on_screen")] == ["login.user"]
     assert _fills(driver, "login.user") == 2 and saved_keys(app) == ["U-0001"]

@@ -31,7 +31,7 @@ from robot_core.run.debug import CommitReached, DebugOptions
 from robot_core.run.dryrun import dry_run, only_case
 from robot_core.run.session import RunOptions
 from robot_core.script.loader import Unmapped
-from robot_core.script.model import BotScript, Step, walk
+from robot_core.script.model import BotScript, Step, named_targets, walk
 from robot_core.tools.inspect.collect import Control, collect
 from robot_core.tools.inspect.propose import propose
 from robot_core.tools.inspect.shot import numbered_screenshot
@@ -62,7 +62,7 @@ def upto_index(text: str, bot: BotScript, unmapped: Sequence[Unmapped] = (),
                           "screens of setup first (robot inspect URL --bot), then --upto")
     missing = {u.name for u in unmapped}
     for i, step in enumerate(bot.steps[:upto]):
-        names = sorted({n for s in walk((step,)) for n in s.target_names()} & missing)
+        names = sorted(named_targets((step,)) & missing)
         if names:
             raise ConfigError(f"{step.label} names {', '.join(names)}, not in the map yet: "
                               f"--upto {i} inspects the screen it acts on")

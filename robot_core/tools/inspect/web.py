@@ -27,7 +27,7 @@ from robot_core.drivers.web import WebDriver
 from robot_core.errors import BotScriptError
 from robot_core.run.session import RunOptions, open_session
 from robot_core.script.loader import Unmapped
-from robot_core.script.model import BotScript, Step, walk
+from robot_core.script.model import BotScript, Step, named_targets
 from robot_core.selectors import Target
 from robot_core.tools.inspect.collect import Control, collect
 from robot_core.tools.inspect.propose import propose
@@ -80,7 +80,7 @@ def runnable_setup(bot: BotScript, unmapped: Sequence[Unmapped]) -> tuple[BotScr
 def _cut(steps: tuple[Step, ...], missing: set[str]) -> tuple[tuple[Step, ...], Step | None]:
     """``steps`` up to the first that names one of ``missing`` (itself or inside it)."""
     for i, step in enumerate(steps):
-        if any(missing.intersection(s.target_names()) for s in walk((step,))):
+        if missing & named_targets((step,)):
             return steps[:i], step
     return steps, None
 
