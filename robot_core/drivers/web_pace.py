@@ -9,7 +9,7 @@ a much earlier sign: a page it always answers in 200 ms that has waited 1 s is h
 * learned, page by page (method and path; the query left out): once a page has been
   answered ``MIN_SEEN`` times, ``EARLY_MULTIPLE`` times the slowest of its answers, and from
   ``SETTLED`` answers on ``MULTIPLE`` times the slowest of its last ``WINDOW``, never below
-  ``FLOOR_S``;
+  the floor: ``FLOOR_S`` on a quiet machine, stretched by the machine's own load (``floor_s``);
 * ``app: {response_timeout_ms: …}`` in the selector map caps that. A page not learned yet
   is bounded by the application's pace so far: once ``APP_MIN_SEEN`` documents of any page
   were answered, ``EARLY_MULTIPLE`` times the slowest of the last ``WINDOW`` of them (never
@@ -29,6 +29,14 @@ clean 40-case run was called hung at a load of 6 to 10 on two cores with a floor
 nor with 0.3 s and the backoff at a load of 8 to 13 (``bench/faults_bench.py`` counts them:
 ``clean_false_hangs``).
 
+**The floor follows the machine's load.** What stretches an honest answer past a multiple of
+the slowest recent one is a sudden queue for the CPU (the browser, the app server and the
+robot share two cores), and that queue is the machine's load average: the floor is
+``FLOOR_S`` times the load per core when that is above 1 (a load of 8 on two cores: 4×, the
+0.6 s that held there), and ``FLOOR_S`` on a quiet machine, where a hung answer of a quick
+page is then told in 0.15 s rather than 0.3 s. The load average trails a sudden rise by
+seconds; the backoff covers that gap.
+
 Without ``response_timeout_ms``, a page not learned yet has no bound (the application's
 pace elsewhere is no promise about a report page never opened): the step's timeout decides,
 as before. The bound is only ever an earlier end of a wait; it never lengthens one (but a
@@ -37,8 +45,9 @@ screen's own bound, which is the author's word).
 
 from __future__ import annotations
 
+import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
 
@@ -52,12 +61,20 @@ SETTLED = 5
 MULTIPLE = 4.0
 #: ... over this many recent answers ...
 WINDOW = 20
-#: ... and never less than this.
-FLOOR_S = 0.3
+#: ... and never less than this (on a quiet machine: times the load per core above 1).
+FLOOR_S = 0.15
 #: Answers of any page before a page not learned yet is bounded by the application's pace.
 APP_MIN_SEEN = 3
 #: A page called hung waits this many times longer next time, per hang in a row.
 BACKOFF = 2.0
+
+
+def machine_pressure() -> float:
+    """The machine's one-minute load average per core (0.0 where the OS does not say)."""
+    try:
+        return os.getloadavg()[0] / (os.cpu_count() or 1)
+    except OSError:
+        return 0.0
 
 
 class Bound(NamedTuple):
@@ -74,8 +91,10 @@ class Bound(NamedTuple):
 class Pace:
     """The answer times of an application's pages, and the bound of a hung answer."""
 
-    def __init__(self, fixed_s: float | None = None) -> None:
+    def __init__(self, fixed_s: float | None = None,
+                 pressure: Callable[[], float] = machine_pressure) -> None:
         self.fixed_s = fixed_s
+        self._pressure = pressure
         self.screen_s: float | None = None  # the bound of the screen a step is on, if its own
         self._seen: dict[str, deque[float]] = {}
         self._recent: deque[float] = deque(maxlen=WINDOW)  # any page's answers
@@ -119,8 +138,12 @@ class Pace:
             return self._capped(EARLY_MULTIPLE * max(self._recent), "app pace")
         return Bound(self.fixed_s, "response_timeout_ms")
 
+    def floor_s(self) -> float:
+        """No bound is shorter: ``FLOOR_S``, times the machine's load per core above 1."""
+        return FLOOR_S * max(1.0, self._pressure())
+
     def _capped(self, seconds: float, why: str) -> Bound:
-        seconds = max(FLOOR_S, seconds)
+        seconds = max(self.floor_s(), seconds)
         if self.fixed_s is not None and seconds >= self.fixed_s:
             return Bound(self.fixed_s, "response_timeout_ms")
         return Bound(seconds, why)
